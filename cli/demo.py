@@ -1,0 +1,68 @@
+"""Getting the embedded default ready on first start: schema, demo data, demo login."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from infrastructure.replica.seed import seed_replica
+
+from domain.agents.model import InvalidAgent
+from infrastructure.bootstrap import Services
+from infrastructure.postgres.migrate import current_revision, head_revision, migrate
+from infrastructure.replica.database import ReplicaDatabase
+from service_layer.agents import create_agent
+
+DEMO_USERS = 2_000
+DEMO_SUPERVISOR = "supervisor@demo.local"
+
+
+async def ensure_schema(services: Services) -> None:
+    """Migrate the embedded database; a configured one must be migrated by its operator."""
+    if services.runtime.embedded_postgres:
+        await migrate(services.engine)
+        return
+    current, head = await current_revision(services.engine), head_revision()
+    if current != head:
+        raise SystemExit(f"the dialler database is at revision {current or 'none'}, this code "
+                         f"needs {head}: run `dialler db migrate` first")
+
+
+async def ensure_demo_replica(services: Services, progress=None) -> int:
+    """Seed the demo replica once; returns how many users it was given now."""
+    if not services.runtime.demo_replica:
+        return 0
+    db = await ReplicaDatabase.open(services.runtime.replica, read_only=False)
+    try:
+        await _create_tables(db)
+        if (await db.fetch("SELECT COUNT(*) FROM users"))[0][0]:
+            return 0
+        await seed_replica(db, DEMO_USERS, seed=1, progress=progress)
+        return DEMO_USERS
+    finally:
+        await db.close()
+
+
+async def _create_tables(db: ReplicaDatabase) -> None:
+    from infrastructure.replica.ddl import create_replica_tables
+    await create_replica_tables(db)
+
+
+async def ensure_demo_supervisor(services: Services) -> tuple[str, str] | None:
+    """On the embedded default, a supervisor to log in as; its password kept in the data dir."""
+    if not services.runtime.embedded_postgres:
+        return None
+    path = Path(services.settings.dialler_data_dir) / "demo_login"
+    if path.exists():
+        email, password = path.read_text().split("\n")[:2]
+        return email, password
+    password = secrets.token_urlsafe(12)
+    try:
+        await create_agent(services.uow(), services.hasher, email=DEMO_SUPERVISOR,
+                           password=password, name="Demo Supervisor", role="SUPERVISOR",
+                           at=services.clock())
+    except InvalidAgent:
+        return None  # created earlier and its password file removed: nothing to show
+    path.write_text(f"{DEMO_SUPERVISOR}\n{password}\n")
+    path.chmod(0o600)
+    return DEMO_SUPERVISOR, password

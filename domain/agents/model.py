@@ -1,0 +1,113 @@
+"""Call-centre agents, their roles and their working status."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    AGENT = "AGENT"
+    SUPERVISOR = "SUPERVISOR"
+    ADMIN = "ADMIN"
+    INTEGRATION = "INTEGRATION"
+
+
+class AgentStatus(StrEnum):
+    AVAILABLE = "AVAILABLE"
+    ON_CALL = "ON_CALL"
+    WRAP_UP = "WRAP_UP"
+    PAUSED = "PAUSED"
+    OFFLINE = "OFFLINE"
+
+
+MAX_REASON_LENGTH = 200
+MIN_PASSWORD_LENGTH = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class InvalidAgent(ValueError):
+    """Input that cannot make or change an agent; the message names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatusChanged:
+    """Domain event: an agent's status changed."""
+
+    agent_id: uuid.UUID
+    previous: AgentStatus
+    status: AgentStatus
+    reason: str | None
+    occurred_at: datetime
+
+
+@dataclass(slots=True)
+class Agent:
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    password_hash: str
+    status: AgentStatus = AgentStatus.OFFLINE
+    status_reason: str | None = None
+    status_since: datetime | None = None
+    is_active: bool = True
+    created_at: datetime | None = None
+    events: list[AgentStatusChanged] = field(default_factory=list, compare=False, repr=False)
+
+    def change_status(self, status: AgentStatus, reason: str | None, at: datetime) -> None:
+        """Move to a new status; the same status with the same reason changes nothing."""
+        reason = normalise_reason(reason)
+        if status is self.status and reason == self.status_reason:
+            return
+        self.events.append(AgentStatusChanged(self.id, self.status, status, reason, at))
+        self.status, self.status_reason, self.status_since = status, reason, at
+
+
+def normalise_email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise InvalidAgent(f"email {raw!r} is not a valid e-mail address")
+    return email
+
+
+def normalise_reason(raw: str | None) -> str | None:
+    reason = (raw or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        raise InvalidAgent(f"reason is longer than {MAX_REASON_LENGTH} characters")
+    return reason
+
+
+def check_new_agent(email: str, password: str, name: str, role: str) -> tuple[str, str, Role]:
+    """Validate a new agent's fields; every problem named at once."""
+    problems: list[str] = []
+    clean_email = ""
+    try:
+        clean_email = normalise_email(email)
+    except InvalidAgent as exc:
+        problems.append(str(exc))
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    clean_name = (name or "").strip()
+    if not clean_name or len(clean_name) > 200:
+        problems.append("name must be 1 to 200 characters")
+    try:
+        clean_role = Role(str(role).upper())
+    except ValueError:
+        problems.append(f"role {role!r} is not one of {', '.join(r.value for r in Role)}")
+        clean_role = Role.AGENT
+    if problems:
+        raise InvalidAgent("; ".join(problems))
+    return clean_email, clean_name, clean_role
+
+
+def new_agent(email: str, name: str, role: Role, password_hash: str, at: datetime) -> Agent:
+    return Agent(id=uuid.uuid4(), email=email, name=name, role=role,
+                 password_hash=password_hash, status_since=at, created_at=at)
+
+
+def copy_agent(agent: Agent) -> Agent:
+    return replace(agent, events=[])

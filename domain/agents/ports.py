@@ -1,0 +1,86 @@
+"""What the agents module needs from the outside world."""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from datetime import timedelta
+
+from domain.agents.model import Agent
+from domain.agents.sessions import AgentSession, IssuedToken, Principal
+
+
+class AgentRepository(abc.ABC):
+    """Agents by id or e-mail; every agent loaded or added is tracked for its events."""
+
+    def __init__(self) -> None:
+        self._tracked: dict[uuid.UUID, Agent] = {}
+
+    def add(self, agent: Agent) -> None:
+        self._add(agent)
+        self._tracked[agent.id] = agent
+
+    async def get(self, agent_id: uuid.UUID, *, for_update: bool = False) -> Agent | None:
+        agent = await self._get(agent_id, for_update)
+        return self._track(agent)
+
+    async def get_by_email(self, email: str) -> Agent | None:
+        return self._track(await self._get_by_email(email))
+
+    def tracked(self) -> list[Agent]:
+        return list(self._tracked.values())
+
+    def _track(self, agent: Agent | None) -> Agent | None:
+        if agent is not None:
+            agent = self._tracked.setdefault(agent.id, agent)
+        return agent
+
+    @abc.abstractmethod
+    def _add(self, agent: Agent) -> None: ...
+
+    @abc.abstractmethod
+    async def _get(self, agent_id: uuid.UUID, for_update: bool) -> Agent | None: ...
+
+    @abc.abstractmethod
+    async def _get_by_email(self, email: str) -> Agent | None: ...
+
+
+class AgentSessionRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, session: AgentSession) -> None: ...
+
+    @abc.abstractmethod
+    async def get(self, session_id: uuid.UUID) -> AgentSession | None: ...
+
+
+class PasswordHasher(abc.ABC):
+    @abc.abstractmethod
+    def hash(self, password: str) -> str: ...
+
+    @abc.abstractmethod
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when the password matches; never raises for a mismatch."""
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return False
+
+
+class TokenService(abc.ABC):
+    @property
+    @abc.abstractmethod
+    def lifetime(self) -> timedelta: ...
+
+    @abc.abstractmethod
+    def issue(self, principal: Principal) -> IssuedToken: ...
+
+    @abc.abstractmethod
+    def verify(self, token: str) -> Principal:
+        """The principal of a valid token; raises InvalidToken otherwise."""
+
+
+class InvalidToken(Exception):
+    """A bearer token that is malformed, forged or expired; ``code`` is stable."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code

@@ -1,0 +1,99 @@
+"""The FastAPI application: GraphQL at /graphql, health, readiness and metrics."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from graphql_api.context import RequestContext
+from graphql_api.http import RequestMetrics, router
+from graphql_api.schema import build_schema
+from infrastructure.bootstrap import Services
+
+MAX_REQUEST_BYTES = 256 * 1024
+
+
+async def _context(connection: HTTPConnection) -> RequestContext:
+    services: Services = connection.app.state.services
+    client = connection.client.host if connection.client else None
+    return RequestContext(services, authorization=connection.headers.get("authorization"),
+                          client_ip=client, user_agent=connection.headers.get("user-agent"))
+
+
+def create_app(services: Services, *, close_services: bool = False) -> FastAPI:
+    """An app over services wired by the composition root."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        if close_services:
+            await services.close()
+
+    settings = services.settings
+    schema = build_schema(settings.max_query_depth, settings.max_query_tokens,
+                          settings.max_query_aliases)
+    app = FastAPI(title="RMC Dialler", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.services = services
+    graphql = GraphQLRouter(
+        schema, context_getter=_context, graphql_ide="graphiql",
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
+    )
+    app.include_router(graphql, prefix="/graphql")
+    app.include_router(router)
+    app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST"], allow_headers=["*"],
+                           allow_credentials=True)
+    return app
+
+
+class RequestSizeLimit:
+    """Refuses bodies over ``max_bytes`` with 413, declared or streamed, before the app."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                return await _too_large(send, self.max_bytes)
+            return await self.app(scope, receive, send)
+        chunks, size, more = [], 0, True
+        while more:  # a chunked body: buffer it up to the limit, then replay it
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([message]), send)
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                return await _too_large(send, self.max_bytes)
+            chunks.append(message)
+            more = message.get("more_body", False)
+        return await self.app(scope, _replay(chunks, receive), send)
+
+
+def _replay(messages, then=None):
+    pending = list(messages)
+
+    async def receive():
+        if pending:
+            return pending.pop(0)
+        return await then() if then else {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _too_large(send, limit: int) -> None:
+    body = f'{{"error": "request body larger than {limit} bytes"}}'.encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})

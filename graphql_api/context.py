@@ -1,0 +1,62 @@
+"""The per-request context: services, who is asking, and fresh DataLoaders."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from strawberry.fastapi import BaseContext
+
+from domain.agents.ports import InvalidToken
+from domain.agents.sessions import Principal
+from graphql_api.dataloaders import Loaders
+from graphql_api.errors import Unauthenticated
+from infrastructure.bootstrap import Services
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` value (scheme in any case)."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+class RequestContext(BaseContext):
+    def __init__(self, services: Services, authorization: str | None = None,
+                 client_ip: str | None = None, user_agent: str | None = None):
+        super().__init__()
+        self.services = services
+        self.authorization = authorization
+        self.client_ip = client_ip
+        self.user_agent = user_agent
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.services)
+
+    @cached_property
+    def _auth(self) -> Principal | InvalidToken | None:
+        if self.authorization is None:
+            return None
+        token = bearer_token(self.authorization)
+        if token is None:
+            return InvalidToken("INVALID_TOKEN",
+                                "the Authorization header must be 'Bearer <token>'")
+        try:
+            return self.services.tokens.verify(token)
+        except InvalidToken as exc:
+            return exc
+
+    @property
+    def principal(self) -> Principal | None:
+        auth = self._auth
+        return auth if isinstance(auth, Principal) else None
+
+    def require_principal(self) -> Principal:
+        auth = self._auth
+        if auth is None:
+            raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>'",
+                                  reason="MISSING_TOKEN")
+        if isinstance(auth, InvalidToken):
+            raise Unauthenticated(str(auth), reason=auth.code)
+        return auth

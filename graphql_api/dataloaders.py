@@ -1,0 +1,128 @@
+"""Per-request DataLoaders: one class per key, results in key order, None for misses."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from domain.scoring.model import CallScore
+from domain.users.context import ScoredUserContext, build_context
+from domain.users.model import Address, Claim, Requirement, User, VehiclePackage
+from infrastructure.bootstrap import Services
+
+
+class UserByIdLoader(DataLoader[int, User | None]):
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._reader = services.replica
+
+    async def _load(self, keys: Sequence[int]) -> list[User | None]:
+        found = await self._reader.users(keys)
+        return [found.get(k) for k in keys]
+
+
+class AddressByIdLoader(DataLoader[str, Address | None]):
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._reader = services.replica
+
+    async def _load(self, keys: Sequence[str]) -> list[Address | None]:
+        found = await self._reader.addresses(keys)
+        return [found.get(k) for k in keys]
+
+
+class ClaimsByUserIdLoader(DataLoader[int, list[Claim]]):
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._reader = services.replica
+
+    async def _load(self, keys: Sequence[int]) -> list[list[Claim]]:
+        found = await self._reader.claims_by_user(keys)
+        return [found.get(k, []) for k in keys]
+
+
+class RequirementsByClaimIdLoader(DataLoader[int, list[Requirement]]):
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._reader = services.replica
+
+    async def _load(self, keys: Sequence[int]) -> list[list[Requirement]]:
+        found = await self._reader.requirements_by_claim(keys)
+        return [found.get(k, []) for k in keys]
+
+
+class VehiclePackagesByClaimIdLoader(DataLoader[int, list[VehiclePackage]]):
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._reader = services.replica
+
+    async def _load(self, keys: Sequence[int]) -> list[list[VehiclePackage]]:
+        found = await self._reader.vehicle_packages_by_claim(keys)
+        return [found.get(k, []) for k in keys]
+
+
+class CallScoreByUserIdLoader(DataLoader[int, CallScore | None]):
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._uow = services.uow
+
+    async def _load(self, keys: Sequence[int]) -> list[CallScore | None]:
+        async with self._uow() as uow:
+            found = await uow.call_scores.get_many(keys)
+        return [found.get(k) for k in keys]
+
+
+class UserContextByUserIdLoader(DataLoader[int, ScoredUserContext | None]):
+    """Whole contexts from the cache; misses assembled from the loaders above and cached."""
+
+    def __init__(self, services: Services, loaders: Loaders):
+        super().__init__(load_fn=self._load)
+        self._cache, self._loaders = services.user_context_cache, loaders
+
+    async def _load(self, keys: Sequence[int]) -> list[ScoredUserContext | None]:
+        found = await self._cache.get_many(keys)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            built = await self._assemble(missing)
+            await self._cache.put_many(built)
+            found.update(built)
+        return [found.get(k) for k in keys]
+
+    async def _assemble(self, user_ids: list[int]) -> dict[int, ScoredUserContext]:
+        # Three round trips whatever the number of users: the loaders of each step run together.
+        loaders = self._loaders
+        users, scores = await asyncio.gather(
+            loaders.user.load_many(user_ids), loaders.call_score.load_many(user_ids))
+        pairs = [(u, s) for u, s in zip(users, scores, strict=True) if u is not None]
+        address_ids = [u.current_user_address_id for u, _ in pairs if u.current_user_address_id]
+        addresses, claims = await asyncio.gather(
+            loaders.address.load_many(address_ids),
+            loaders.claims_by_user.load_many([u.id for u, _ in pairs]))
+        claim_ids = [c.id for user_claims in claims for c in user_claims]
+        requirements, packages = await asyncio.gather(
+            loaders.requirements_by_claim.load_many(claim_ids),
+            loaders.packages_by_claim.load_many(claim_ids))
+        by_claim_req = dict(zip(claim_ids, requirements, strict=True))
+        by_claim_pkg = dict(zip(claim_ids, packages, strict=True))
+        known_addresses = [a for a in addresses if a is not None]
+        return {
+            user.id: ScoredUserContext(
+                build_context(user, known_addresses, user_claims, by_claim_req, by_claim_pkg),
+                score)
+            for (user, score), user_claims in zip(pairs, claims, strict=True)
+        }
+
+
+class Loaders:
+    """The loaders of one request (or one subscription event); never shared."""
+
+    def __init__(self, services: Services):
+        self.user = UserByIdLoader(services)
+        self.address = AddressByIdLoader(services)
+        self.claims_by_user = ClaimsByUserIdLoader(services)
+        self.requirements_by_claim = RequirementsByClaimIdLoader(services)
+        self.packages_by_claim = VehiclePackagesByClaimIdLoader(services)
+        self.call_score = CallScoreByUserIdLoader(services)
+        self.user_context = UserContextByUserIdLoader(services, self)

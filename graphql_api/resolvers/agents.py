@@ -1,0 +1,45 @@
+"""Thin resolvers for logging in and an agent's own status."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from domain.agents.model import AgentStatus, InvalidAgent
+from graphql_api.errors import BadUserInput, Unauthenticated
+from graphql_api.types.agents import AgentType, LoginFailed, LoginResult, LoginSucceeded
+from service_layer import agents as use_cases
+
+
+async def login(info: Info, email: str, password: str) -> LoginResult:
+    ctx = info.context
+    s = ctx.services
+    result = await use_cases.login(s.uow(), s.hasher, s.tokens, email=email, password=password,
+                                   at=s.clock(), ip_address=ctx.client_ip,
+                                   user_agent=ctx.user_agent)
+    if isinstance(result, use_cases.LoginFailed):
+        return LoginFailed(message=result.message)
+    return LoginSucceeded(token=result.token.token, expires_at=result.token.expires_at,
+                          agent=AgentType.from_domain(result.agent))
+
+
+async def me(info: Info) -> AgentType:
+    principal = info.context.require_principal()
+    agent = await use_cases.get_agent(info.context.services.uow(), principal.agent_id)
+    if agent is None or not agent.is_active:
+        raise Unauthenticated("the agent of this token no longer exists or is disabled",
+                              reason="AGENT_GONE")
+    return AgentType.from_domain(agent)
+
+
+async def set_agent_status(info: Info, status: AgentStatus,
+                           reason: str | None = strawberry.UNSET) -> AgentType:
+    principal = info.context.require_principal()
+    s = info.context.services
+    try:
+        agent = await use_cases.set_status(
+            s.uow(), s.publisher, agent_id=principal.agent_id, status=status,
+            reason=reason or None, at=s.clock())
+    except InvalidAgent as exc:
+        raise BadUserInput(str(exc), field="reason") from exc
+    return AgentType.from_domain(agent)

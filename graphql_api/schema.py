@@ -1,0 +1,87 @@
+"""The GraphQL schema: root fields, permissions and protective limits."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.types import ExecutionContext
+
+from graphql_api import errors
+from graphql_api.permissions import CanReadUsers, IsAuthenticated, IsStaff
+from graphql_api.resolvers import agents, users
+from graphql_api.types.agents import AgentType, LoginResult
+from graphql_api.types.users import UserContextType
+from infrastructure.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@strawberry.type
+class Query:
+    me: AgentType = strawberry.field(resolver=agents.me, permission_classes=[IsAuthenticated],
+                                     description="The agent the token belongs to.")
+    user_context: UserContextType | None = strawberry.field(
+        resolver=users.user_context, permission_classes=[CanReadUsers],
+        description="A user's whole context; null when the user does not exist.")
+    user_contexts: list[UserContextType | None] = strawberry.field(
+        resolver=users.user_contexts, permission_classes=[CanReadUsers],
+        description="Several users' contexts in the order asked (1 to 100); null for unknown.")
+
+
+@strawberry.type
+class Mutation:
+    login: LoginResult = strawberry.field(
+        resolver=agents.login,
+        description="Wrong e-mail or password gives LoginFailed, never which one.")
+    set_agent_status: AgentType = strawberry.field(
+        resolver=agents.set_agent_status, permission_classes=[IsStaff])
+
+
+class DiallerSchema(strawberry.Schema):
+    def process_errors(self, errs: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        for error in errs:
+            if not (error.extensions or {}).get("code") and errors.is_expected(error):
+                # No original error: the document failed validation; a GraphQLError inside:
+                # a variable's value could not be coerced.
+                code = errors.VALIDATION_FAILED if error.original_error is None \
+                    else errors.BAD_USER_INPUT
+                error.extensions = {**(error.extensions or {}), "code": code}
+            elif not errors.is_expected(error):
+                log.error("unexpected error", path=error.path,
+                          exc_info=error.original_error)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Hides bugs' details from clients; they keep a stable code."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda e: not errors.is_expected(e),
+                         error_message="Internal server error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": errors.INTERNAL}
+        return masked
+
+
+def build_schema(max_depth: int = 12, max_tokens: int = 2000,
+                 max_aliases: int = 30) -> strawberry.Schema:
+    return DiallerSchema(
+        query=Query, mutation=Mutation,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            MaskUnexpectedErrors,
+        ],
+    )
+
+
+schema = build_schema()

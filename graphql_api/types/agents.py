@@ -1,0 +1,42 @@
+"""GraphQL types of agents and logging in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from domain.agents.model import Agent
+from graphql_api.types.enums import AgentStatus, Role
+
+
+@strawberry.type(name="Agent")
+class AgentType:
+    id: strawberry.ID
+    name: str
+    email: str
+    role: Role
+    status: AgentStatus
+    status_reason: str | None
+    status_since: datetime | None
+
+    @classmethod
+    def from_domain(cls, a: Agent) -> AgentType:
+        return cls(id=strawberry.ID(str(a.id)), name=a.name, email=a.email, role=a.role,
+                   status=a.status, status_reason=a.status_reason, status_since=a.status_since)
+
+
+@strawberry.type
+class LoginSucceeded:
+    token: str
+    expires_at: datetime
+    agent: AgentType
+
+
+@strawberry.type
+class LoginFailed:
+    message: str
+
+
+LoginResult = Annotated[LoginSucceeded | LoginFailed, strawberry.union("LoginResult")]

@@ -1,0 +1,160 @@
+"""GraphQL types of the replica's users and claims, mapped from domain objects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from domain.scoring.model import CallScore
+from domain.users import model
+from domain.users.context import ScoredUserContext
+from domain.users.phone import to_e164
+from graphql_api.types.enums import CallOutcome
+
+
+@strawberry.type(name="Address")
+class AddressType:
+    full_address: str | None
+    post_code: str | None
+    county: str | None
+
+    @classmethod
+    def from_domain(cls, a: model.Address) -> AddressType:
+        return cls(full_address=a.full_address, post_code=a.post_code, county=a.county)
+
+
+@strawberry.type(name="Requirement", description="A document or action a claim waits for.")
+class RequirementType:
+    id: strawberry.ID
+    type: str | None
+    status: str | None = strawberry.field(description="PENDING, COMPLETED or CANCELLED.")
+    reason: str | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_domain(cls, r: model.Requirement) -> RequirementType:
+        return cls(id=strawberry.ID(r.id), type=r.type, status=r.status, reason=r.reason,
+                   created_at=r.created_at)
+
+
+@strawberry.type(name="VehiclePackage")
+class VehiclePackageType:
+    registration: str | None
+    make: str | None
+    model: str | None
+    dealership: str | None
+    monthly_payment: Decimal | None
+
+    @classmethod
+    def from_domain(cls, p: model.VehiclePackage) -> VehiclePackageType:
+        return cls(registration=p.registration, make=p.make, model=p.model,
+                   dealership=p.dealership, monthly_payment=p.monthly_payment)
+
+
+@strawberry.type(name="Claim")
+class ClaimType:
+    id: strawberry.ID
+    type: str | None
+    status: str | None
+    lender: str | None = strawberry.field(description="As typed in the main application.")
+    solicitor: str | None
+    last_updated: datetime | None
+    created_at: datetime | None
+    requirements: list[RequirementType]
+    vehicle_packages: list[VehiclePackageType]
+
+    @classmethod
+    def from_domain(cls, d: model.ClaimDetail) -> ClaimType:
+        c = d.claim
+        return cls(
+            id=strawberry.ID(str(c.id)), type=c.type, status=c.status, lender=c.lender,
+            solicitor=c.solicitor, last_updated=c.last_updated, created_at=c.created_at,
+            requirements=[RequirementType.from_domain(r) for r in d.requirements],
+            vehicle_packages=[VehiclePackageType.from_domain(p) for p in d.vehicle_packages],
+        )
+
+
+@strawberry.type(name="User", description="A customer of the main application.")
+class UserType:
+    id: strawberry.ID
+    first_name: str | None
+    last_name: str | None
+    phone_number: str | None = strawberry.field(description="As the user typed it.")
+    email: str | None
+    status: str | None
+    is_enabled: bool | None
+    date_of_birth: date | None
+    has_signed: bool
+    address: AddressType | None
+    _claims: strawberry.Private[tuple[model.ClaimDetail, ...] | None] = None
+    _raw_phone: strawberry.Private[str | None] = None
+
+    @strawberry.field(description="The number in E.164, or null when it is not a valid number.")
+    def phone_number_e164(self) -> str | None:
+        return to_e164(self._raw_phone)
+
+    @strawberry.field
+    async def claims(self, info: Info) -> list[ClaimType]:
+        details = self._claims
+        if details is None:
+            details = await load_claim_details(info, int(self.id))
+        return [ClaimType.from_domain(d) for d in details]
+
+    @classmethod
+    def from_domain(cls, u: model.User, address: model.Address | None = None,
+                    claims: tuple[model.ClaimDetail, ...] | None = None) -> UserType:
+        return cls(
+            id=strawberry.ID(str(u.id)), first_name=u.first_name, last_name=u.last_name,
+            phone_number=u.phone_number, email=u.email, status=u.status,
+            is_enabled=u.is_enabled, date_of_birth=u.date_of_birth, has_signed=u.has_signed,
+            address=AddressType.from_domain(address) if address else None,
+            _claims=claims, _raw_phone=u.phone_number,
+        )
+
+
+async def load_claim_details(info: Info, user_id: int) -> tuple[model.ClaimDetail, ...]:
+    loaders = info.context.loaders
+    claims = await loaders.claims_by_user.load(user_id)
+    ids = [c.id for c in claims]
+    requirements = await loaders.requirements_by_claim.load_many(ids)
+    packages = await loaders.packages_by_claim.load_many(ids)
+    return tuple(model.ClaimDetail(c, tuple(r), tuple(p))
+                 for c, r, p in zip(claims, requirements, packages, strict=True))
+
+
+@strawberry.type(name="CallScore", description="The dialler's record of calling one user.")
+class CallScoreType:
+    current_score: float = strawberry.field(description="Lower is called sooner.")
+    total_attempts: int
+    failed_attempts: int
+    last_outcome: CallOutcome | None
+    last_called_at: datetime | None
+    last_contact_at: datetime | None
+    next_call_after: datetime | None
+
+    @classmethod
+    def from_domain(cls, s: CallScore) -> CallScoreType:
+        return cls(current_score=s.current_score, total_attempts=s.total_attempts,
+                   failed_attempts=s.failed_attempts, last_outcome=s.last_outcome,
+                   last_called_at=s.last_called_at, last_contact_at=s.last_contact_at,
+                   next_call_after=s.next_call_after)
+
+
+@strawberry.type(name="UserContext", description="Everything an agent needs before dialling.")
+class UserContextType:
+    user: UserType
+    claims: list[ClaimType]
+    call_score: CallScoreType | None = strawberry.field(
+        description="null when the dialler has never scored this user.")
+
+    @classmethod
+    def from_domain(cls, item: ScoredUserContext) -> UserContextType:
+        ctx = item.context
+        return cls(
+            user=UserType.from_domain(ctx.user, ctx.address, ctx.claims),
+            claims=[ClaimType.from_domain(d) for d in ctx.claims],
+            call_score=CallScoreType.from_domain(item.call_score) if item.call_score else None,
+        )

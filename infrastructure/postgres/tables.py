@@ -1,0 +1,84 @@
+"""The dialler's own tables (SQLModel). Rows here never reach GraphQL directly."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = True, default_now: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable,
+                  server_default=text("now()") if default_now else None)
+
+
+class AgentRow(SQLModel, table=True):
+    __tablename__ = "agents"
+
+    id: uuid.UUID = Field(primary_key=True)
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    role: str = Field(sa_column=Column(String(16), nullable=False))
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False, server_default="OFFLINE"))
+    status_reason: str | None = Field(default=None, sa_column=Column(String(200)))
+    status_since: datetime | None = Field(default=None, sa_column=_ts())
+    is_active: bool = Field(default=True, nullable=False)
+    created_at: datetime | None = Field(default=None, sa_column=_ts(False, True))
+
+
+class AgentSessionRow(SQLModel, table=True):
+    __tablename__ = "agent_sessions"
+    __table_args__ = (Index("agent_sessions_agent_idx", "agent_id", "started_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    agent_id: uuid.UUID = Field(foreign_key="agents.id", nullable=False)
+    started_at: datetime = Field(sa_column=_ts(False, True))
+    last_seen_at: datetime = Field(sa_column=_ts(False, True))
+    expires_at: datetime = Field(sa_column=_ts(False))
+    ended_at: datetime | None = Field(default=None, sa_column=_ts())
+    ip_address: str | None = Field(default=None, sa_column=Column(String(64)))
+    user_agent: str | None = Field(default=None, sa_column=Column(String(300)))
+
+
+class AgentStatusHistoryRow(SQLModel, table=True):
+    __tablename__ = "agent_status_history"
+    __table_args__ = (Index("agent_status_history_agent_idx", "agent_id", "occurred_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    agent_id: uuid.UUID = Field(foreign_key="agents.id", nullable=False)
+    previous_status: str = Field(sa_column=Column(String(16), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    reason: str | None = Field(default=None, sa_column=Column(String(200)))
+    occurred_at: datetime = Field(sa_column=_ts(False))
+
+
+class CallScoreRow(SQLModel, table=True):
+    __tablename__ = "call_scores"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    current_score: float = Field(nullable=False, default=0.0)
+    total_attempts: int = Field(nullable=False, default=0)
+    failed_attempts: int = Field(nullable=False, default=0)
+    last_outcome: str | None = Field(default=None, sa_column=Column(String(32)))
+    last_called_at: datetime | None = Field(default=None, sa_column=_ts())
+    last_contact_at: datetime | None = Field(default=None, sa_column=_ts())
+    next_call_after: datetime | None = Field(default=None, sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts(False, True))
+
+
+class AuditLogRow(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("audit_log_occurred_idx", "occurred_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    occurred_at: datetime = Field(sa_column=_ts(False, True))
+    actor: str | None = Field(default=None, sa_column=Column(String(64)))
+    action: str = Field(sa_column=Column(String(64), nullable=False))
+    subject: str | None = Field(default=None, sa_column=Column(String(128)))
+    detail: dict | None = Field(default=None, sa_column=Column(JSONB))

@@ -1,0 +1,34 @@
+"""The unit of work over one PostgreSQL session."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.unit_of_work import UnitOfWork
+from infrastructure.postgres.agents import SqlAgentRepository, SqlAgentSessionRepository
+from infrastructure.postgres.call_scores import SqlCallScoreRepository
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
+        self._session_factory = session_factory
+        self.session: AsyncSession | None = None
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self.session = self._session_factory()
+        self.agents = SqlAgentRepository(self.session)
+        self.agent_sessions = SqlAgentSessionRepository(self.session)
+        self.call_scores = SqlCallScoreRepository(self.session)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await super().__aexit__(*exc_info)
+        await self.session.close()
+
+    async def _commit(self) -> None:
+        self.agents.flush_changes()
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

@@ -1,0 +1,108 @@
+"""Replica rows to domain objects, tolerant of the messy values the contract lists."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from domain.users.model import Address, Claim, Requirement, User, VehiclePackage
+
+USER_COLUMNS = (
+    "id, first_name, last_name, email, phone_number, date_of_birth, status, is_enabled, "
+    "introducer, solicitor, current_user_address_id, current_signature_file_id, last_login, "
+    "created_at, updated_at"
+)
+ADDRESS_COLUMNS = "id, user_id, full_address, post_code, county"
+CLAIM_COLUMNS = (
+    "id, user_id, type, status, lender, solicitor, client_last_updated_at, created_at, updated_at"
+)
+REQUIREMENT_COLUMNS = (
+    "id, claim_id, type, status, claim_requirement_reason, created_at, updated_at"
+)
+PACKAGE_COLUMNS = (
+    "id, claim_id, vehicle_registration, vehicle_make, vehicle_model, dealership_name, "
+    "monthly_payment"
+)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = str(value).strip()
+    return text or None
+
+
+def _status(value: object) -> str | None:
+    """Statuses compared as the main app writes them; stray whitespace is not a new status."""
+    return _text(value)
+
+
+def _datetime(value: object) -> datetime | None:
+    # A MySQL zero date ('0000-00-00 00:00:00') arrives as a string or None.
+    return value if isinstance(value, datetime) else None
+
+
+def _date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def _flag(value: object) -> bool | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = int.from_bytes(value, "big")
+    try:
+        return bool(int(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value: object) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _decimal(value: object) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def to_user(r: tuple) -> User:
+    return User(
+        id=int(r[0]), first_name=_text(r[1]), last_name=_text(r[2]), email=_text(r[3]),
+        phone_number=_text(r[4]), date_of_birth=_date(r[5]), status=_status(r[6]),
+        is_enabled=_flag(r[7]), introducer=_text(r[8]), solicitor=_text(r[9]),
+        current_user_address_id=_text(r[10]), current_signature_file_id=_int(r[11]),
+        last_login=_datetime(r[12]), created_at=_datetime(r[13]), updated_at=_datetime(r[14]),
+    )
+
+
+def to_address(r: tuple) -> Address:
+    return Address(id=str(r[0]), user_id=int(r[1]), full_address=_text(r[2]),
+                   post_code=_text(r[3]), county=_text(r[4]))
+
+
+def to_claim(r: tuple) -> Claim:
+    return Claim(id=int(r[0]), user_id=int(r[1]), type=_text(r[2]), status=_status(r[3]),
+                 lender=_text(r[4]), solicitor=_text(r[5]),
+                 client_last_updated_at=_datetime(r[6]), created_at=_datetime(r[7]),
+                 updated_at=_datetime(r[8]))
+
+
+def to_requirement(r: tuple) -> Requirement:
+    return Requirement(id=str(r[0]), claim_id=int(r[1]), type=_text(r[2]), status=_status(r[3]),
+                       reason=_text(r[4]), created_at=_datetime(r[5]), updated_at=_datetime(r[6]))
+
+
+def to_vehicle_package(r: tuple) -> VehiclePackage:
+    return VehiclePackage(id=int(r[0]), claim_id=int(r[1]), registration=_text(r[2]),
+                          make=_text(r[3]), model=_text(r[4]), dealership=_text(r[5]),
+                          monthly_payment=_decimal(r[6]))

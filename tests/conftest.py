@@ -1,0 +1,136 @@
+"""Fixtures over the machine's real PostgreSQL, MariaDB and Redis, made fresh per run."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+from domain.agents.sessions import Principal
+from infrastructure.settings import Settings
+from tests import services as svc
+
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+async def pg_database():
+    from infrastructure.postgres.engine import make_engine
+    from infrastructure.postgres.migrate import migrate
+
+    address = await svc.create_postgres_database()
+    engine = make_engine(address, pool_size=1)
+    await migrate(engine)
+    await engine.dispose()
+    yield address
+    await svc.drop_postgres_database(address)
+
+
+@pytest.fixture(scope="session")
+async def replica_database():
+    from infrastructure.replica.database import ReplicaDatabase
+    from infrastructure.replica.ddl import create_replica_tables
+
+    address = await svc.create_mysql_database()
+    db = await ReplicaDatabase.open(address, read_only=False)
+    await create_replica_tables(db)
+    yield address, db
+    await db.close()
+    await svc.drop_mysql_database(address)
+
+
+@pytest.fixture(scope="session")
+def redis_prefix():
+    return f"test-{uuid.uuid4().hex[:8]}:"
+
+
+@pytest.fixture(scope="session")
+def settings(pg_database, replica_database, redis_prefix) -> Settings:
+    return Settings(database_url=pg_database.plain_url,
+                    replica_database_url=replica_database[0].plain_url,
+                    redis_url=svc.REDIS_URL, jwt_secret=TEST_SECRET,
+                    redis_key_prefix=redis_prefix, log_json=False)
+
+
+@pytest.fixture(scope="session")
+async def services(settings, redis_prefix):
+    from infrastructure.bootstrap import bootstrap
+
+    built = await bootstrap(settings)
+    yield built
+    await built.close()
+    client = aioredis.Redis.from_url(svc.REDIS_URL)
+    keys = [k async for k in client.scan_iter(match=f"{redis_prefix}*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def replica_rows(replica_database):
+    from tests.replica_rows import ReplicaRows
+
+    return ReplicaRows(replica_database[1])
+
+
+@pytest.fixture
+async def client(services):
+    from graphql_api.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app(services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+async def make_agent(services):
+    """Creates an agent of a role; returns (agent, token)."""
+    from service_layer.agents import create_agent
+
+    async def make(role: str = "AGENT", password: str = "correct horse battery"):
+        email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+        agent = await create_agent(services.uow(), services.hasher, email=email,
+                                   password=password, name=f"Test {role.title()}", role=role,
+                                   at=datetime.now(UTC))
+        token = services.tokens.issue(Principal(agent.id, agent.role)).token
+        return agent, token
+
+    return make
+
+
+class Gql:
+    """Posts GraphQL to the in-process app and returns the decoded body."""
+
+    def __init__(self, client: httpx.AsyncClient):
+        self.client = client
+
+    async def __call__(self, query: str, variables: dict | None = None,
+                       token: str | None = None, headers: dict | None = None) -> dict:
+        all_headers = dict(headers or {})
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        response = await self.client.post("/graphql", json={"query": query,
+                                                            "variables": variables or {}},
+                                          headers=all_headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture
+def gql(client) -> Gql:
+    return Gql(client)
+
+
+def error_codes(body: dict) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+
+
+def expired_token(agent_id: uuid.UUID, role) -> str:
+    from infrastructure.security.tokens import JwtTokenService
+
+    past = datetime.now(UTC) - timedelta(hours=2)
+    tokens = JwtTokenService(TEST_SECRET, timedelta(minutes=30), clock=lambda: past)
+    return tokens.issue(Principal(agent_id, role)).token

@@ -1,0 +1,75 @@
+"""The `dialler` command against the real services."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from service_layer.agents import LoginSucceeded, login
+from tests import services as svc
+from tests.conftest import TEST_SECRET
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def env(settings, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REPLICA_DATABASE_URL", settings.replica_database_url)
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("JWT_SECRET", TEST_SECRET)
+    monkeypatch.setenv("LOG_JSON", "false")
+
+
+async def invoke(*args: str):
+    """Runs the CLI in a thread: it starts its own event loop."""
+    return await asyncio.get_running_loop().run_in_executor(None, CliRunner().invoke, app,
+                                                            list(args))
+
+
+async def test_agents_create_then_login(env, services):
+    result = await invoke("agents", "create", "--email", "cli@example.com", "--name",
+                          "Cli Person", "--role", "admin", "--password", "a very long password")
+    assert result.exit_code == 0, result.output
+    assert "created ADMIN Cli Person" in result.output
+    outcome = await login(services.uow(), services.hasher, services.tokens,
+                          email="cli@example.com", password="a very long password",
+                          at=services.clock())
+    assert isinstance(outcome, LoginSucceeded) and outcome.agent.name == "Cli Person"
+    again = await invoke("agents", "create", "--email", "CLI@example.com", "--name", "Dup",
+                         "--password", "a very long password")
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_agents_create_names_every_bad_field(env):
+    result = CliRunner().invoke(app, ["agents", "create", "--email", "bad", "--name", "X",
+                                      "--role", "boss", "--password", "short"])
+    assert result.exit_code == 2
+    assert "email 'bad'" in result.output and "role 'boss'" in result.output
+
+
+def test_unsafe_configuration_is_refused_clearly(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/x")
+    monkeypatch.setenv("JWT_SECRET", "change-me")
+    result = CliRunner().invoke(app, ["db", "migrate"])
+    assert result.exit_code == 2 and "JWT_SECRET" in result.output
+
+
+async def test_db_migrate_and_seed(monkeypatch):
+    pg = await svc.create_postgres_database("cli_migrate")
+    replica = await svc.create_mysql_database("cli_seed")
+    try:
+        monkeypatch.setenv("DATABASE_URL", pg.plain_url)
+        monkeypatch.setenv("REPLICA_DATABASE_URL", replica.plain_url)
+        monkeypatch.setenv("JWT_SECRET", TEST_SECRET)
+        migrated = await invoke("db", "migrate")
+        assert migrated.exit_code == 0 and "revision 0001" in migrated.output, migrated.output
+        seeded = await invoke("db", "seed", "--users", "120", "--seed", "3")
+        assert seeded.exit_code == 0, seeded.output
+        assert "users=120" in seeded.output.replace(" ", "")
+    finally:
+        await svc.drop_postgres_database(pg)
+        await svc.drop_mysql_database(replica)

@@ -1,0 +1,83 @@
+"""`dialler serve` with nothing configured: the whole system on the embedded default."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.services import free_port
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+DIALLER = str(Path(sys.executable).with_name("dialler"))
+CONFIG_VARS = ("DATABASE_URL", "REPLICA_DATABASE_URL", "REDIS_URL", "JWT_SECRET",
+               "SQS_QUEUE_URL", "AWS_ENDPOINT_URL")
+
+
+@pytest.fixture
+def bare_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    env["DIALLER_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+        try:
+            if httpx.get(url + "/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("dialler serve did not become ready")
+
+
+def _graphql(url: str, query: str, variables=None, token=None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(url + "/graphql", json={"query": query, "variables": variables or {}},
+                          headers=headers, timeout=10)
+    return response.json()
+
+
+def test_serve_on_a_bare_machine_lets_a_new_user_log_in_and_read_a_context(bare_env, tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([DIALLER, "serve", "--port", str(port)], cwd=tmp_path,
+                            env=bare_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_healthy(url, proc)
+        email, password = (tmp_path / "data" / "demo_login").read_text().split("\n")[:2]
+        login = _graphql(url, "mutation($e: String!, $p: String!) { login(email: $e, "
+                              "password: $p) { ... on LoginSucceeded { token } } }",
+                         {"e": email, "p": password})
+        token = login["data"]["login"]["token"]
+        context = _graphql(url, "{ userContext(userId: 1) { user { id } claims { id } } }",
+                           token=token)
+        assert context["data"]["userContext"]["user"]["id"] == "1"
+
+        # A second process (the CLI) reaches the embedded PostgreSQL that serve started.
+        created = subprocess.run(
+            [DIALLER, "agents", "create", "--email", "new@example.com", "--name", "New",
+             "--password", "another long password"], cwd=tmp_path, env=bare_env,
+            capture_output=True, timeout=60)
+        assert created.returncode == 0, created.stderr.decode()[-2000:]
+        again = _graphql(url, 'mutation { login(email: "new@example.com", password: '
+                              '"another long password") { __typename } }')
+        assert again["data"]["login"]["__typename"] == "LoginSucceeded"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+    assert b"GraphiQL: http://localhost:" in err + out

@@ -1,0 +1,71 @@
+"""Throwaway databases on the machine's real services, for integration tests.
+
+Every test run creates its own uniquely named databases and drops them at the
+end; nothing depends on data left behind. Override the servers with
+TEST_POSTGRES_URL / TEST_MYSQL_URL / TEST_REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import aiomysql
+import asyncpg
+
+from infrastructure.settings import DatabaseAddress
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+MYSQL_URL = os.environ.get("TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+async def create_postgres_database(prefix: str = "dialler_test") -> DatabaseAddress:
+    name = unique_name(prefix)
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return DatabaseAddress(POSTGRES_URL).with_database(name)
+
+
+async def drop_postgres_database(address: DatabaseAddress) -> None:
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{address.database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def _mysql_admin(sql: str) -> None:
+    server = DatabaseAddress(MYSQL_URL)
+    conn = await aiomysql.connect(host=server.host, port=server.port, user=server.user,
+                                  password=server.password, autocommit=True)
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute(sql)
+    finally:
+        conn.close()
+
+
+async def create_mysql_database(prefix: str = "replica_test") -> DatabaseAddress:
+    name = unique_name(prefix)
+    await _mysql_admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    return DatabaseAddress(MYSQL_URL).with_database(name)
+
+
+async def drop_mysql_database(address: DatabaseAddress) -> None:
+    await _mysql_admin(f"DROP DATABASE IF EXISTS `{address.database}`")
+
+
+def free_port() -> int:
+    """A loopback port where nothing listens (for dependency-down tests)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
