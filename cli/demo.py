@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from infrastructure.replica.seed import seed_replica
-
 from domain.agents.model import InvalidAgent
 from infrastructure.bootstrap import Services
 from infrastructure.postgres.migrate import current_revision, head_revision, migrate
 from infrastructure.replica.database import ReplicaDatabase
+from infrastructure.replica.ddl import create_replica_tables
+from infrastructure.replica.seed import seed_replica
 from service_layer.agents import create_agent
 
 DEMO_USERS = 2_000
@@ -28,24 +28,24 @@ async def ensure_schema(services: Services) -> None:
                          f"needs {head}: run `dialler db migrate` first")
 
 
-async def ensure_demo_replica(services: Services, progress=None) -> int:
-    """Seed the demo replica once; returns how many users it was given now."""
+async def demo_replica_needs_data(services: Services) -> bool:
+    """True when this process uses the demo replica and it has no users yet."""
     if not services.runtime.demo_replica:
-        return 0
-    db = await ReplicaDatabase.open(services.runtime.replica, read_only=False)
+        return False
+    db = await ReplicaDatabase.open(services.runtime.replica, read_only=False, max_size=1)
     try:
-        await _create_tables(db)
-        if (await db.fetch("SELECT COUNT(*) FROM users"))[0][0]:
-            return 0
-        await seed_replica(db, DEMO_USERS, seed=1, progress=progress)
-        return DEMO_USERS
+        await create_replica_tables(db)
+        return not (await db.fetch("SELECT COUNT(*) FROM users"))[0][0]
     finally:
         await db.close()
 
 
-async def _create_tables(db: ReplicaDatabase) -> None:
-    from infrastructure.replica.ddl import create_replica_tables
-    await create_replica_tables(db)
+async def fill_demo_replica(services: Services, progress=None) -> int:
+    db = await ReplicaDatabase.open(services.runtime.replica, read_only=False)
+    try:
+        return (await seed_replica(db, DEMO_USERS, seed=1, progress=progress)).users
+    finally:
+        await db.close()
 
 
 async def ensure_demo_supervisor(services: Services) -> tuple[str, str] | None:

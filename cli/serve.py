@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+
 import typer
 import uvicorn
 
 from cli.common import console, load_settings, progress_bar, run
-from cli.demo import DEMO_USERS, ensure_demo_replica, ensure_demo_supervisor, ensure_schema
+from cli.demo import (
+    DEMO_USERS,
+    demo_replica_needs_data,
+    ensure_demo_supervisor,
+    ensure_schema,
+    fill_demo_replica,
+)
 from graphql_api.app import create_app
 from infrastructure.bootstrap import bootstrap
 
@@ -20,17 +30,36 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         services = await bootstrap(settings)
         try:
             await ensure_schema(services)
-            with progress_bar("demo replica", DEMO_USERS) as advance:
-                seeded = await ensure_demo_replica(services, advance)
+            seeded = 0
+            if await demo_replica_needs_data(services):
+                with progress_bar("demo replica", DEMO_USERS) as advance:
+                    seeded = await fill_demo_replica(services, advance)
             login = await ensure_demo_supervisor(services)
             _announce(host, port, seeded, login)
             config = uvicorn.Config(create_app(services), host=host, port=port,
                                     log_config=None, access_log=False, lifespan="on")
-            await uvicorn.Server(config).serve()
+            await serve_until_signalled(uvicorn.Server(config))
         finally:
             await services.close()
 
     run(main)
+
+
+async def serve_until_signalled(server: uvicorn.Server) -> None:
+    """Serve until SIGINT/SIGTERM, then return so everything is closed in order.
+
+    uvicorn re-raises a captured signal after shutting down, which would kill the
+    process before the embedded PostgreSQL is stopped; we handle the signals here.
+    """
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    server.capture_signals = contextlib.nullcontext
+    try:
+        await server.serve()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 def _announce(host: str, port: int, seeded: int, login: tuple[str, str] | None) -> None:

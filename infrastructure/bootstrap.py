@@ -84,5 +84,6 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         hasher=Argon2PasswordHasher(),
         tokens=JwtTokenService(runtime.jwt_secret, timedelta(minutes=settings.jwt_expiry_minutes)),
     )
-    services.closers += [engine.dispose, replica_db.close, redis.close, runtime.close]
+    # Closed in reverse: the embedded server (if any) goes last.
+    services.closers += [runtime.close, redis.close, replica_db.close, engine.dispose]
     return services

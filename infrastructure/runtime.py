@@ -55,10 +55,10 @@ async def resolve_runtime(settings: Settings) -> Runtime:
     if settings.embedded_postgres:
         server = EmbeddedPostgres(settings.dialler_data_dir)
         await server.start()
-        database = server.ensure_database(DIALLER_DATABASE)
-        close = server.stop_async if hasattr(server, "stop_async") else _nothing
-        log.info("embedded postgres", data_dir=str(settings.dialler_data_dir),
-                 port=database.port)
+        database = server.address(DIALLER_DATABASE)
+        await _ensure_postgres_database(database)
+        close = server.stop
+        log.info("embedded postgres", data_dir=str(settings.dialler_data_dir))
     else:
         database = settings.database
     demo = settings.replica is None

@@ -26,6 +26,9 @@ class DatabaseAddress:
         else:
             raise ValueError(f"unsupported database URL scheme {parts.scheme!r}")
         self.url = url
+        # ?host=/dir names a unix-socket directory (how the embedded server listens).
+        query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+        self.socket_dir = unquote(query["host"]) if query.get("host", "").startswith("/") else None
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or (5432 if self.dialect == "postgresql" else 3306)
         default_user = "postgres" if self.dialect == "postgresql" else "root"
@@ -37,6 +40,8 @@ class DatabaseAddress:
     def plain_url(self) -> str:
         """The URL with the scheme a raw driver (asyncpg) accepts."""
         auth = self.user + (f":{self.password}" if self.password else "")
+        if self.socket_dir:
+            return f"{self.dialect}://{auth}@/{self.database or ''}?host={self.socket_dir}"
         return f"{self.dialect}://{auth}@{self.host}:{self.port}/{self.database or ''}"
 
     @property
@@ -46,10 +51,13 @@ class DatabaseAddress:
         return self.plain_url.replace(f"{self.dialect}://", f"{self.dialect}+{driver}://", 1)
 
     def with_database(self, database: str) -> DatabaseAddress:
-        return DatabaseAddress(self.plain_url.rsplit("/", 1)[0] + "/" + database)
+        copy = DatabaseAddress(self.url)
+        copy.database = database
+        return copy
 
     def __repr__(self) -> str:
-        return f"DatabaseAddress({self.dialect}://{self.host}:{self.port}/{self.database})"
+        where = self.socket_dir or f"{self.host}:{self.port}"
+        return f"DatabaseAddress({self.dialect}://{where}/{self.database})"
 
 
 class Settings(BaseSettings):

@@ -48,6 +48,11 @@ class ReplicaDatabase(abc.ABC):
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
     @abc.abstractmethod
+    async def insert_rows(self, table: str, columns: Sequence[str],
+                          rows: Sequence[Sequence[Any]]) -> None:
+        """Bulk insert (seeding and tests only: the dialler never writes the real replica)."""
+
+    @abc.abstractmethod
     async def ping(self) -> None: ...
 
     @abc.abstractmethod
@@ -100,6 +105,13 @@ class MySQLReplica(ReplicaDatabase):
         async with self._pool.acquire() as conn, conn.cursor() as cur:
             await cur.executemany(sql, [tuple(r) for r in rows])
 
+    async def insert_rows(self, table: str, columns: Sequence[str],
+                          rows: Sequence[Sequence[Any]]) -> None:
+        # PyMySQL turns an executemany INSERT … VALUES into multi-row statements.
+        placeholders = ", ".join(["%s"] * len(columns))
+        await self.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
     async def ping(self) -> None:
         await self.fetch("SELECT 1")
 
@@ -148,6 +160,11 @@ class PostgresReplica(ReplicaDatabase):
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         async with self._pool.acquire() as conn:
             await conn.executemany(_renumber(sql), [tuple(r) for r in rows])
+
+    async def insert_rows(self, table: str, columns: Sequence[str],
+                          rows: Sequence[Sequence[Any]]) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.copy_records_to_table(table, columns=list(columns), records=rows)
 
     async def ping(self) -> None:
         await self._pool.fetchval("SELECT 1")
