@@ -17,15 +17,29 @@ from decimal import Decimal
 ANCHOR = datetime(2026, 11, 1, 9, 0, 0)
 _NS = uuid.UUID("6f1c2b1e-8d6a-4c1e-9b55-3f0d2a7c9e10")
 
-FIRST = ["Amelia", "Oliver", "Isla", "George", "Ava", "Harry", "Mia", "Noah", "Grace", "Jack", "Sophie", "Leo", "Emily", "Oscar", "Ella", "Arthur", "Freya", "Charlie", "Lily", "Thomas", "Poppy", "James", "Ruby", "William", "Evie", "Alfie", "Chloe", "Jacob", "Florence", "Muhammad", "Priya", "Aisha", "Connor", "Siobhan", "Dylan", "Megan", "Rhys", "Niamh", "Callum", "Zara"]
-LAST = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Wright", "Robinson", "Wood", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Thomas", "Clarke", "Jackson", "Hughes", "Edwards", "Khan", "Lewis", "Harris", "Martin", "Morris", "O'Brien", "McDonald", "Murphy", "Singh", "Ahmed", "Kelly", "Price"]
+FIRST = (
+    "Amelia", "Oliver", "Isla", "George", "Ava", "Harry", "Mia", "Noah", "Grace", "Jack",
+    "Sophie", "Leo", "Emily", "Oscar", "Ella", "Arthur", "Freya", "Charlie", "Lily", "Thomas",
+    "Poppy", "James", "Ruby", "William", "Evie", "Alfie", "Chloe", "Jacob", "Florence",
+    "Muhammad", "Priya", "Aisha", "Connor", "Siobhan", "Dylan", "Megan", "Rhys", "Niamh",
+    "Callum", "Zara",
+)
+LAST = (
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
+    "Wright", "Robinson", "Wood", "Thompson", "Evans", "Walker", "White", "Roberts", "Green",
+    "Hall", "Thomas", "Clarke", "Jackson", "Hughes", "Edwards", "Khan", "Lewis", "Harris",
+    "Martin", "Morris", "O'Brien", "McDonald", "Murphy", "Singh", "Ahmed", "Kelly", "Price",
+)
 TOWNS = (("Leeds", "LS", "West Yorkshire"), ("Manchester", "M", "Greater Manchester"),
          ("Birmingham", "B", "West Midlands"), ("Bristol", "BS", "Bristol"),
          ("Sheffield", "S", "South Yorkshire"), ("Newcastle", "NE", "Tyne and Wear"),
          ("Liverpool", "L", "Merseyside"), ("Cardiff", "CF", "South Glamorgan"),
          ("Nottingham", "NG", "Nottinghamshire"), ("Norwich", "NR", "Norfolk"),
          ("Plymouth", "PL", "Devon"), ("Glasgow", "G", "Lanarkshire"), ("London", "SE", None))
-STREETS = ["High", "Station", "Church", "Park", "Victoria", "Mill", "Queen", "King", "Albert", "Manor", "Chapel"]
+STREETS = (
+    "High", "Station", "Church", "Park", "Victoria", "Mill", "Queen", "King", "Albert", "Manor",
+    "Chapel",
+)
 ROAD = ("Street", "Road", "Lane", "Avenue", "Close", "Drive", "Way", "Crescent")
 LENDERS = ("Santander", "santander ", "SANTANDER UK", "Santander Consumer Finance",
            "santander consumer", "Lloyds", "lloyds bank", " Lloyds Bank", "Barclays",
@@ -53,6 +67,14 @@ REASONS = {"bank_statement": "Three months of bank statements covering the agree
 CLAIMS_PER_USER = ((0, 4), (1, 15), (2, 22), (3, 24), (4, 17), (5, 10), (6, 8))
 REQS_PER_CLAIM = ((0, 30), (1, 30), (2, 20), (3, 15), (4, 5))
 PACKAGES_PER_CLAIM = ((0, 40), (1, 55), (2, 5))
+
+
+POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+PLATE_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+
+
+def _letters(rng: random.Random, count: int, alphabet: str) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(count))
 
 
 def _pick(rng: random.Random, weighted):
@@ -108,8 +130,8 @@ def user_rows(seed: int, user_id: int, out: Rows) -> None:
                    for k in range(rng.choice((0, 1, 1, 1, 2)))]
     for k, address_id in enumerate(address_ids):
         town, area, county = rng.choice(TOWNS)
-        post_code = f"{area}{rng.randint(1, 28)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}" \
-                    f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+        post_code = (f"{area}{rng.randint(1, 28)} {rng.randint(1, 9)}"
+                     f"{_letters(rng, 2, POSTCODE_LETTERS)}")
         street = f"{rng.randint(1, 220)} {rng.choice(STREETS)} {rng.choice(ROAD)}"
         out.addresses.append((address_id, user_id, f"{street}, {town}, {post_code}",
                               post_code if rng.random() > 0.02 else None, county,
@@ -147,9 +169,8 @@ def _claim_rows(rng: random.Random, seed: int, claim_id: int, user_id: int,
                                  REASONS[kind] if rng.random() > 0.1 else None, at, at))
     for j in range(_pick(rng, PACKAGES_PER_CLAIM)):
         make, models = rng.choice(MAKES)
-        registration = (f"{rng.choice('ABCDEFGHKLMNOPRSVWY')}{rng.choice('ABCDEFGHJKLMNOPRSTUVWXY')}"
-                        f"{rng.randint(10, 74)} {rng.choice('ABCDEFGHJKLMNOPRSTUVWXYZ')}"
-                        f"{rng.choice('ABCDEFGHJKLMNOPRSTUVWXYZ')}{rng.choice('ABCDEFGHJKLMNOPRSTUVWXYZ')}")
+        registration = (f"{_letters(rng, 2, PLATE_LETTERS)}{rng.randint(10, 74)} "
+                        f"{_letters(rng, 3, PLATE_LETTERS)}")
         payment = Decimal(rng.randint(9900, 69900)) / 100 if rng.random() > 0.05 else None
         out.packages.append((claim_id * 4 + j, claim_id, registration, make, rng.choice(models),
                              rng.choice(DEALERS), payment, created, created))
