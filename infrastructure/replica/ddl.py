@@ -53,9 +53,20 @@ def _postgres_column(line: str) -> str:
 
 
 async def create_replica_tables(db: ReplicaDatabase) -> None:
+    """Creates the tables that are missing; existing ones are left exactly as they are."""
+    present = await existing_tables(db)
     statements = mysql_statements() if db.dialect == "mysql" else postgres_statements()
     for statement in statements:
-        await db.execute(statement)
+        table = re.search(r"(?:TABLE IF NOT EXISTS|\bON)\s+(\w+)", statement).group(1)
+        if table not in present:
+            await db.execute(statement)
+
+
+async def existing_tables(db: ReplicaDatabase) -> set[str]:
+    sql = ("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+           if db.dialect == "mysql" else
+           "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    return {row[0] for row in await db.fetch(sql)}
 
 
 async def drop_replica_tables(db: ReplicaDatabase) -> None:
