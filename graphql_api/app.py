@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from graphql_api.context import RequestContext
+from graphql_api.errors import ApiError
 from graphql_api.http import RequestMetrics, router
 from graphql_api.schema import build_schema
 from infrastructure.bootstrap import Services
@@ -23,6 +25,16 @@ async def _context(connection: HTTPConnection) -> RequestContext:
     client = connection.client.host if connection.client else None
     return RequestContext(services, authorization=connection.headers.get("authorization"),
                           client_ip=client, user_agent=connection.headers.get("user-agent"))
+
+
+class DiallerGraphQLRouter(GraphQLRouter):
+    async def on_ws_connect(self, context: RequestContext):
+        """Refuses a websocket whose token is missing, forged or expired (close 4403)."""
+        try:
+            context.authenticate_connection()
+        except ApiError as exc:
+            raise ConnectionRejectionError({"message": exc.message, **exc.extensions}) from exc
+        return await super().on_ws_connect(context)
 
 
 def create_app(services: Services, *, close_services: bool = False) -> FastAPI:
@@ -39,7 +51,7 @@ def create_app(services: Services, *, close_services: bool = False) -> FastAPI:
                           settings.max_query_aliases)
     app = FastAPI(title="RMC Dialler", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.services = services
-    graphql = GraphQLRouter(
+    graphql = DiallerGraphQLRouter(
         schema, context_getter=_context, graphql_ide="graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
     )

@@ -29,10 +29,24 @@ class RequestContext(BaseContext):
         self.authorization = authorization
         self.client_ip = client_ip
         self.user_agent = user_agent
+        # Set by the websocket protocols from connection_init's payload.
+        self.connection_params: dict | None = None
 
     @cached_property
     def loaders(self) -> Loaders:
         return Loaders(self.services)
+
+    def refresh_loaders(self) -> None:
+        """A websocket's context lives as long as the socket: each event gets fresh loaders."""
+        self.__dict__.pop("loaders", None)
+
+    def authenticate_connection(self) -> Principal:
+        """At connection_init: the token from the payload (key in any case) or the upgrade."""
+        for key, value in (self.connection_params or {}).items():
+            if key.lower() == "authorization" and isinstance(value, str):
+                self.authorization = value
+                self.__dict__.pop("_auth", None)
+        return self.require_principal()
 
     @cached_property
     def _auth(self) -> Principal | InvalidToken | None:

@@ -6,7 +6,6 @@ import time
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from infrastructure.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
 
@@ -40,13 +39,28 @@ async def metrics() -> Response:
     return Response(payload, media_type=content_type)
 
 
-class RequestMetrics(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next):
+class RequestMetrics:
+    """Counts and times every HTTP request (plain ASGI: no per-request task group)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        # Label by route, not raw URL, so unknown paths cannot explode the series count.
-        path = (getattr(route, "path", "") or request.url.path) if route else "unmatched"
-        HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
-        return response
+        status = {"code": 500}
+
+        async def send_and_note(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            route = scope.get("route")
+            # Label by route, not raw URL, so unknown paths cannot explode the series count.
+            path = (getattr(route, "path", "") or scope["path"]) if route else "unmatched"
+            HTTP_REQUESTS.labels(scope["method"], path, str(status["code"])).inc()
+            HTTP_LATENCY.labels(scope["method"], path).observe(time.perf_counter() - started)

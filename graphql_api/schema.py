@@ -5,16 +5,20 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
 from graphql_api import errors
-from graphql_api.permissions import CanReadUsers, IsAuthenticated, IsStaff
-from graphql_api.resolvers import agents, users
+from graphql_api.permissions import CanReadUsers, IsAuthenticated, IsStaff, IsSupervisor
+from graphql_api.resolvers import activity, agents, users
+from graphql_api.types.activity import AgentActivity
 from graphql_api.types.agents import AgentType, LoginResult
 from graphql_api.types.users import UserContextType
 from infrastructure.logging import get_logger
@@ -41,6 +45,13 @@ class Mutation:
         description="Wrong e-mail or password gives LoginFailed, never which one.")
     set_agent_status: AgentType = strawberry.field(
         resolver=agents.set_agent_status, permission_classes=[IsStaff])
+
+
+@strawberry.type
+class Subscription:
+    agent_activity: AgentActivity = strawberry.subscription(
+        resolver=activity.agent_activity, permission_classes=[IsSupervisor],
+        description="Every agent's status changes, live (SUPERVISOR and ADMIN).")
 
 
 class DiallerSchema(strawberry.Schema):
@@ -73,12 +84,18 @@ class MaskUnexpectedErrors(MaskErrors):
 
 def build_schema(max_depth: int = 12, max_tokens: int = 2000,
                  max_aliases: int = 30) -> strawberry.Schema:
+    # The limiters' validation rules are built once: a rule class made per request would
+    # never hit the validation cache (it keys on the rules), and parsing plus validation is
+    # most of a cached request's cost.
+    limits = [*QueryDepthLimiter(max_depth=max_depth).validation_rules,
+              *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules]
     return DiallerSchema(
-        query=Query, mutation=Mutation,
+        query=Query, mutation=Mutation, subscription=Subscription,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: AddValidationRules(limits),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
             MaskUnexpectedErrors,
         ],
     )

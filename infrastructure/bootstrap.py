@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from infrastructure.postgres.engine import make_engine, make_session_factory
 from infrastructure.postgres.unit_of_work import SqlUnitOfWork
-from infrastructure.redis.events import RedisEventPublisher
+from infrastructure.redis.event_bus import RedisEventBus
 from infrastructure.redis.resilient import ResilientRedis
 from infrastructure.redis.user_context_cache import UserContextCache
 from infrastructure.replica.database import ReplicaDatabase
@@ -37,7 +37,7 @@ class Services:
     replica: ReplicaReader
     redis: ResilientRedis
     user_context_cache: UserContextCache
-    publisher: RedisEventPublisher
+    events: RedisEventBus
     hasher: Argon2PasswordHasher
     tokens: JwtTokenService
     clock: Callable[[], datetime] = utc_now
@@ -80,10 +80,11 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         replica=ReplicaReader(replica_db), redis=redis,
         user_context_cache=UserContextCache(redis, settings.user_context_ttl_seconds,
                                             settings.redis_key_prefix),
-        publisher=RedisEventPublisher(redis, settings.redis_key_prefix),
+        events=RedisEventBus(redis, settings.redis_key_prefix),
         hasher=Argon2PasswordHasher(),
         tokens=JwtTokenService(runtime.jwt_secret, timedelta(minutes=settings.jwt_expiry_minutes)),
     )
     # Closed in reverse: the embedded server (if any) goes last.
-    services.closers += [runtime.close, redis.close, replica_db.close, engine.dispose]
+    services.closers += [runtime.close, redis.close, replica_db.close, engine.dispose,
+                         services.events.close]
     return services

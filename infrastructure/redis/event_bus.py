@@ -1,0 +1,142 @@
+"""Live events between processes over Redis pub/sub.
+
+Publishing sends each committed domain event to a channel named after its
+type. Listening uses ONE pattern subscription per process, fanned out to
+in-memory queues, so thousands of GraphQL subscribers cost one Redis
+connection. If Redis goes away the listener reconnects with back-off; events
+published meanwhile are missed (they are live notifications: the data itself
+is in PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from enum import Enum
+from uuid import UUID
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from domain.events import EventPublisher
+from infrastructure.logging import get_logger
+from infrastructure.redis.resilient import ResilientRedis
+
+log = get_logger(__name__)
+QUEUE_SIZE = 1000
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def serialise(event: object) -> bytes:
+    payload = asdict(event) if is_dataclass(event) else dict(vars(event))
+    return json.dumps(payload, default=_json_default, separators=(",", ":")).encode()
+
+
+class RedisEventBus(EventPublisher):
+    def __init__(self, redis: ResilientRedis, prefix: str = "dialler:"):
+        self._redis = redis
+        self._prefix = f"{prefix}events:"
+        self._listeners: dict[str, set[asyncio.Queue]] = {}
+        self._task: asyncio.Task | None = None
+        self._connected = asyncio.Event()
+
+    def channel_for_name(self, event_name: str) -> str:
+        return self._prefix + event_name
+
+    async def publish(self, events: Iterable[object]) -> None:
+        events = list(events)
+        if not events:
+            return
+
+        async def send(r: aioredis.Redis):
+            async with r.pipeline(transaction=False) as pipe:
+                for event in events:
+                    pipe.publish(self.channel_for_name(type(event).__name__), serialise(event))
+                await pipe.execute()
+
+        if await self._redis.run("publish", send, None) is None:
+            log.warning("live events not delivered (Redis down)", count=len(events))
+
+    @contextlib.asynccontextmanager
+    async def listen(self, event_name: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """``async with bus.listen("X") as events: async for payload in events: …``"""
+        channel = self.channel_for_name(event_name)
+        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
+        self._listeners.setdefault(channel, set()).add(queue)
+        self._ensure_running()
+        try:
+            yield _drain(queue)
+        finally:
+            self._listeners[channel].discard(queue)
+
+    async def wait_connected(self, within: float = 5.0) -> bool:
+        """For tests and start-up: True once the process's subscription is live."""
+        self._ensure_running()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), within)
+        return self._connected.is_set()
+
+    def _ensure_running(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._pump()
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                self._connected.clear()
+                log.warning("event subscription lost, reconnecting", error=type(exc).__name__,
+                            retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _pump(self) -> None:
+        pubsub = self._redis.client.pubsub()
+        try:
+            await pubsub.psubscribe(self._prefix + "*")
+            self._connected.set()
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message is not None:
+                    self._dispatch(message)
+        finally:
+            self._connected.clear()
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
+    def _dispatch(self, message: dict) -> None:
+        channel = message["channel"]
+        channel = channel.decode() if isinstance(channel, bytes) else channel
+        for queue in self._listeners.get(channel, ()):
+            if queue.full():  # a stalled subscriber loses its oldest event, not everyone's
+                queue.get_nowait()
+            queue.put_nowait(message["data"])
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+async def _drain(queue: asyncio.Queue) -> AsyncIterator[bytes]:
+    while True:
+        yield await queue.get()
