@@ -18,7 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
-from infrastructure.replica.seed import seed_replica  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from domain.agents.sessions import Principal  # noqa: E402
@@ -28,6 +27,7 @@ from infrastructure.logging import configure_logging  # noqa: E402
 from infrastructure.postgres.engine import make_engine  # noqa: E402
 from infrastructure.postgres.migrate import migrate  # noqa: E402
 from infrastructure.replica.database import ReplicaDatabase  # noqa: E402
+from infrastructure.replica.seed import seed_replica  # noqa: E402
 from infrastructure.settings import Settings  # noqa: E402
 from service_layer.agents import create_agent  # noqa: E402
 from tests import services as svc  # noqa: E402
@@ -50,9 +50,8 @@ async def prepare(users: int):
     replica_addr = await svc.create_mysql_database("bench_replica")
     pg_addr = await svc.create_postgres_database("bench_dialler")
     db = await ReplicaDatabase.open(replica_addr, read_only=False)
-    started = time.perf_counter()
     summary = await seed_replica(db, users, seed=7)
-    print(f"seeded {summary} in {time.perf_counter() - started:.1f} s")
+    print(f"seeded {summary}")
     await db.close()
     engine = make_engine(pg_addr, pool_size=1)
     await migrate(engine)
