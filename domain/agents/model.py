@@ -56,7 +56,12 @@ class Agent:
     status_since: datetime | None = None
     is_active: bool = True
     created_at: datetime | None = None
+    # Queue types this agent works (QueueType values); None: every type until narrowed.
+    queue_types: frozenset[str] | None = None
     events: list[AgentStatusChanged] = field(default_factory=list, compare=False, repr=False)
+
+    def may_work(self, queue_type: str) -> bool:
+        return self.queue_types is None or queue_type in self.queue_types
 
     def change_status(self, status: AgentStatus, reason: str | None, at: datetime) -> None:
         """Move to a new status; the same status with the same reason changes nothing."""

@@ -17,7 +17,8 @@ def _to_domain(row: AgentRow) -> Agent:
     return Agent(id=row.id, email=row.email, name=row.name, role=Role(row.role),
                  password_hash=row.password_hash, status=AgentStatus(row.status),
                  status_reason=row.status_reason, status_since=row.status_since,
-                 is_active=row.is_active, created_at=row.created_at)
+                 is_active=row.is_active, created_at=row.created_at,
+                 queue_types=frozenset(row.queue_types) if row.queue_types is not None else None)
 
 
 def _copy_to_row(agent: Agent, row: AgentRow) -> None:
@@ -25,6 +26,7 @@ def _copy_to_row(agent: Agent, row: AgentRow) -> None:
                  "is_active"):
         setattr(row, name, getattr(agent, name))
     row.role, row.status = agent.role.value, agent.status.value
+    row.queue_types = sorted(agent.queue_types) if agent.queue_types is not None else None
 
 
 class SqlAgentRepository(AgentRepository):

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -27,6 +27,8 @@ class AgentRow(SQLModel, table=True):
     status_reason: str | None = Field(default=None, sa_column=Column(String(200)))
     status_since: datetime | None = Field(default=None, sa_column=_ts())
     is_active: bool = Field(default=True, nullable=False)
+    # The queue types this agent works; NULL: every type (a new agent until narrowed).
+    queue_types: list[str] | None = Field(default=None, sa_column=Column(ARRAY(String(24))))
     created_at: datetime | None = Field(default=None, sa_column=_ts(False, True))
 
 

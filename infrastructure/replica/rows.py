@@ -25,7 +25,7 @@ PACKAGE_COLUMNS = (
 )
 
 
-def _text(value: object) -> str | None:
+def text_value(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bytes):
@@ -36,21 +36,21 @@ def _text(value: object) -> str | None:
 
 def _status(value: object) -> str | None:
     """Statuses compared as the main app writes them; stray whitespace is not a new status."""
-    return _text(value)
+    return text_value(value)
 
 
-def _datetime(value: object) -> datetime | None:
+def datetime_value(value: object) -> datetime | None:
     # A MySQL zero date ('0000-00-00 00:00:00') arrives as a string or None.
     return value if isinstance(value, datetime) else None
 
 
-def _date(value: object) -> date | None:
+def date_value(value: object) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     return value if isinstance(value, date) else None
 
 
-def _flag(value: object) -> bool | None:
+def flag_value(value: object) -> bool | None:
     if value is None:
         return None
     if isinstance(value, bytes):
@@ -76,33 +76,36 @@ def _decimal(value: object) -> Decimal | None:
 
 
 def to_user(r: tuple) -> User:
+    t = text_value
     return User(
-        id=int(r[0]), first_name=_text(r[1]), last_name=_text(r[2]), email=_text(r[3]),
-        phone_number=_text(r[4]), date_of_birth=_date(r[5]), status=_status(r[6]),
-        is_enabled=_flag(r[7]), introducer=_text(r[8]), solicitor=_text(r[9]),
-        current_user_address_id=_text(r[10]), current_signature_file_id=_int(r[11]),
-        last_login=_datetime(r[12]), created_at=_datetime(r[13]), updated_at=_datetime(r[14]),
+        id=int(r[0]), first_name=t(r[1]), last_name=t(r[2]), email=t(r[3]),
+        phone_number=t(r[4]), date_of_birth=date_value(r[5]), status=_status(r[6]),
+        is_enabled=flag_value(r[7]), introducer=t(r[8]), solicitor=t(r[9]),
+        current_user_address_id=t(r[10]), current_signature_file_id=_int(r[11]),
+        last_login=datetime_value(r[12]), created_at=datetime_value(r[13]),
+        updated_at=datetime_value(r[14]),
     )
 
 
 def to_address(r: tuple) -> Address:
-    return Address(id=str(r[0]), user_id=int(r[1]), full_address=_text(r[2]),
-                   post_code=_text(r[3]), county=_text(r[4]))
+    return Address(id=str(r[0]), user_id=int(r[1]), full_address=text_value(r[2]),
+                   post_code=text_value(r[3]), county=text_value(r[4]))
 
 
 def to_claim(r: tuple) -> Claim:
-    return Claim(id=int(r[0]), user_id=int(r[1]), type=_text(r[2]), status=_status(r[3]),
-                 lender=_text(r[4]), solicitor=_text(r[5]),
-                 client_last_updated_at=_datetime(r[6]), created_at=_datetime(r[7]),
-                 updated_at=_datetime(r[8]))
+    return Claim(id=int(r[0]), user_id=int(r[1]), type=text_value(r[2]), status=_status(r[3]),
+                 lender=text_value(r[4]), solicitor=text_value(r[5]),
+                 client_last_updated_at=datetime_value(r[6]), created_at=datetime_value(r[7]),
+                 updated_at=datetime_value(r[8]))
 
 
 def to_requirement(r: tuple) -> Requirement:
-    return Requirement(id=str(r[0]), claim_id=int(r[1]), type=_text(r[2]), status=_status(r[3]),
-                       reason=_text(r[4]), created_at=_datetime(r[5]), updated_at=_datetime(r[6]))
+    return Requirement(id=str(r[0]), claim_id=int(r[1]), type=text_value(r[2]),
+                       status=_status(r[3]), reason=text_value(r[4]),
+                       created_at=datetime_value(r[5]), updated_at=datetime_value(r[6]))
 
 
 def to_vehicle_package(r: tuple) -> VehiclePackage:
-    return VehiclePackage(id=int(r[0]), claim_id=int(r[1]), registration=_text(r[2]),
-                          make=_text(r[3]), model=_text(r[4]), dealership=_text(r[5]),
-                          monthly_payment=_decimal(r[6]))
+    return VehiclePackage(id=int(r[0]), claim_id=int(r[1]), registration=text_value(r[2]),
+                          make=text_value(r[3]), model=text_value(r[4]),
+                          dealership=text_value(r[5]), monthly_payment=_decimal(r[6]))

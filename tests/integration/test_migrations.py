@@ -32,7 +32,8 @@ async def test_migrate_creates_every_table_and_is_idempotent(fresh_database):
     finally:
         await engine.dispose()
     assert {"agents", "agent_sessions", "agent_status_history", "call_scores",
-            "audit_log", "alembic_version"} <= tables
+            "audit_log", "alembic_version", "queue_entries", "callbacks", "dispositions",
+            "do_not_call", "rule_sets", "experiments", "queue_events"} <= tables
 
 
 async def test_concurrent_migrations_do_not_collide(fresh_database):
@@ -51,6 +52,7 @@ async def test_migrations_match_the_models(fresh_database):
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
+    import infrastructure.postgres.queue_tables  # noqa: F401
     import infrastructure.postgres.tables  # noqa: F401
 
     engine = make_engine(fresh_database, pool_size=1)

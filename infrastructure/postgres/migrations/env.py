@@ -3,7 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import infrastructure.postgres.tables  # noqa: F401  (registers the tables)
+import infrastructure.postgres.queue_tables  # noqa: F401  (registers the tables)
+import infrastructure.postgres.tables  # noqa: F401
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,69 @@
+"""From one user's facts to their queue entry: placement, then score."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.queue.facts import DiallerFacts, ReplicaFacts
+from domain.queue.membership import Placement, place
+from domain.queue.model import QueueEntry, QueueType
+from domain.scoring.engine import ScoreBreakdown, ScoringFacts, score
+from domain.scoring.rules import RuleSet
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringChoice:
+    """The rule set that scores one user, and the experiment arm that chose it."""
+
+    rules: RuleSet
+    version: int
+    arm: str | None = None
+
+
+RulesForUser = Callable[[int], ScoringChoice]
+
+
+def scoring_facts(replica: ReplicaFacts, dialler: DiallerFacts) -> ScoringFacts:
+    return ScoringFacts(
+        user_id=replica.user_id, date_of_birth=replica.date_of_birth,
+        open_claims=replica.open_claims, post_code=replica.post_code,
+        last_outcome=dialler.last_outcome, last_reached_at=dialler.last_reached_at,
+        failed_attempts=dialler.failed_attempts,
+    )
+
+
+def score_user(replica: ReplicaFacts, dialler: DiallerFacts, choice: ScoringChoice,
+               now: datetime) -> ScoreBreakdown:
+    return score(scoring_facts(replica, dialler), choice.rules, now)
+
+
+def build_entry(replica: ReplicaFacts, dialler: DiallerFacts, choice: ScoringChoice,
+                now: datetime) -> tuple[QueueEntry | None, Placement]:
+    placement = place(replica, dialler)
+    if placement.queue_type is None:
+        return None, placement
+    total = score_user(replica, dialler, choice, now).total
+    if placement.queue_type is QueueType.CALLBACK:
+        callback = dialler.callback
+        entry = QueueEntry(replica.user_id, QueueType.CALLBACK, total, None, callback.id,
+                           callback.personal_agent_id, callback.scheduled_for)
+    else:
+        entry = QueueEntry(replica.user_id, placement.queue_type, total, dialler.next_call_after)
+    return entry, placement
+
+
+def build_entries(replica: Mapping[int, ReplicaFacts], dialler: Mapping[int, DiallerFacts],
+                  rules_for: RulesForUser, now: datetime
+                  ) -> tuple[dict[int, QueueEntry], dict[str, int]]:
+    """Entries of every placed user, and how many users each exclusion kept out."""
+    entries: dict[int, QueueEntry] = {}
+    excluded: dict[str, int] = {}
+    for user_id, facts in replica.items():
+        entry, placement = build_entry(facts, dialler[user_id], rules_for(user_id), now)
+        if entry is None:
+            excluded[placement.reason] = excluded.get(placement.reason, 0) + 1
+        else:
+            entries[user_id] = entry
+    return entries, excluded

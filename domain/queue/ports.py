@@ -1,0 +1,54 @@
+"""What the queues need from storage: replica facts, and the dialler's queue tables."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.queue.facts import DiallerFacts, ReplicaFacts
+from domain.queue.model import QueueChanged, QueueEntry
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Which users a read covers: an inclusive id range (rebuilds) or a list (incremental)."""
+
+    low: int | None = None
+    high: int | None = None
+    ids: Sequence[int] | None = None
+
+
+class ReplicaFactsSource(abc.ABC):
+    @abc.abstractmethod
+    async def id_bounds(self) -> tuple[int, int] | None: ...
+
+    @abc.abstractmethod
+    async def for_keys(self, keys: Keys) -> dict[int, ReplicaFacts]: ...
+
+
+class QueueStore(abc.ABC):
+    """The queue tables inside one transaction that holds the queue lock."""
+
+    @abc.abstractmethod
+    async def refresh_phones(self, phones: dict[int, str | None]) -> dict[int, str | None]:
+        """Each user's E.164 number (None: undialable), validated once per number."""
+
+    @abc.abstractmethod
+    async def dialler_facts(self, keys: Keys, phones: dict[int, str | None],
+                            now: datetime) -> dict[int, DiallerFacts]: ...
+
+    @abc.abstractmethod
+    async def current_entries(self, keys: Keys) -> dict[int, QueueEntry]: ...
+
+    @abc.abstractmethod
+    async def write_changes(self, before: dict[int, QueueEntry], after: dict[int, QueueEntry],
+                            changes: list[QueueChanged]) -> int: ...
+
+
+class QueueStores(abc.ABC):
+    @abc.abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[QueueStore]:
+        """One transaction holding the queue lock; committed when the block ends cleanly."""

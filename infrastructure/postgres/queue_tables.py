@@ -1,0 +1,171 @@
+"""The dialler's queue tables: entries, callbacks, dispositions, do-not-call, rule sets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = True, default_now: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable,
+                  server_default=text("now()") if default_now else None)
+
+
+class QueueEntryRow(SQLModel, table=True):
+    __tablename__ = "queue_entries"
+    __table_args__ = (Index("queue_entries_order_idx", "queue_type", "score", "user_id"),
+                      Index("queue_entries_lease_idx", "leased_to"))
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    queue_type: str = Field(sa_column=Column(String(24), nullable=False))
+    score: float = Field(sa_column=Column(Float, nullable=False))
+    next_call_after: datetime | None = Field(default=None, sa_column=_ts())
+    callback_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    personal_agent_id: uuid.UUID | None = Field(default=None)
+    due_at: datetime | None = Field(default=None, sa_column=_ts())
+    rule_set_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    experiment_arm: str | None = Field(default=None, sa_column=Column(String(16)))
+    lease_id: uuid.UUID | None = Field(default=None)
+    leased_to: uuid.UUID | None = Field(default=None)
+    lease_expires_at: datetime | None = Field(default=None, sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts(False, True))
+
+
+class LeaseRow(SQLModel, table=True):
+    """One agent's hold on one user, kept after it ends so its disposition always lands."""
+
+    __tablename__ = "leases"
+    __table_args__ = (Index("leases_agent_idx", "agent_id", "created_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    agent_id: uuid.UUID = Field(foreign_key="agents.id")
+    queue_type: str = Field(sa_column=Column(String(24), nullable=False))
+    score: float = Field(sa_column=Column(Float, nullable=False))
+    created_at: datetime = Field(sa_column=_ts(False, True))
+    expires_at: datetime = Field(sa_column=_ts(False))
+    ended_at: datetime | None = Field(default=None, sa_column=_ts())
+    end_reason: str | None = Field(default=None, sa_column=Column(String(32)))
+
+
+class CallbackRow(SQLModel, table=True):
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("callbacks_due_idx", "status", "scheduled_for"),
+                      Index("callbacks_user_idx", "user_id"))
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    scheduled_for: datetime = Field(sa_column=_ts(False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    personal: bool = Field(sa_column=Column(Boolean, nullable=False, server_default="false"))
+    agent_id: uuid.UUID | None = Field(default=None, foreign_key="agents.id")
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=_ts(False, True))
+    updated_at: datetime = Field(sa_column=_ts(False, True))
+
+
+class DispositionRow(SQLModel, table=True):
+    __tablename__ = "dispositions"
+    __table_args__ = (Index("dispositions_user_idx", "user_id", "created_at"),
+                      Index("dispositions_agent_idx", "agent_id", "created_at"))
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    lease_id: uuid.UUID = Field(sa_column_kwargs={"unique": True})
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    agent_id: uuid.UUID = Field(foreign_key="agents.id")
+    queue_type: str = Field(sa_column=Column(String(24), nullable=False))
+    outcome: str = Field(sa_column=Column(String(32), nullable=False))
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+    call_sid: str | None = Field(default=None, sa_column=Column(String(64)))
+    next_call_after: datetime | None = Field(default=None, sa_column=_ts())
+    created_at: datetime = Field(sa_column=_ts(False, True))
+
+
+class DoNotCallRow(SQLModel, table=True):
+    __tablename__ = "do_not_call"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    reason: str = Field(sa_column=Column(String(200), nullable=False))
+    created_at: datetime = Field(sa_column=_ts(False, True))
+
+
+class UserPhoneRow(SQLModel, table=True):
+    """Phone validity, worked out once per number seen (phonenumbers costs ~50 µs)."""
+
+    __tablename__ = "user_phones"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    raw: str | None = Field(default=None, sa_column=Column(String(64)))
+    e164: str | None = Field(default=None, sa_column=Column(String(20)))
+
+
+class CallBlockRow(SQLModel, table=True):
+    """Outcomes that stop calls until something changes (wrong number, no claim)."""
+
+    __tablename__ = "call_blocks"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    wrong_number_phone: str | None = Field(default=None, sa_column=Column(String(64)))
+    no_claim_fingerprint: str | None = Field(default=None, sa_column=Column(String(64)))
+
+
+class RuleSetRow(SQLModel, table=True):
+    __tablename__ = "rule_sets"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    version: int = Field(sa_column=Column(Integer, nullable=False, unique=True))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    document: dict = Field(sa_column=Column(JSONB, nullable=False))
+    created_by: uuid.UUID | None = Field(default=None)
+    created_at: datetime = Field(sa_column=_ts(False, True))
+    activated_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class ExperimentRow(SQLModel, table=True):
+    __tablename__ = "experiments"
+
+    id: uuid.UUID = Field(primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    control_rule_set_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    variant_rule_set_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    share: float = Field(sa_column=Column(Float, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    started_at: datetime = Field(sa_column=_ts(False, True))
+    ended_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class QueueEventRow(SQLModel, table=True):
+    """Every membership or score change, for analytics and movement reports."""
+
+    __tablename__ = "queue_events"
+    __table_args__ = (Index("queue_events_occurred_idx", "occurred_at"),
+                      Index("queue_events_user_idx", "user_id"))
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: str = Field(sa_column=Column(String(12), nullable=False))
+    from_queue: str | None = Field(default=None, sa_column=Column(String(24)))
+    to_queue: str | None = Field(default=None, sa_column=Column(String(24)))
+    score: float | None = Field(default=None, sa_column=Column(Float))
+    reason: str = Field(sa_column=Column(String(200), nullable=False))
+    occurred_at: datetime = Field(sa_column=_ts(False))

@@ -1,0 +1,77 @@
+"""The replica facts the queue rules need, read set-based: three statements per batch.
+
+A batch is either a range of user ids (rebuilds walk the id space in ranges so
+memory stays bounded at any scale) or an explicit list (incremental recompute).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from domain.queue.facts import ReplicaFacts, claims_fingerprint
+from domain.queue.ports import Keys, ReplicaFactsSource
+from infrastructure.replica import rows
+from infrastructure.replica.database import ReplicaDatabase, in_list
+
+_USERS = ("SELECT u.id, u.phone_number, u.date_of_birth, u.status, u.is_enabled, "
+          "u.current_signature_file_id, a.post_code FROM users u "
+          "LEFT JOIN user_addresses a ON a.id = u.current_user_address_id WHERE {where}")
+_CLAIMS = "SELECT user_id, id, status, lender, created_at FROM claims WHERE {where}"
+_PENDING = ("SELECT c.user_id, COUNT(*) FROM claim_requirements r "
+            "JOIN claims c ON c.id = r.claim_id WHERE r.status = 'PENDING' AND {where} "
+            "GROUP BY c.user_id")
+
+
+class ReplicaFactsReader(ReplicaFactsSource):
+    def __init__(self, db: ReplicaDatabase):
+        self.db = db
+
+    async def for_keys(self, keys: Keys) -> dict[int, ReplicaFacts]:
+        if keys.ids is not None:
+            return await self.for_users(keys.ids)
+        return await self.for_range(keys.low, keys.high)
+
+    async def id_bounds(self) -> tuple[int, int] | None:
+        low, high = (await self.db.fetch("SELECT MIN(id), MAX(id) FROM users"))[0]
+        return None if low is None else (int(low), int(high))
+
+    async def for_range(self, low: int, high: int) -> dict[int, ReplicaFacts]:
+        """Facts of the users with low <= id <= high."""
+        return await self._read("{col} BETWEEN %s AND %s", (low, high))
+
+    async def for_users(self, user_ids: Sequence[int]) -> dict[int, ReplicaFacts]:
+        ids = sorted(set(user_ids))
+        if not ids:
+            return {}
+        return await self._read("{col} IN " + in_list(ids), ids)
+
+    async def _read(self, condition: str, args: Sequence) -> dict[int, ReplicaFacts]:
+        users = await self.db.fetch(_USERS.format(where=condition.format(col="u.id")), args)
+        claims = await self.db.fetch(_CLAIMS.format(where=condition.format(col="user_id")), args)
+        pending = await self.db.fetch(_PENDING.format(where=condition.format(col="c.user_id")),
+                                      args)
+        return assemble(users, claims, pending)
+
+
+def assemble(users: list[tuple], claims: list[tuple], pending: list[tuple]
+             ) -> dict[int, ReplicaFacts]:
+    by_user: dict[int, list[tuple]] = defaultdict(list)
+    for user_id, claim_id, status, lender, created_at in claims:
+        by_user[int(user_id)].append((int(claim_id), rows.text_value(status),
+                                      rows.text_value(lender), rows.datetime_value(created_at)))
+    pending_by_user = {int(u): int(n) for u, n in pending}
+    facts = {}
+    for user_id, phone, dob, status, enabled, signature, post_code in users:
+        user_id = int(user_id)
+        user_claims = by_user.get(user_id, ())
+        facts[user_id] = ReplicaFacts(
+            user_id=user_id, phone_raw=rows.text_value(phone), date_of_birth=rows.date_value(dob),
+            status=rows.text_value(status), is_enabled=rows.flag_value(enabled),
+            signed=signature is not None, post_code=rows.text_value(post_code),
+            open_claims=tuple((lender, created) for _, status, lender, created in user_claims
+                              if status is not None and status != "complete"),
+            claims_fingerprint=claims_fingerprint((c[0], c[1]) for c in user_claims),
+            pending_requirements=pending_by_user.get(user_id, 0),
+        )
+    return facts
