@@ -113,6 +113,8 @@ class EmbeddedPostgres:
             return
         self._joined = False
         atexit.unregister(self.stop_sync)
+        if not self.data_dir.exists():
+            return
         with self._locked():
             state = self._read_state() or {}
             others = [c for c in self._live_clients(state) if c["id"] != self._client_id]
@@ -148,16 +150,17 @@ class EmbeddedPostgres:
     @staticmethod
     def _live_clients(state: dict | None) -> list[dict]:
         clients = (state or {}).get("clients") or []
-        return [c for c in clients if isinstance(c, dict) and psutil.pid_exists(c.get("pid", -1))]
+        return [c for c in clients if isinstance(c, dict) and _live_process(c.get("pid"))]
 
     def _running_port(self, state: dict | None) -> int | None:
         """The port of a live server on this data dir, or None (a stray one is stopped)."""
         info = _read_postmaster(self.pgdata)
-        if not info:
+        if info is None:
             return None
-        if not _is_postgres(info["pid"]):  # left by a crash; its pid may now be anyone's
-            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
-            return None
+        if not _is_postgres(_live_process(info["pid"])):
+            if psutil.pid_exists(info["pid"]):  # a crash's lock file, its pid reused or a zombie
+                (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+            return None  # a dead pid's lock file is PostgreSQL's own to check and replace
         recorded = state and state.get("pid") == info["pid"] and state.get("port") == info["port"]
         if (recorded or info["host"] == HOST) and _port_open(info["port"]):
             return info["port"]
@@ -200,7 +203,7 @@ class EmbeddedPostgres:
 
     def _stop_server(self) -> None:
         info = _read_postmaster(self.pgdata)
-        if not info or not _is_postgres(info["pid"]):
+        if not info or not _is_postgres(_live_process(info["pid"])):
             return
         try:
             self._pg_ctl(_server_user(), ["-w", "-t", "30", "-m", "fast", "stop"])
@@ -221,21 +224,36 @@ class EmbeddedPostgres:
 
 
 def _read_postmaster(pgdata: Path) -> dict | None:
-    """postmaster.pid's pid, port, listen address and status, or None when absent."""
+    """postmaster.pid's pid, port and listen address, or None when absent."""
     try:
         lines = (pgdata / "postmaster.pid").read_text().splitlines()
     except OSError:
         return None
     if len(lines) < 6 or not lines[0].strip().isdigit() or not lines[3].strip().isdigit():
         return None
-    return {"pid": int(lines[0]), "port": int(lines[3]), "host": lines[5].strip(),
-            "status": lines[7].strip() if len(lines) > 7 else ""}
+    return {"pid": int(lines[0]), "port": int(lines[3]), "host": lines[5].strip()}
 
 
-def _is_postgres(pid: int) -> bool:
-    with contextlib.suppress(psutil.Error):
-        return psutil.Process(pid).name() == "postgres"
-    return False
+def _live_process(pid: object) -> psutil.Process | None:
+    """The running (not zombie) process with this pid, if there is one."""
+    if not isinstance(pid, int) or pid <= 0:
+        return None
+    try:
+        process = psutil.Process(pid)
+        return None if process.status() == psutil.STATUS_ZOMBIE else process
+    except psutil.NoSuchProcess:
+        return None
+    except psutil.AccessDenied:
+        return psutil.Process(pid)  # alive, just not ours to inspect
+
+
+def _is_postgres(process: psutil.Process | None) -> bool:
+    try:
+        return process is not None and process.name() == "postgres"
+    except psutil.AccessDenied:
+        return True  # let the port decide
+    except psutil.Error:
+        return False
 
 
 def _port_open(port: int) -> bool:

@@ -31,7 +31,7 @@ _DIGIT = r"[ \t()-]*\d"  # one more digit, after the separators people type
 _PHONE = re.compile(
     r"(?<![\w.+-])(?:"
     rf"(?:\+|00)[ \t]*\d(?:{_DIGIT}){{7,14}}"  # international: +44 7700 900123, 0044…
-    rf"|(?:\(0\)|0)(?:{_DIGIT}){{9,10}}"  # UK national: 07700 900123, (0)7700-900123
+    rf"|(?:\(0\)|\(?0)(?:{_DIGIT}){{9,10}}"  # UK national: 07700 900123, (020) 7946 0018
     rf"|44(?:{_DIGIT}){{9,10}}"  # E.164 without its plus: 447700900123
     r")(?!\w)")
 _SCALARS = (int, float, bool, type(None))
@@ -122,11 +122,26 @@ def _formatter(json: bool) -> logging.Formatter:
     )
 
 
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is at emit time (as logging.lastResort does for stderr)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     """One handler on the root logger: JSON lines (or plain text) on stdout, redacted."""
     if not _structlog_ready:
         _configure_structlog()
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(_formatter(json))
     root = logging.getLogger()
     root.handlers[:] = [handler]
