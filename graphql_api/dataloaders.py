@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from domain.agents.model import Agent
 from domain.scoring.model import CallScore
 from domain.users.context import ScoredUserContext, build_context
 from domain.users.model import Address, Claim, Requirement, User, VehiclePackage
@@ -74,6 +76,17 @@ class CallScoreByUserIdLoader(DataLoader[int, CallScore | None]):
         return [found.get(k) for k in keys]
 
 
+class AgentByIdLoader(DataLoader[uuid.UUID, Agent | None]):
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._uow = services.uow
+
+    async def _load(self, keys: Sequence[uuid.UUID]) -> list[Agent | None]:
+        async with self._uow() as uow:
+            found = await uow.agents.get_many(keys)
+        return [found.get(k) for k in keys]
+
+
 class UserContextByUserIdLoader(DataLoader[int, ScoredUserContext | None]):
     """Whole contexts from the cache; misses assembled from the loaders above and cached."""
 
@@ -125,4 +138,5 @@ class Loaders:
         self.requirements_by_claim = RequirementsByClaimIdLoader(services)
         self.packages_by_claim = VehiclePackagesByClaimIdLoader(services)
         self.call_score = CallScoreByUserIdLoader(services)
+        self.agent = AgentByIdLoader(services)
         self.user_context = UserContextByUserIdLoader(services, self)

@@ -18,8 +18,12 @@ from strawberry.types import ExecutionContext
 from graphql_api import errors
 from graphql_api.permissions import CanReadUsers, IsAuthenticated, IsStaff, IsSupervisor
 from graphql_api.resolvers import activity, agents, users
+from graphql_api.resolvers import calls as call_resolvers
+from graphql_api.resolvers import queue as queue_resolvers
 from graphql_api.types.activity import AgentActivity
 from graphql_api.types.agents import AgentType, LoginResult
+from graphql_api.types.calls import CallbackType
+from graphql_api.types.queue import QueueConnection, QueueStatsType, QueueUpdate
 from graphql_api.types.users import UserContextType
 from infrastructure.logging import get_logger
 
@@ -36,6 +40,11 @@ class Query:
     user_contexts: list[UserContextType | None] = strawberry.field(
         resolver=users.user_contexts, permission_classes=[CanReadUsers],
         description="Several users' contexts in the order asked (1 to 100); null for unknown.")
+    queue: QueueConnection = strawberry.field(
+        resolver=queue_resolvers.queue, permission_classes=[IsStaff],
+        description="One queue in calling order (lower score first, ties by user id).")
+    queue_stats: list[QueueStatsType] = strawberry.field(
+        resolver=queue_resolvers.queue_stats, permission_classes=[CanReadUsers])
 
 
 @strawberry.type
@@ -45,6 +54,16 @@ class Mutation:
         description="Wrong e-mail or password gives LoginFailed, never which one.")
     set_agent_status: AgentType = strawberry.field(
         resolver=agents.set_agent_status, permission_classes=[IsStaff])
+    next_lead: queue_resolvers.NextLeadResult = strawberry.field(
+        resolver=queue_resolvers.next_lead, permission_classes=[IsStaff],
+        description="Leases the most urgent callable entry to the calling agent.")
+    record_disposition: call_resolvers.DispositionResult = strawberry.field(
+        resolver=call_resolvers.record_disposition, permission_classes=[IsStaff])
+    schedule_callback: call_resolvers.CallbackResult = strawberry.field(
+        resolver=call_resolvers.schedule_callback, permission_classes=[IsStaff],
+        description="Books (or reschedules) a callback; personal: for the booking agent first.")
+    cancel_callback: CallbackType = strawberry.field(
+        resolver=call_resolvers.cancel_callback, permission_classes=[IsStaff])
 
 
 @strawberry.type
@@ -52,6 +71,9 @@ class Subscription:
     agent_activity: AgentActivity = strawberry.subscription(
         resolver=activity.agent_activity, permission_classes=[IsSupervisor],
         description="Every agent's status changes, live (SUPERVISOR and ADMIN).")
+    queue_updates: QueueUpdate = strawberry.subscription(
+        resolver=queue_resolvers.queue_updates, permission_classes=[IsStaff],
+        description="Entries that join, leave, move or are rescored; no type: all queues.")
 
 
 class DiallerSchema(strawberry.Schema):

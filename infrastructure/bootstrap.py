@@ -6,20 +6,29 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.queue.builder import RulesForUser
+from infrastructure.postgres.dispositions import PgCallbackStore
 from infrastructure.postgres.engine import make_engine, make_session_factory
+from infrastructure.postgres.leads import PgLeaseStore
+from infrastructure.postgres.queue_stores import PgQueueStores
+from infrastructure.postgres.rule_sets import rules_for_users
 from infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from infrastructure.redis.event_bus import RedisEventBus
 from infrastructure.redis.resilient import ResilientRedis
 from infrastructure.redis.user_context_cache import UserContextCache
 from infrastructure.replica.database import ReplicaDatabase
+from infrastructure.replica.queue_facts import ReplicaFactsReader
 from infrastructure.replica.reader import ReplicaReader
 from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
 from infrastructure.settings import Settings
+from service_layer.dispositions import CallOutcomes
+from service_layer.queues import QueueMaintainer
 
 
 def utc_now() -> datetime:
@@ -35,6 +44,10 @@ class Services:
     engine: AsyncEngine
     uow: Callable[[], SqlUnitOfWork]
     replica: ReplicaReader
+    pg: asyncpg.Pool
+    queues: QueueMaintainer
+    leases: PgLeaseStore
+    outcomes: CallOutcomes
     redis: ResilientRedis
     user_context_cache: UserContextCache
     events: RedisEventBus
@@ -65,8 +78,8 @@ class Services:
             await self.closers.pop()()
 
 
-async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None = None
-                    ) -> Services:
+async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None = None,
+                    clock: Callable[[], datetime] = utc_now) -> Services:
     """Start or reach every dependency the settings name and wire the adapters."""
     settings = settings or Settings()
     runtime = runtime or await resolve_runtime(settings)
@@ -74,17 +87,32 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     replica_db = await ReplicaDatabase.open(runtime.replica, read_only=True)
     redis = ResilientRedis(runtime.redis)
     session_factory = make_session_factory(engine)
+    # asyncpg directly for the hot and bulk paths (leases, queue pages, rebuilds).
+    pg = await asyncpg.create_pool(runtime.database.plain_url, min_size=1, max_size=20,
+                                   command_timeout=60)
+    events = RedisEventBus(redis, settings.redis_key_prefix)
+
+    async def rules() -> RulesForUser:
+        async with pg.acquire() as conn:
+            return await rules_for_users(conn)
+
+    queues = QueueMaintainer(ReplicaFactsReader(replica_db), PgQueueStores(pg), events, rules,
+                             clock)
     services = Services(
         settings=settings, runtime=runtime, engine=engine,
         uow=lambda: SqlUnitOfWork(session_factory),
-        replica=ReplicaReader(replica_db), redis=redis,
+        replica=ReplicaReader(replica_db), pg=pg,
+        queues=queues, leases=PgLeaseStore(pg),
+        outcomes=CallOutcomes(PgCallbackStore(pg), queues, ReplicaFactsReader(replica_db),
+                              settings.calling_window),
+        redis=redis,
         user_context_cache=UserContextCache(redis, settings.user_context_ttl_seconds,
                                             settings.redis_key_prefix),
-        events=RedisEventBus(redis, settings.redis_key_prefix),
-        hasher=Argon2PasswordHasher(),
+        events=events,
+        hasher=Argon2PasswordHasher(), clock=clock,
         tokens=JwtTokenService(runtime.jwt_secret, timedelta(minutes=settings.jwt_expiry_minutes)),
     )
     # Closed in reverse: the embedded server (if any) goes last.
     services.closers += [runtime.close, redis.close, replica_db.close, engine.dispose,
-                         services.events.close]
+                         pg.close, services.events.close]
     return services

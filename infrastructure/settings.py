@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.queue.calling_window import CallingWindow
 
 JWT_SECRET_PLACEHOLDER = "change-me"
 _UNSAFE_SECRETS = {"", JWT_SECRET_PLACEHOLDER, "changethis", "secret", "changeme"}
@@ -88,6 +91,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     redis_key_prefix: str = "dialler:"
+    calling_hours: str = Field(default="08:00-20:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$")
+    calling_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5])
+    calling_timezone: str = "Europe/London"
+    calling_skips_bank_holidays: bool = True
+    lease_minutes: int = Field(default=10, ge=1, le=120)
     user_context_ttl_seconds: int = Field(default=15 * 60, ge=1)
     max_query_depth: int = Field(default=12, ge=2)
     max_query_tokens: int = Field(default=2000, ge=50)
@@ -123,6 +131,20 @@ class Settings(BaseSettings):
             )
         if not self.embedded_postgres and len(secret.encode()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 bytes long")
+        return self
+
+    @cached_property
+    def calling_window(self) -> CallingWindow:
+        opens, closes = (time.fromisoformat(t) for t in self.calling_hours.split("-"))
+        return CallingWindow(opens, closes, frozenset(self.calling_days), self.calling_timezone,
+                             self.calling_skips_bank_holidays)
+
+    @model_validator(mode="after")
+    def _window_is_valid(self) -> Settings:
+        try:
+            self.calling_window  # noqa: B018 - built here so a bad value fails at start-up
+        except ValueError as exc:
+            raise ValueError(f"CALLING_HOURS/CALLING_DAYS/CALLING_TIMEZONE: {exc}") from exc
         return self
 
     @property

@@ -27,6 +27,10 @@ class AgentRepository(abc.ABC):
     async def get_by_email(self, email: str) -> Agent | None:
         return self._track(await self._get_by_email(email))
 
+    async def get_many(self, agent_ids) -> dict[uuid.UUID, Agent]:
+        """Read-only batch load (not tracked for changes)."""
+        return await self._get_many(list(agent_ids))
+
     def tracked(self) -> list[Agent]:
         return list(self._tracked.values())
 
@@ -43,6 +47,9 @@ class AgentRepository(abc.ABC):
 
     @abc.abstractmethod
     async def _get_by_email(self, email: str) -> Agent | None: ...
+
+    @abc.abstractmethod
+    async def _get_many(self, agent_ids: list[uuid.UUID]) -> dict[uuid.UUID, Agent]: ...
 
 
 class AgentSessionRepository(abc.ABC):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import abc
+import uuid
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.queue.facts import DiallerFacts, ReplicaFacts
-from domain.queue.model import QueueChanged, QueueEntry
+from domain.queue.leads import Lease
+from domain.queue.model import QueueChanged, QueueEntry, QueueType
 
 
 @dataclass(frozen=True)
@@ -52,3 +54,35 @@ class QueueStores(abc.ABC):
     @abc.abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[QueueStore]:
         """One transaction holding the queue lock; committed when the block ends cleanly."""
+
+
+class LeaseStore(abc.ABC):
+    """Leases on queue entries; each call is its own transaction."""
+
+    @abc.abstractmethod
+    async def lease_next(self, queue_type: QueueType, agent_id: uuid.UUID, now: datetime,
+                         length: timedelta) -> Lease | None:
+        """Ends the agent's earlier lease and leases the most urgent callable entry."""
+
+
+class CallbackStore(abc.ABC):
+    """Dispositions and callbacks; every method is one transaction."""
+
+    @abc.abstractmethod
+    async def lease_user(self, lease_id: uuid.UUID) -> int | None: ...
+
+    @abc.abstractmethod
+    async def record_disposition(self, *, lease_id: uuid.UUID, agent_id: uuid.UUID,
+                                 effects: object, notes: str | None, call_sid: str | None,
+                                 claims_fingerprint: str | None, now: datetime) -> int:
+        """Records it (or raises InvalidDisposition, changing nothing); returns the user id."""
+
+    @abc.abstractmethod
+    async def schedule_callback(self, user_id: int, at: datetime, agent_id: uuid.UUID | None,
+                                personal: bool, note: str | None, now: datetime) -> dict: ...
+
+    @abc.abstractmethod
+    async def cancel_callback(self, callback_id: int, now: datetime) -> dict | None: ...
+
+    @abc.abstractmethod
+    async def entry(self, user_id: int) -> QueueEntry | None: ...

@@ -63,18 +63,34 @@ class ClaimType:
     solicitor: str | None
     last_updated: datetime | None
     created_at: datetime | None
-    requirements: list[RequirementType]
-    vehicle_packages: list[VehiclePackageType]
+    _requirements: strawberry.Private[tuple[model.Requirement, ...] | None] = None
+    _packages: strawberry.Private[tuple[model.VehiclePackage, ...] | None] = None
+
+    @strawberry.field
+    async def requirements(self, info: Info) -> list[RequirementType]:
+        found = self._requirements
+        if found is None:  # not preloaded: batched with every other claim of the request
+            found = await info.context.loaders.requirements_by_claim.load(int(self.id))
+        return [RequirementType.from_domain(r) for r in found]
+
+    @strawberry.field
+    async def vehicle_packages(self, info: Info) -> list[VehiclePackageType]:
+        found = self._packages
+        if found is None:
+            found = await info.context.loaders.packages_by_claim.load(int(self.id))
+        return [VehiclePackageType.from_domain(p) for p in found]
 
     @classmethod
-    def from_domain(cls, d: model.ClaimDetail) -> ClaimType:
-        c = d.claim
-        return cls(
-            id=strawberry.ID(str(c.id)), type=c.type, status=c.status, lender=c.lender,
-            solicitor=c.solicitor, last_updated=c.last_updated, created_at=c.created_at,
-            requirements=[RequirementType.from_domain(r) for r in d.requirements],
-            vehicle_packages=[VehiclePackageType.from_domain(p) for p in d.vehicle_packages],
-        )
+    def from_domain(cls, c: model.Claim,
+                    requirements: tuple[model.Requirement, ...] | None = None,
+                    packages: tuple[model.VehiclePackage, ...] | None = None) -> ClaimType:
+        return cls(id=strawberry.ID(str(c.id)), type=c.type, status=c.status, lender=c.lender,
+                   solicitor=c.solicitor, last_updated=c.last_updated, created_at=c.created_at,
+                   _requirements=requirements, _packages=packages)
+
+    @classmethod
+    def from_detail(cls, d: model.ClaimDetail) -> ClaimType:
+        return cls.from_domain(d.claim, d.requirements, d.vehicle_packages)
 
 
 @strawberry.type(name="User", description="A customer of the main application.")
@@ -98,10 +114,10 @@ class UserType:
 
     @strawberry.field
     async def claims(self, info: Info) -> list[ClaimType]:
-        details = self._claims
-        if details is None:
-            details = await load_claim_details(info, int(self.id))
-        return [ClaimType.from_domain(d) for d in details]
+        if self._claims is not None:
+            return [ClaimType.from_detail(d) for d in self._claims]
+        claims = await info.context.loaders.claims_by_user.load(int(self.id))
+        return [ClaimType.from_domain(c) for c in claims]
 
     @classmethod
     def from_domain(cls, u: model.User, address: model.Address | None = None,
@@ -113,16 +129,6 @@ class UserType:
             address=AddressType.from_domain(address) if address else None,
             _claims=claims, _raw_phone=u.phone_number,
         )
-
-
-async def load_claim_details(info: Info, user_id: int) -> tuple[model.ClaimDetail, ...]:
-    loaders = info.context.loaders
-    claims = await loaders.claims_by_user.load(user_id)
-    ids = [c.id for c in claims]
-    requirements = await loaders.requirements_by_claim.load_many(ids)
-    packages = await loaders.packages_by_claim.load_many(ids)
-    return tuple(model.ClaimDetail(c, tuple(r), tuple(p))
-                 for c, r, p in zip(claims, requirements, packages, strict=True))
 
 
 @strawberry.type(name="CallScore", description="The dialler's record of calling one user.")
@@ -155,6 +161,6 @@ class UserContextType:
         ctx = item.context
         return cls(
             user=UserType.from_domain(ctx.user, ctx.address, ctx.claims),
-            claims=[ClaimType.from_domain(d) for d in ctx.claims],
+            claims=[ClaimType.from_detail(d) for d in ctx.claims],
             call_score=CallScoreType.from_domain(item.call_score) if item.call_score else None,
         )

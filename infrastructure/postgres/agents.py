@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.agents.model import Agent, AgentStatus, AgentStatusChanged, Role
@@ -50,6 +50,12 @@ class SqlAgentRepository(AgentRepository):
 
     async def _get_by_email(self, email: str) -> Agent | None:
         return await self._load(select(AgentRow).where(AgentRow.email == email))
+
+    async def _get_many(self, agent_ids: list[uuid.UUID]) -> dict[uuid.UUID, Agent]:
+        if not agent_ids:
+            return {}
+        rows = await self._session.exec(select(AgentRow).where(col(AgentRow.id).in_(agent_ids)))
+        return {row.id: _to_domain(row) for row in rows}
 
     async def _load(self, query) -> Agent | None:
         row = (await self._session.exec(query)).first()

@@ -59,7 +59,7 @@ def assemble(users: list[tuple], claims: list[tuple], pending: list[tuple]
     by_user: dict[int, list[tuple]] = defaultdict(list)
     for user_id, claim_id, status, lender, created_at in claims:
         by_user[int(user_id)].append((int(claim_id), rows.text_value(status),
-                                      rows.text_value(lender), rows.datetime_value(created_at)))
+                                      rows.text_value(lender), rows.utc_value(created_at)))
     pending_by_user = {int(u): int(n) for u, n in pending}
     facts = {}
     for user_id, phone, dob, status, enabled, signature, post_code in users:

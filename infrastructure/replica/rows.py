@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from domain.users.model import Address, Claim, Requirement, User, VehiclePackage
@@ -42,6 +42,14 @@ def _status(value: object) -> str | None:
 def datetime_value(value: object) -> datetime | None:
     # A MySQL zero date ('0000-00-00 00:00:00') arrives as a string or None.
     return value if isinstance(value, datetime) else None
+
+
+def utc_value(value: object) -> datetime | None:
+    """The replica's DATETIMEs are UTC without a zone (the contract); made aware here."""
+    found = datetime_value(value)
+    if found is not None and found.tzinfo is None:
+        found = found.replace(tzinfo=UTC)
+    return found
 
 
 def date_value(value: object) -> date | None:

@@ -1,0 +1,77 @@
+"""Thin resolvers for the queues: pages, sizes, live updates, lead assignment."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from domain.queue.leads import NoLead
+from domain.queue.model import QueueType as DomainQueueType
+from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from graphql_api.types.queue import (
+    AssignmentType,
+    LeadAssigned,
+    NoLeadAvailable,
+    QueueConnection,
+    QueueEdge,
+    QueueEntryType,
+    QueueStatsType,
+    QueueType,
+    QueueUpdate,
+)
+from infrastructure.postgres import queue_reads
+from service_layer.leads import next_lead as next_lead_use_case
+
+CURSOR = "q1"
+NextLeadResult = Annotated[LeadAssigned | NoLeadAvailable, strawberry.union("NextLeadResult")]
+
+
+async def queue(info: Info, type: QueueType, first: int,
+                after: str | None = None) -> QueueConnection:
+    check_first(first)
+    position = decode_cursor(CURSOR, after, (float, int)) if after else None
+    async with info.context.services.pg.acquire() as conn:
+        page = await queue_reads.page(conn, DomainQueueType(type), first, position)
+    edges = [QueueEdge(cursor=encode_cursor(CURSOR, e.score, e.user_id),
+                       node=QueueEntryType.from_domain(p, e)) for p, e in page.entries]
+    return QueueConnection(total_count=page.total, edges=edges, page_info=PageInfo(
+        has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None))
+
+
+async def queue_stats(info: Info) -> list[QueueStatsType]:
+    services = info.context.services
+    async with services.pg.acquire() as conn:
+        sizes = await queue_reads.sizes(conn, services.clock())
+    return [QueueStatsType(queue_type=s.queue_type, size=s.size, callable_now=s.callable_now)
+            for s in sizes]
+
+
+async def queue_updates(info: Info, type: QueueType | None = None
+                        ) -> AsyncGenerator[QueueUpdate, None]:
+    wanted = DomainQueueType(type) if type else None
+    async with info.context.services.events.listen("QueueChanged") as events:
+        async for payload in events:
+            data = json.loads(payload)
+            if wanted and wanted.value not in (data["from_queue"], data["to_queue"]):
+                continue
+            yield QueueUpdate(
+                kind=data["kind"], user_id=strawberry.ID(str(data["user_id"])),
+                from_queue=data["from_queue"], to_queue=data["to_queue"], score=data["score"],
+                reason=data["reason"], occurred_at=datetime.fromisoformat(data["occurred_at"]))
+
+
+async def next_lead(info: Info, type: QueueType) -> NextLeadResult:
+    principal = info.context.require_principal()
+    services = info.context.services
+    result = await next_lead_use_case(
+        services.uow(), services.leases, services.settings.calling_window,
+        agent_id=principal.agent_id, queue_type=DomainQueueType(type), now=services.clock(),
+        length=timedelta(minutes=services.settings.lease_minutes))
+    if isinstance(result, NoLead):
+        return NoLeadAvailable(reason=result.reason)
+    return LeadAssigned(assignment=AssignmentType.from_domain(result))

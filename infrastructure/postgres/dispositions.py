@@ -1,0 +1,148 @@
+"""Recording a disposition and scheduling callbacks, each in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from domain.calls.disposition import DispositionEffects, InvalidDisposition
+from domain.queue.model import QueueEntry
+from domain.queue.ports import CallbackStore, Keys
+from infrastructure.postgres.queue_store import current_entries
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedDisposition:
+    user_id: int
+    queue_type: str
+
+
+async def _held_lease(conn: asyncpg.Connection, lease_id: uuid.UUID, agent_id: uuid.UUID,
+                      now: datetime):
+    lease = await conn.fetchrow("SELECT * FROM leases WHERE id = $1 FOR UPDATE", lease_id)
+    if lease is None or lease["agent_id"] != agent_id:
+        raise InvalidDisposition("no such assignment of yours")
+    if lease["end_reason"] == "disposition":
+        raise InvalidDisposition("this assignment already has a disposition")
+    if lease["ended_at"] is not None:
+        raise InvalidDisposition(f"this assignment ended: {lease['end_reason']}")
+    if lease["expires_at"] <= now:
+        raise InvalidDisposition("this assignment's lease expired; ask for the lead again")
+    return lease
+
+
+async def record(conn: asyncpg.Connection, *, lease_id: uuid.UUID, agent_id: uuid.UUID,
+                 effects: DispositionEffects, notes: str | None, call_sid: str | None,
+                 claims_fingerprint: str | None, now: datetime) -> RecordedDisposition:
+    """Everything a disposition changes, or nothing (the caller's transaction)."""
+    lease = await _held_lease(conn, lease_id, agent_id, now)
+    user_id = lease["user_id"]
+    await conn.execute(
+        "INSERT INTO dispositions (lease_id, user_id, agent_id, queue_type, outcome, notes, "
+        "call_sid, next_call_after, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        lease_id, user_id, agent_id, lease["queue_type"], effects.outcome.value, notes,
+        call_sid, effects.next_call_after, now)
+    await conn.execute(
+        "INSERT INTO call_scores (user_id, current_score, total_attempts, failed_attempts, "
+        "last_outcome, last_called_at, last_contact_at, next_call_after, updated_at) "
+        "VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $5) ON CONFLICT (user_id) DO UPDATE SET "
+        "total_attempts = call_scores.total_attempts + 1, "
+        "failed_attempts = call_scores.failed_attempts + EXCLUDED.failed_attempts, "
+        "last_outcome = EXCLUDED.last_outcome, last_called_at = EXCLUDED.last_called_at, "
+        "last_contact_at = COALESCE(EXCLUDED.last_contact_at, call_scores.last_contact_at), "
+        "next_call_after = EXCLUDED.next_call_after, updated_at = EXCLUDED.updated_at",
+        user_id, lease["score"], int(effects.failed_attempt), effects.outcome.value, now,
+        now if effects.reached else None, effects.next_call_after)
+    await _blocks(conn, user_id, effects, claims_fingerprint)
+    if effects.do_not_call:
+        await add_do_not_call(conn, user_id, "agent recorded DO_NOT_CALL")
+    await _close_callbacks(conn, user_id, lease["queue_type"], now)
+    if effects.callback_at:
+        await schedule(conn, user_id, effects.callback_at, agent_id, True, None, now)
+    await conn.execute("UPDATE leases SET ended_at = $2, end_reason = 'disposition' "
+                       "WHERE id = $1", lease_id, now)
+    await conn.execute("UPDATE queue_entries SET lease_id = NULL, leased_to = NULL, "
+                       "lease_expires_at = NULL WHERE lease_id = $1", lease_id)
+    return RecordedDisposition(user_id, lease["queue_type"])
+
+
+async def _blocks(conn, user_id: int, effects: DispositionEffects,
+                  claims_fingerprint: str | None) -> None:
+    if effects.block_wrong_number:
+        await conn.execute(
+            "INSERT INTO call_blocks (user_id, wrong_number_phone) SELECT $1, raw FROM "
+            "user_phones WHERE user_id = $1 ON CONFLICT (user_id) DO UPDATE SET "
+            "wrong_number_phone = EXCLUDED.wrong_number_phone", user_id)
+    if effects.block_no_claim and claims_fingerprint:
+        await conn.execute(
+            "INSERT INTO call_blocks (user_id, no_claim_fingerprint) VALUES ($1, $2) "
+            "ON CONFLICT (user_id) DO UPDATE SET no_claim_fingerprint = $2",
+            user_id, claims_fingerprint)
+
+
+async def _close_callbacks(conn, user_id: int, queue_type: str, now: datetime) -> None:
+    """A call made from the CALLBACK queue completes the callbacks that were due."""
+    if queue_type == "CALLBACK":
+        await conn.execute(
+            "UPDATE callbacks SET status = 'completed', updated_at = $2 WHERE user_id = $1 "
+            "AND status = 'pending' AND scheduled_for <= $2", user_id, now)
+
+
+async def add_do_not_call(conn, user_id: int, reason: str) -> None:
+    await conn.execute("INSERT INTO do_not_call (user_id, reason) VALUES ($1, $2) "
+                       "ON CONFLICT (user_id) DO NOTHING", user_id, reason)
+
+
+async def schedule(conn, user_id: int, at: datetime, agent_id: uuid.UUID | None,
+                   personal: bool, note: str | None, now: datetime) -> asyncpg.Record:
+    """A new pending callback; one still pending for the user is superseded (rescheduled)."""
+    await conn.execute(
+        "UPDATE callbacks SET status = 'rescheduled', updated_at = $2 WHERE user_id = $1 "
+        "AND status = 'pending'", user_id, now)
+    return await conn.fetchrow(
+        "INSERT INTO callbacks (user_id, scheduled_for, status, personal, agent_id, note, "
+        "created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, $5, $6, $6) RETURNING *",
+        user_id, at, personal, agent_id, note, now)
+
+
+async def cancel(conn, callback_id: int, now: datetime) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "UPDATE callbacks SET status = CASE WHEN status = 'pending' THEN 'cancelled' "
+        "ELSE status END, updated_at = $2 WHERE id = $1 RETURNING *", callback_id, now)
+
+
+async def users_with_newly_due_callbacks(conn, since: datetime, now: datetime) -> list[int]:
+    """Users whose pending callback fell due in (since, now]: they move to CALLBACK now."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT user_id FROM callbacks WHERE status = 'pending' "
+        "AND scheduled_for > $1 AND scheduled_for <= $2", since, now)
+    return [r["user_id"] for r in rows]
+
+
+class PgCallbackStore(CallbackStore):
+    def __init__(self, pool: asyncpg.Pool):
+        self._pool = pool
+
+    async def lease_user(self, lease_id: uuid.UUID) -> int | None:
+        return await self._pool.fetchval("SELECT user_id FROM leases WHERE id = $1", lease_id)
+
+    async def record_disposition(self, **kwargs) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            return (await record(conn, **kwargs)).user_id
+
+    async def schedule_callback(self, user_id: int, at: datetime, agent_id: uuid.UUID | None,
+                                personal: bool, note: str | None, now: datetime) -> dict:
+        async with self._pool.acquire() as conn, conn.transaction():
+            return dict(await schedule(conn, user_id, at, agent_id, personal, note, now))
+
+    async def cancel_callback(self, callback_id: int, now: datetime) -> dict | None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await cancel(conn, callback_id, now)
+        return dict(row) if row else None
+
+    async def entry(self, user_id: int) -> QueueEntry | None:
+        async with self._pool.acquire() as conn:
+            return (await current_entries(conn, Keys(ids=[user_id]))).get(user_id)

@@ -1,0 +1,66 @@
+"""Use cases after a call: record its disposition; schedule and cancel callbacks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.calls.disposition import InvalidDisposition, check_callback_time, effects_of
+from domain.calls.outcomes import CallOutcome
+from domain.queue.calling_window import CallingWindow
+from domain.queue.model import QueueType
+from domain.queue.ports import CallbackStore, ReplicaFactsSource
+from service_layer.queues import QueueMaintainer
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionRecorded:
+    next_call_after: datetime | None
+    queue_type: QueueType | None
+
+
+@dataclass
+class CallOutcomes:
+    store: CallbackStore
+    queues: QueueMaintainer
+    replica: ReplicaFactsSource
+    window: CallingWindow
+
+    async def record(self, *, agent_id: uuid.UUID, lease_id: uuid.UUID, outcome: CallOutcome,
+                     notes: str | None, callback_at: datetime | None, call_sid: str | None,
+                     now: datetime) -> DispositionRecorded:
+        """Raises InvalidDisposition (nothing changed) when the rules refuse it."""
+        user_id = await self.store.lease_user(lease_id)
+        if user_id is None:
+            raise InvalidDisposition("no such assignment of yours")
+        choice = (await self.queues.rules())(user_id)
+        effects = effects_of(outcome, notes, callback_at, now, self.window,
+                             choice.rules.cooldowns)
+        fingerprint = None
+        if effects.block_no_claim:
+            facts = (await self.replica.for_users([user_id])).get(user_id)
+            fingerprint = facts.claims_fingerprint if facts else None
+        await self.store.record_disposition(
+            lease_id=lease_id, agent_id=agent_id, effects=effects, notes=notes,
+            call_sid=call_sid, claims_fingerprint=fingerprint, now=now)
+        await self.queues.recompute([user_id], f"disposition {outcome.value}")
+        entry = await self.store.entry(user_id)
+        return DispositionRecorded(
+            entry.next_call_after if entry else effects.next_call_after,
+            entry.queue_type if entry else None)
+
+    async def schedule(self, *, user_id: int, at: datetime, agent_id: uuid.UUID,
+                       personal: bool, note: str | None, now: datetime) -> dict:
+        check_callback_time(at, now, self.window)
+        if not (await self.replica.for_users([user_id])):
+            raise InvalidDisposition(f"there is no user {user_id}")
+        callback = await self.store.schedule_callback(user_id, at, agent_id, personal, note, now)
+        await self.queues.recompute([user_id], "callback scheduled")
+        return callback
+
+    async def cancel(self, *, callback_id: int, now: datetime) -> dict | None:
+        callback = await self.store.cancel_callback(callback_id, now)
+        if callback:
+            await self.queues.recompute([callback["user_id"]], "callback cancelled")
+        return callback

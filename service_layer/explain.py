@@ -1,0 +1,37 @@
+"""Why a user sits where they do: every factor, the rule set, the arm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.queue.builder import score_user
+from domain.queue.membership import place
+from domain.queue.model import QueueType
+from domain.queue.ports import Keys
+from domain.scoring.engine import ScoreBreakdown
+from service_layer.queues import QueueMaintainer
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    user_id: int
+    breakdown: ScoreBreakdown
+    queue_type: QueueType | None
+    placement_reason: str
+    rule_set_version: int
+    experiment_arm: str | None
+
+
+async def explain(queues: QueueMaintainer, user_id: int, now: datetime) -> Explanation | None:
+    """None when the replica has no such user."""
+    replica = (await queues.replica.for_keys(Keys(ids=[user_id]))).get(user_id)
+    if replica is None:
+        return None
+    async with queues.stores.transaction() as store:
+        phones = await store.refresh_phones({user_id: replica.phone_raw})
+        dialler = (await store.dialler_facts(Keys(ids=[user_id]), phones, now))[user_id]
+    choice = (await queues.rules())(user_id)
+    placement = place(replica, dialler)
+    return Explanation(user_id, score_user(replica, dialler, choice, now), placement.queue_type,
+                       placement.reason, choice.version, choice.arm)

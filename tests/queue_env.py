@@ -1,0 +1,56 @@
+"""A dialler of its own for queue tests: fresh replica and dialler databases, fixed clock."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from infrastructure.bootstrap import bootstrap
+from infrastructure.postgres.engine import make_engine
+from infrastructure.postgres.migrate import migrate
+from infrastructure.replica.database import ReplicaDatabase
+from infrastructure.replica.ddl import create_replica_tables
+from infrastructure.settings import Settings
+from tests import services as svc
+from tests.conftest import TEST_SECRET
+from tests.replica_rows import ReplicaRows
+
+# A Tuesday morning in November: inside the default calling window.
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime = NOW):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@asynccontextmanager
+async def queue_env(**settings_overrides):
+    """(services, replica rows, clock) over databases made for the caller and dropped after."""
+    replica_addr = await svc.create_mysql_database("queue_replica")
+    pg_addr = await svc.create_postgres_database("queue_dialler")
+    writer = await ReplicaDatabase.open(replica_addr, read_only=False)
+    services = None
+    try:
+        await create_replica_tables(writer)
+        engine = make_engine(pg_addr, pool_size=1)
+        await migrate(engine)
+        await engine.dispose()
+        settings = Settings(database_url=pg_addr.plain_url,
+                            replica_database_url=replica_addr.plain_url,
+                            redis_url=svc.REDIS_URL, jwt_secret=TEST_SECRET,
+                            redis_key_prefix=f"test-{uuid.uuid4().hex[:8]}:", log_json=False,
+                            **settings_overrides)
+        clock = Clock()
+        services = await bootstrap(settings, clock=clock)
+        yield services, ReplicaRows(writer), clock
+    finally:
+        if services:
+            await services.close()
+        await writer.close()
+        await svc.drop_mysql_database(replica_addr)
+        await svc.drop_postgres_database(pg_addr)
