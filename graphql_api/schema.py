@@ -16,14 +16,21 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from graphql_api import errors
-from graphql_api.permissions import CanReadUsers, IsAuthenticated, IsStaff, IsSupervisor
-from graphql_api.resolvers import activity, agents, users
+from graphql_api.permissions import (
+    CanReadUsers,
+    IsAdmin,
+    IsAuthenticated,
+    IsStaff,
+    IsSupervisor,
+)
+from graphql_api.resolvers import activity, agents, scoring, users
 from graphql_api.resolvers import calls as call_resolvers
 from graphql_api.resolvers import queue as queue_resolvers
 from graphql_api.types.activity import AgentActivity
 from graphql_api.types.agents import AgentType, LoginResult
 from graphql_api.types.calls import CallbackType
 from graphql_api.types.queue import QueueConnection, QueueStatsType, QueueUpdate
+from graphql_api.types.scoring import ExperimentType, RuleSetType, ScoreExplanation
 from graphql_api.types.users import UserContextType
 from infrastructure.logging import get_logger
 
@@ -45,6 +52,13 @@ class Query:
         description="One queue in calling order (lower score first, ties by user id).")
     queue_stats: list[QueueStatsType] = strawberry.field(
         resolver=queue_resolvers.queue_stats, permission_classes=[CanReadUsers])
+    explain_score: ScoreExplanation | None = strawberry.field(
+        resolver=scoring.explain_score, permission_classes=[IsStaff],
+        description="Every rule that fired for a user, with its points; null: no such user.")
+    rule_sets: list[RuleSetType] = strawberry.field(
+        resolver=scoring.list_rule_sets, permission_classes=[IsSupervisor])
+    experiment: ExperimentType | None = strawberry.field(
+        resolver=scoring.experiment, permission_classes=[IsSupervisor])
 
 
 @strawberry.type
@@ -64,6 +78,15 @@ class Mutation:
         description="Books (or reschedules) a callback; personal: for the booking agent first.")
     cancel_callback: CallbackType = strawberry.field(
         resolver=call_resolvers.cancel_callback, permission_classes=[IsStaff])
+    create_rule_set: scoring.RuleSetResult = strawberry.field(
+        resolver=scoring.create_rule_set, permission_classes=[IsAdmin],
+        description="A new draft version; an invalid document comes back with every problem.")
+    activate_rule_set: RuleSetType = strawberry.field(
+        resolver=scoring.activate_rule_set, permission_classes=[IsAdmin],
+        description="Makes a version active (the previous one is retired) and rescores.")
+    start_experiment: scoring.ExperimentResult = strawberry.field(
+        resolver=scoring.start_experiment, permission_classes=[IsAdmin],
+        description="Scores a share of users (0 < share < 1) with a variant rule set.")
 
 
 @strawberry.type

@@ -1,0 +1,136 @@
+"""Thin resolvers for explaining scores, rule sets and experiments."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from domain.scoring.experiments import two_proportion_p_value
+from domain.scoring.explain import recommendations
+from domain.scoring.rule_checks import Problem
+from domain.scoring.rules import validate_rule_set
+from graphql_api.errors import BadUserInput
+from graphql_api.resolvers.users import user_id_argument
+from graphql_api.types.scoring import (
+    ExperimentArm,
+    ExperimentRejected,
+    ExperimentStarted,
+    ExperimentType,
+    RuleSetCreated,
+    RuleSetInvalid,
+    RuleSetProblem,
+    RuleSetType,
+    ScoreBreakdown,
+    ScoreExplanation,
+)
+from infrastructure.postgres import experiment_results, rule_sets
+from service_layer.explain import explain
+
+RuleSetResult = Annotated[RuleSetCreated | RuleSetInvalid, strawberry.union("RuleSetResult")]
+ExperimentResult = Annotated[ExperimentStarted | ExperimentRejected,
+                             strawberry.union("ExperimentResult")]
+
+
+async def explain_score(info: Info, user_id: strawberry.ID) -> ScoreExplanation | None:
+    services = info.context.services
+    uid = user_id_argument(user_id)
+    found = await explain(services.queues, uid, services.clock())
+    if found is None:
+        return None
+    context = await info.context.loaders.user_context.load(uid)
+    b = found.breakdown
+    return ScoreExplanation(
+        user_id=strawberry.ID(str(uid)), total_score=b.total, queue_type=found.queue_type,
+        rule_set_version=found.rule_set_version, experiment_arm=found.experiment_arm,
+        breakdown=ScoreBreakdown(lender_score=b.lender, age_score=b.age, time_score=b.time,
+                                 disposition_score=b.disposition,
+                                 adjustment_score=b.adjustment),
+        factors=[f.reason for f in b.factors] + [f"Queue: {found.placement_reason}"],
+        recommendations=recommendations(context.context, found.queue_type and
+                                        found.queue_type.value) if context else [])
+
+
+async def list_rule_sets(info: Info) -> list[RuleSetType]:
+    async with info.context.services.pg.acquire() as conn:
+        return [RuleSetType.from_domain(r) for r in await rule_sets.list_rule_sets(conn)]
+
+
+async def create_rule_set(info: Info, name: str, document: JSON) -> RuleSetResult:
+    problems = validate_rule_set(document)
+    if not name.strip() or len(name) > 200:
+        problems.insert(0, Problem("name", "must be 1 to 200 characters"))
+    if problems:
+        return RuleSetInvalid(problems=[RuleSetProblem(path=p.path, message=p.message)
+                                        for p in problems])
+    principal = info.context.require_principal()
+    async with info.context.services.pg.acquire() as conn, conn.transaction():
+        record = await rule_sets.create_rule_set(conn, name.strip(), document,
+                                                 principal.agent_id)
+    return RuleSetCreated(rule_set=RuleSetType.from_domain(record))
+
+
+def _int_id(raw: strawberry.ID, field: str) -> int:
+    text = str(raw).strip()
+    if not text.isdigit() or len(text) > 18:
+        raise BadUserInput(f"{field} is not a rule set id", field=field)
+    return int(text)
+
+
+async def activate_rule_set(info: Info, id: strawberry.ID) -> RuleSetType:
+    services = info.context.services
+    async with services.pg.acquire() as conn, conn.transaction():
+        record = await rule_sets.activate(conn, _int_id(id, "id"), services.clock())
+    if record is None:
+        raise BadUserInput(f"there is no rule set {id}", field="id")
+    await services.queues.rebuild()  # every score now follows the new rules
+    return RuleSetType.from_domain(record)
+
+
+async def start_experiment(info: Info, name: str, variant_rule_set_id: strawberry.ID,
+                           share: float) -> ExperimentResult:
+    services = info.context.services
+    if not 0 < share < 1:
+        return ExperimentRejected(message="share must be between 0 and 1 (exclusive)")
+    if not name.strip():
+        return ExperimentRejected(message="name must not be empty")
+    variant_id = _int_id(variant_rule_set_id, "variantRuleSetId")
+    async with services.pg.acquire() as conn, conn.transaction():
+        active = await rule_sets.active_rule_set(conn)
+        variant = await rule_sets.get_rule_set(conn, variant_id)
+        if variant is None:
+            return ExperimentRejected(message=f"there is no rule set {variant_id}")
+        if variant.id == active.id:
+            return ExperimentRejected(message="the variant is the active rule set itself")
+        experiment = await rule_sets.start_experiment(conn, name.strip(), active.id, variant.id,
+                                                      share, services.clock())
+    await services.queues.rebuild()
+    return ExperimentStarted(experiment=await _experiment_type(services, experiment))
+
+
+async def experiment(info: Info, id: strawberry.ID) -> ExperimentType | None:
+    try:
+        experiment_id = uuid.UUID(str(id))
+    except ValueError as exc:
+        raise BadUserInput("id is not an experiment id", field="id") from exc
+    services = info.context.services
+    async with services.pg.acquire() as conn:
+        found = await rule_sets.get_experiment(conn, experiment_id)
+    return await _experiment_type(services, found) if found else None
+
+
+async def _experiment_type(services, found) -> ExperimentType:
+    async with services.pg.acquire() as conn:
+        arms = await experiment_results.arm_results(conn, found)
+    control, variant = arms
+    return ExperimentType(
+        id=strawberry.ID(str(found.id)), name=found.name, status=found.status.value,
+        share=found.share, started_at=found.started_at,
+        arms=[ExperimentArm(name=a.name, users=a.users, attempts=a.attempts,
+                            contact_rate=a.contact_rate, conversion_rate=a.conversion_rate)
+              for a in arms],
+        p_value=two_proportion_p_value(control.conversions, control.users,
+                                       variant.conversions, variant.users))
