@@ -14,6 +14,7 @@ from domain.queue.builder import RulesForUser
 from infrastructure.postgres.dispositions import PgCallbackStore
 from infrastructure.postgres.engine import make_engine, make_session_factory
 from infrastructure.postgres.leads import PgLeaseStore
+from infrastructure.postgres.pool import StatementCounter, create_pool
 from infrastructure.postgres.queue_stores import PgQueueStores
 from infrastructure.postgres.rule_sets import rules_for_users
 from infrastructure.postgres.unit_of_work import SqlUnitOfWork
@@ -45,6 +46,7 @@ class Services:
     uow: Callable[[], SqlUnitOfWork]
     replica: ReplicaReader
     pg: asyncpg.Pool
+    pg_statements: StatementCounter
     queues: QueueMaintainer
     leases: PgLeaseStore
     outcomes: CallOutcomes
@@ -88,8 +90,8 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     redis = ResilientRedis(runtime.redis)
     session_factory = make_session_factory(engine)
     # asyncpg directly for the hot and bulk paths (leases, queue pages, rebuilds).
-    pg = await asyncpg.create_pool(runtime.database.plain_url, min_size=1, max_size=20,
-                                   command_timeout=60)
+    pg_statements = StatementCounter()
+    pg = await create_pool(runtime.database, pg_statements)
     events = RedisEventBus(redis, settings.redis_key_prefix)
 
     async def rules() -> RulesForUser:
@@ -101,7 +103,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     services = Services(
         settings=settings, runtime=runtime, engine=engine,
         uow=lambda: SqlUnitOfWork(session_factory),
-        replica=ReplicaReader(replica_db), pg=pg,
+        replica=ReplicaReader(replica_db), pg=pg, pg_statements=pg_statements,
         queues=queues, leases=PgLeaseStore(pg),
         outcomes=CallOutcomes(PgCallbackStore(pg), queues, ReplicaFactsReader(replica_db),
                               settings.calling_window),
