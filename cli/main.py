@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from cli import agents, db, serve
+from cli import agents, db, queue, serve
 
 app = typer.Typer(help="RMC Dialler: queues, scoring, calls and live supervision.",
                   no_args_is_help=True, add_completion=False)
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(agents.app, name="agents")
+app.add_typer(queue.queue_app, name="queue")
+app.add_typer(queue.scoring_app, name="scoring")
 
 if __name__ == "__main__":
     app()

@@ -38,7 +38,15 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
             _announce(host, port, seeded, login)
             config = uvicorn.Config(create_app(services), host=host, port=port,
                                     log_config=None, access_log=False, lifespan="on")
-            await serve_until_signalled(uvicorn.Server(config))
+            stop = asyncio.Event()
+            timers = (asyncio.create_task(services.timers.run(stop))
+                      if settings.enable_batch_sync else None)
+            try:
+                await serve_until_signalled(uvicorn.Server(config))
+            finally:
+                stop.set()
+                if timers:
+                    await timers
         finally:
             await services.close()
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.queue.builder import RulesForUser
-from infrastructure.postgres.dispositions import PgCallbackStore
+from infrastructure.postgres.dispositions import PgCallbackStore, users_due_between
 from infrastructure.postgres.engine import make_engine, make_session_factory
 from infrastructure.postgres.leads import PgLeaseStore
+from infrastructure.postgres.locks import job_lock
 from infrastructure.postgres.pool import StatementCounter, create_pool
 from infrastructure.postgres.queue_stores import PgQueueStores
 from infrastructure.postgres.rule_sets import rules_for_users
@@ -30,6 +32,7 @@ from infrastructure.security.tokens import JwtTokenService
 from infrastructure.settings import Settings
 from service_layer.dispositions import CallOutcomes
 from service_layer.queues import QueueMaintainer
+from service_layer.timed import QueueTimers
 
 
 def utc_now() -> datetime:
@@ -50,6 +53,7 @@ class Services:
     queues: QueueMaintainer
     leases: PgLeaseStore
     outcomes: CallOutcomes
+    timers: QueueTimers
     redis: ResilientRedis
     user_context_cache: UserContextCache
     events: RedisEventBus
@@ -107,6 +111,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         queues=queues, leases=PgLeaseStore(pg),
         outcomes=CallOutcomes(PgCallbackStore(pg), queues, ReplicaFactsReader(replica_db),
                               settings.calling_window),
+        timers=QueueTimers(queues, partial(users_due_between, pg), partial(job_lock, pg), clock),
         redis=redis,
         user_context_cache=UserContextCache(redis, settings.user_context_ttl_seconds,
                                             settings.redis_key_prefix),

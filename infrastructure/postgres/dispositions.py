@@ -146,3 +146,8 @@ class PgCallbackStore(CallbackStore):
     async def entry(self, user_id: int) -> QueueEntry | None:
         async with self._pool.acquire() as conn:
             return (await current_entries(conn, Keys(ids=[user_id]))).get(user_id)
+
+
+async def users_due_between(pool: asyncpg.Pool, since: datetime, now: datetime) -> list[int]:
+    async with pool.acquire() as conn:
+        return await users_with_newly_due_callbacks(conn, since, now)

@@ -1,0 +1,81 @@
+"""`dialler queue …` and `dialler scoring …`: the queues and their scores from the shell."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from cli.common import console, load_settings, progress_bar, run
+from cli.demo import ensure_schema
+from domain.scoring.explain import recommendations
+from infrastructure.bootstrap import bootstrap
+from service_layer.explain import explain
+
+queue_app = typer.Typer(help="The three calling queues.", no_args_is_help=True)
+scoring_app = typer.Typer(help="Scores and why.", no_args_is_help=True)
+
+
+@queue_app.command("refresh")
+def refresh() -> None:
+    """Rebuild all three queues from the replica and the dialler's own data."""
+    settings = load_settings()
+
+    async def main() -> None:
+        services = await bootstrap(settings)
+        try:
+            await ensure_schema(services)
+            bounds = await services.queues.replica.id_bounds() or (1, 0)
+            with progress_bar("rebuilding queues", max(bounds[1] - bounds[0] + 1, 0)) as step:
+                report = await services.queues.rebuild(progress=step)
+        finally:
+            await services.close()
+        console.print(f"{report.users} users read, {report.written} rows written, "
+                      f"changes {report.by_kind or 'none'}")
+        for reason, count in sorted(report.excluded.items()):
+            console.print(f"  not queued: {reason}: {count}")
+
+    run(main)
+
+
+@scoring_app.command("explain")
+def explain_command(user_id: int = typer.Argument(..., min=1)) -> None:
+    """Every factor of one user's score, the rule set, and what to chase."""
+    settings = load_settings()
+
+    async def main() -> None:
+        services = await bootstrap(settings)
+        try:
+            await ensure_schema(services)
+            found = await explain(services.queues, user_id, services.clock())
+            context = await _context(services, user_id) if found else None
+        finally:
+            await services.close()
+        if found is None:
+            console.print(f"[red]no user {user_id} in the replica[/red]")
+            raise typer.Exit(1)
+        _print(found, context)
+
+    run(main)
+
+
+async def _context(services, user_id: int):
+    from graphql_api.dataloaders import Loaders
+
+    return await Loaders(services).user_context.load(user_id)
+
+
+def _print(found, context) -> None:
+    b = found.breakdown
+    arm = f", experiment arm {found.experiment_arm}" if found.experiment_arm else ""
+    queue = found.queue_type.value if found.queue_type else "no queue"
+    console.print(f"user {found.user_id}: score [bold]{b.total:g}[/] in {queue} "
+                  f"({found.placement_reason}); rule set v{found.rule_set_version}{arm}")
+    table = Table("part", "points")
+    for name in ("lender", "age", "time", "disposition", "adjustment"):
+        table.add_row(name, f"{getattr(b, name):+g}")
+    console.print(table)
+    for factor in b.factors:
+        console.print(f"  - {factor.reason}")
+    if context:
+        for line in recommendations(context.context, found.queue_type and found.queue_type.value):
+            console.print(f"  > {line}")

@@ -1,0 +1,71 @@
+"""`dialler queue refresh`, `dialler scoring explain`, and callbacks falling due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from infrastructure.postgres.dispositions import schedule
+from tests.integration.test_cli import invoke
+from tests.queue_env import NOW, queue_env
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def env(monkeypatch):
+    async with queue_env() as built:
+        settings = built[0].settings
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("REPLICA_DATABASE_URL", settings.replica_database_url)
+        monkeypatch.setenv("REDIS_URL", settings.redis_url)
+        monkeypatch.setenv("JWT_SECRET", settings.jwt_secret.get_secret_value())
+        monkeypatch.setenv("REDIS_KEY_PREFIX", settings.redis_key_prefix)
+        yield built
+
+
+async def test_queue_refresh_and_scoring_explain_from_the_shell(env):
+    services, rows, _ = env
+    user = await rows.user(signature=None, phone_number="07911 123456")
+    await rows.requirement(await rows.claim(user, lender="Barclays Bank"))
+    await rows.user(signature=None, phone_number="n/a")
+    refreshed = await invoke("queue", "refresh")
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "2 users read" in refreshed.output and "'ADDED': 1" in refreshed.output
+    assert "undialable phone number: 1" in refreshed.output
+    explained = await invoke("scoring", "explain", str(user))
+    assert explained.exit_code == 0, explained.output
+    assert "UNSIGNED" in explained.output and "Barclays Bank (barclays): -15" in explained.output
+    assert "Ask for the signature" in explained.output
+    missing = await invoke("scoring", "explain", "99999999")
+    assert missing.exit_code == 1 and "no user 99999999" in missing.output
+
+
+async def test_a_callback_falling_due_moves_its_user_on_the_next_tick(env):
+    services, rows, clock = env
+    user = await rows.user(signature=None)
+    await rows.claim(user)
+    await services.queues.rebuild()
+    async with services.pg.acquire() as conn:
+        await schedule(conn, user, NOW + timedelta(minutes=30), None, False, None, NOW)
+    since, rescored = await services.timers.tick(NOW - timedelta(seconds=5), None)
+    assert await _queue_of(services, user) == "UNSIGNED"
+    clock.now = NOW + timedelta(minutes=30, seconds=2)
+    since, rescored = await services.timers.tick(since, rescored)
+    assert await _queue_of(services, user) == "CALLBACK"
+
+
+async def test_only_one_process_runs_the_timers_at_once(env):
+    services, _, _ = env
+    from infrastructure.postgres.locks import job_lock
+
+    async with (job_lock(services.pg, "queue-timers") as first,
+                job_lock(services.pg, "queue-timers") as second):
+        assert (first, second) == (True, False)
+
+
+async def _queue_of(services, user: int) -> str | None:
+    async with services.pg.acquire() as conn:
+        return await conn.fetchval("SELECT queue_type FROM queue_entries WHERE user_id = $1",
+                                   user)
