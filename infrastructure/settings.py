@@ -50,7 +50,7 @@ class DatabaseAddress:
     @property
     def sqlalchemy_url(self) -> str:
         """The URL with the async driver SQLAlchemy should use."""
-        driver = "asyncpg" if self.dialect == "postgresql" else "aiomysql"
+        driver = "asyncpg" if self.dialect == "postgresql" else "asyncmy"
         return self.plain_url.replace(f"{self.dialect}://", f"{self.dialect}+{driver}://", 1)
 
     def with_database(self, database: str) -> DatabaseAddress:

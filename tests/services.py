@@ -11,7 +11,7 @@ import os
 import socket
 import uuid
 
-import aiomysql
+import asyncmy
 import asyncpg
 
 from infrastructure.settings import DatabaseAddress
@@ -45,13 +45,13 @@ async def drop_postgres_database(address: DatabaseAddress) -> None:
 
 async def _mysql_admin(sql: str) -> None:
     server = DatabaseAddress(MYSQL_URL)
-    conn = await aiomysql.connect(host=server.host, port=server.port, user=server.user,
-                                  password=server.password, autocommit=True)
+    conn = await asyncmy.connect(host=server.host, port=server.port, user=server.user,
+                                 password=server.password, autocommit=True)
     try:
         async with conn.cursor() as cur:
             await cur.execute(sql)
     finally:
-        conn.close()
+        await conn.ensure_closed()
 
 
 async def create_mysql_database(prefix: str = "replica_test") -> DatabaseAddress:

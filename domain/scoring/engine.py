@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from domain.calls.outcomes import CallOutcome
-from domain.scoring.rules import Adjustment, RuleSet, canonical_lender
+from domain.scoring.rules import Adjustment, Rate, RuleSet, canonical_lender
+from domain.users.model import Claim
 
 _DAY = timedelta(days=1)
+_CENT = Decimal("0.01")
+_ZERO = Decimal(0)
+# Birthdays, month-ends and weekdays are the UK's calendar days, whatever zone `now` is in.
+_UK = ZoneInfo("Europe/London")
+_AREA = re.compile(r"([A-Z]{1,2})\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,12 @@ class Factor:
 
 @dataclass(frozen=True, slots=True)
 class ScoreBreakdown:
+    """Each part is the exact sum of its factors, and total the exact sum of the parts.
+
+    All values are whole hundredths computed in decimal, so ``round(sum(parts), 2) == total``
+    and summing ``Decimal(repr(x))`` of the parts gives ``Decimal(repr(total))`` exactly.
+    """
+
     lender: float
     age: float
     time: float
@@ -41,110 +56,150 @@ class ScoreBreakdown:
     factors: tuple[Factor, ...]
 
 
-def _r(points: float) -> float:
-    return round(points + 0.0, 2)
-
-
-def _signed(points: float) -> str:
-    return f"{points:+g}"
-
-
-def completed_years(born: date, on: date) -> int:
-    """Age in completed years; a 29 February birthday counts from 1 March in other years."""
-    years = on.year - born.year
-    return years - ((on.month, on.day) < (born.month, born.day))
-
-
-def whole_days(since: datetime | None, now: datetime) -> int:
-    return 0 if since is None else max(0, math.floor((now - since) / _DAY))
-
-
-def _lender(facts: ScoringFacts, rules: RuleSet) -> Factor | None:
-    best: tuple[float, str, str] | None = None
-    for raw, _ in facts.open_claims:
-        name = canonical_lender(raw, rules)
-        if name is None:
-            continue
-        points = rules.lender_points.get(name, rules.default_lender_points)
-        if best is None or points < best[0]:
-            best = (points, raw.strip(), name)
-    if best is None:
-        return None
-    points, raw, name = best
-    return Factor("lender", points, f"Best lender {raw} ({name}): {_signed(points)}")
-
-
-def _age(facts: ScoringFacts, rules: RuleSet, now: datetime) -> Factor | None:
-    if facts.date_of_birth is None:
-        return Factor("age", 0, "Age unknown: +0")
-    age = completed_years(facts.date_of_birth, now.date())
-    for band in rules.age_bands:
-        if age >= band.min_age:
-            return Factor("age", band.points, f"Age {age}: {_signed(band.points)}")
-    return Factor("age", 0, f"Age {age}: +0")
-
-
-def _claim_age(facts: ScoringFacts, rules: RuleSet, now: datetime) -> Factor | None:
-    created = [c for _, c in facts.open_claims if c is not None]
-    if not created:
-        return None
-    days = whole_days(min(created), now)
-    points = _r(max(rules.claim_age.cap, rules.claim_age.points_per_day * days))
-    return Factor("claim_age", points,
-                  f"Oldest open claim {days} day(s) old: {_signed(points)}")
-
-
-def _since_contact(facts: ScoringFacts, rules: RuleSet, now: datetime) -> Factor:
-    rate = rules.since_contact
-    if facts.last_reached_at is None:
-        days = rate.never_reached_days
-        why = f"Never reached (counts as {days} days)"
-    else:
-        days = whole_days(facts.last_reached_at, now)
-        why = f"Last reached {days} day(s) ago"
-    points = _r(max(rate.cap, rate.points_per_day * days))
-    return Factor("since_contact", points, f"{why}: {_signed(points)}")
-
-
-def _disposition(facts: ScoringFacts, rules: RuleSet) -> list[Factor]:
-    found = []
-    if facts.last_outcome is not None:
-        points = rules.outcome_points.get(facts.last_outcome.value, 0.0)
-        found.append(Factor("last_outcome", points,
-                            f"Last outcome {facts.last_outcome.value}: {_signed(points)}"))
-    if facts.failed_attempts:
-        points = _r(rules.failed_attempt_points * facts.failed_attempts)
-        found.append(Factor("failed_attempts", points,
-                            f"{facts.failed_attempts} failed attempt(s): {_signed(points)}"))
-    return found
-
-
-def _applies(adj: Adjustment, facts: ScoringFacts, now: datetime) -> bool:
-    today = now.date()
-    area = "".join(ch for ch in (facts.post_code or "").strip().upper()[:2] if ch.isalpha())
-    return all((
-        adj.days_of_month is None or today.day in adj.days_of_month,
-        adj.date_from is None or today >= adj.date_from,
-        adj.date_to is None or today <= adj.date_to,
-        adj.weekdays is None or today.weekday() in adj.weekdays,
-        adj.postcode_areas is None or bool(area) and area in adj.postcode_areas,
-    ))
+@dataclass(frozen=True, slots=True)
+class _Part:
+    name: str
+    points: Decimal
+    reason: str
 
 
 def score(facts: ScoringFacts, rules: RuleSet, now: datetime) -> ScoreBreakdown:
-    lender = _lender(facts, rules)
-    age = _age(facts, rules, now)
-    time_factors = [f for f in (_claim_age(facts, rules, now),
-                                _since_contact(facts, rules, now)) if f]
-    disposition = _disposition(facts, rules)
-    adjustments = [Factor("adjustment", a.points, f"Adjustment '{a.name}': {_signed(a.points)}")
-                   for a in rules.adjustments if _applies(a, facts, now)]
+    """Elapsed days count from ``now`` itself; calendar rules use its date in London."""
+    today = uk_date(now)
     parts = {
-        "lender": _r(lender.points if lender else 0),
-        "age": _r(age.points),
-        "time": _r(sum(f.points for f in time_factors)),
-        "disposition": _r(sum(f.points for f in disposition)),
-        "adjustment": _r(sum(f.points for f in adjustments)),
+        "lender": [_lender(facts, rules)],
+        "age": [_age(facts.date_of_birth, rules, today)],
+        "time": [_claim_age(facts, rules, now), _since_contact(facts, rules, now)],
+        "disposition": _disposition(facts, rules),
+        "adjustment": [_Part("adjustment", _points(a.points),
+                             f"Adjustment '{a.name}': {_show(_points(a.points))}")
+                       for a in rules.adjustments if applies(a, today, facts.post_code)],
     }
-    factors = tuple(f for f in (lender, age, *time_factors, *disposition, *adjustments) if f)
-    return ScoreBreakdown(**parts, total=_r(sum(parts.values())), factors=factors)
+    sums = {name: sum((p.points for p in found), _ZERO) for name, found in parts.items()}
+    factors = tuple(Factor(p.name, _float(p.points), p.reason)
+                    for found in parts.values() for p in found)
+    return ScoreBreakdown(**{name: _float(s) for name, s in sums.items()},
+                          total=_float(sum(sums.values(), _ZERO)), factors=factors)
+
+
+def open_claim_facts(claims: Iterable[Claim]) -> tuple[tuple[str | None, datetime | None], ...]:
+    """ScoringFacts.open_claims from a user's claims: only open ones count."""
+    return tuple((c.lender, c.created_at) for c in claims if c.is_open)
+
+
+def completed_years(born: date, on: date) -> int:
+    """Age in completed years; a 29 February birthday comes on 1 March in other years."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def whole_days(since: datetime, now: datetime) -> int:
+    """Whole 24-hour periods from ``since`` to ``now``; 0 when ``since`` is in the future."""
+    return max(0, (_aware(now) - _aware(since)) // _DAY)
+
+
+def uk_date(now: datetime) -> date:
+    return now.astimezone(_UK).date() if now.tzinfo else now.date()
+
+
+def postcode_area(post_code: str | None) -> str | None:
+    """The letters that open a UK postcode ("LS" of "ls1 4ap", "M" of "M1 1AE")."""
+    found = _AREA.match("".join((post_code or "").split()).upper())
+    return found.group(1) if found else None
+
+
+def applies(adjustment: Adjustment, today: date, post_code: str | None) -> bool:
+    """Every condition the adjustment gives holds today for this post code."""
+    a = adjustment
+    return ((a.days_of_month is None or today.day in a.days_of_month)
+            and (a.date_from is None or today >= a.date_from)
+            and (a.date_to is None or today <= a.date_to)
+            and (a.weekdays is None or today.weekday() in a.weekdays)
+            and (a.postcode_areas is None or postcode_area(post_code) in a.postcode_areas))
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # the replica's naive times are UTC
+
+
+def _points(value: float) -> Decimal:
+    """Whole hundredths, halves away from zero: the one rounding every figure goes through."""
+    return Decimal(repr(value)).quantize(_CENT, ROUND_HALF_UP)
+
+
+def _float(value: Decimal) -> float:
+    return float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _show(points: Decimal) -> str:
+    return "0" if points == 0 else f"{points.normalize():+f}"
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def _capped(rate: Rate, days: int) -> tuple[Decimal, str]:
+    """Points for ``days`` at ``rate``, and a note when the cap cut them short."""
+    points, cap = _points(rate.points_per_day) * days, _points(rate.cap)
+    return (cap, " (capped)") if points < cap else (points, "")
+
+
+def _lender(facts: ScoringFacts, rules: RuleSet) -> _Part:
+    if not facts.open_claims:
+        return _Part("lender", _ZERO, "No open claim: lender 0")
+    named = [(canonical_lender(raw, rules), " ".join(raw.split()))
+             for raw, _ in facts.open_claims if raw and raw.strip()]
+    if not named:
+        return _Part("lender", _ZERO, "No lender named on the open claims: 0")
+    # The lowest points is the best; name and spelling only make ties come out the same way.
+    points, name, typed = min(
+        (_points(rules.lender_points.get(name, rules.default_lender_points)), name, typed)
+        for name, typed in named)
+    return _Part("lender", points, f"Best lender {typed} ({name}): {_show(points)}")
+
+
+def _age(born: date | None, rules: RuleSet, today: date) -> _Part:
+    years = completed_years(born, today) if born else None
+    if years is None or years < 0:
+        why = "unknown" if born is None else "unknown (date of birth in the future)"
+        return _Part("age", _ZERO, f"Age {why}: 0")
+    bands = [band for band in rules.age_bands if years >= band.min_age]
+    points = _points(max(bands, key=lambda b: b.min_age).points) if bands else _ZERO
+    return _Part("age", points, f"Age {years}: {_show(points)}")
+
+
+def _claim_age(facts: ScoringFacts, rules: RuleSet, now: datetime) -> _Part:
+    created = [at for _, at in facts.open_claims if at is not None]
+    if not created:
+        why = "No open claim" if not facts.open_claims else "No creation date on the open claims"
+        return _Part("claim_age", _ZERO, f"{why}: claim age 0")
+    days = whole_days(min(created, key=_aware), now)
+    points, note = _capped(rules.claim_age, days)
+    return _Part("claim_age", points,
+                 f"Oldest open claim {_days(days)} old: {_show(points)}{note}")
+
+
+def _since_contact(facts: ScoringFacts, rules: RuleSet, now: datetime) -> _Part:
+    rate = rules.since_contact
+    if facts.last_reached_at is None:
+        days = rate.never_reached_days
+        why = f"Never reached: counts as {_days(days)}"
+    else:
+        days = whole_days(facts.last_reached_at, now)
+        why = f"Last reached {_days(days)} ago"
+    points, note = _capped(rate, days)
+    return _Part("since_contact", points, f"{why}: {_show(points)}{note}")
+
+
+def _disposition(facts: ScoringFacts, rules: RuleSet) -> list[_Part]:
+    found = []
+    if facts.last_outcome is not None:
+        outcome = CallOutcome(facts.last_outcome).value
+        points = _points(rules.outcome_points.get(outcome, 0))
+        found.append(_Part("last_outcome", points, f"Last outcome {outcome}: {_show(points)}"))
+    failed = max(0, facts.failed_attempts)
+    if failed:
+        points = _points(rules.failed_attempt_points) * failed
+        found.append(_Part("failed_attempts", points,
+                           f"{failed} failed attempt{'s' * (failed != 1)}: {_show(points)}"))
+    return found

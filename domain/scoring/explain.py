@@ -2,30 +2,68 @@
 
 from __future__ import annotations
 
-from domain.users.model import UserContext
+from domain.users.model import Claim, Requirement, UserContext
 
 DOCUMENTS = {
-    "bank_statement": "bank statements",
+    "bank_statement": "3 months of bank statements",
     "id_document": "photo ID (passport or driving licence)",
-    "proof_of_address": "a proof of address",
-    "finance_agreement": "the finance agreement",
-    "other": "the outstanding item",
+    "proof_of_address": "a proof of address (a recent utility bill or council tax letter)",
+    "finance_agreement": "a copy of the finance agreement",
+    "other": "the outstanding document",
 }
+_MAX_REASON = 200
 
 
 def recommendations(context: UserContext, queue_type: str | None) -> list[str]:
+    """Callback first, then the signature, then each pending document; no line twice."""
     found: list[str] = []
-    open_claims = [d for d in context.claims if d.claim.is_open]
     if queue_type == "CALLBACK":
-        found.append("Callback due: the customer asked to be called now.")
-    if not context.user.has_signed and open_claims:
-        lenders = sorted({(d.claim.lender or "unknown lender").strip() for d in open_claims})
-        found.append(f"Ask for the signature on the {', '.join(lenders)} claim(s).")
-    for detail in context.claims:
-        lender = (detail.claim.lender or "unknown lender").strip()
-        for req in detail.requirements:
-            if req.is_pending:
-                what = DOCUMENTS.get(req.type or "other", req.type or "the outstanding item")
-                why = f" ({req.reason.strip()})" if req.reason and req.reason.strip() else ""
-                found.append(f"Chase {what}{why} for the {lender} claim #{detail.claim.id}.")
+        found.append("Callback due: the customer asked to be called back now; "
+                     "confirm it is still a good time.")
+    claims = sorted(context.claims, key=lambda d: d.claim.id)
+    open_claims = [d.claim for d in claims if d.claim.is_open]
+    if not context.user.has_signed and (open_claims or queue_type == "UNSIGNED"):
+        found.append(_signature(open_claims))
+    for detail in claims:
+        # A pending requirement counts on any claim, open or not (DESIGN.md section 3).
+        for requirement in sorted(detail.requirements, key=lambda r: str(r.id)):
+            if requirement.is_pending:
+                found.append(_chase(requirement, detail.claim))
     return list(dict.fromkeys(found))
+
+
+def document_words(requirement: Requirement) -> str:
+    """The requirement's document type in plain words."""
+    kind = (requirement.type or "").strip()
+    return DOCUMENTS.get(kind) or kind.replace("_", " ") or DOCUMENTS["other"]
+
+
+def _signature(open_claims: list[Claim]) -> str:
+    if not open_claims:
+        return "Ask for the signature: no claim can go ahead without it."
+    lenders: dict[str, str] = {}  # one mention per lender, however its claims spell it
+    for claim in open_claims:
+        lenders.setdefault(" ".join(_lender(claim).split()).casefold(), _lender(claim))
+    names = list(lenders.values())
+    if len(open_claims) == 1:
+        return f"Ask for the signature: the {names[0]} claim is waiting for it."
+    return (f"Ask for the signature: {len(open_claims)} open claims are waiting for it "
+            f"({_listed(names)}).")
+
+
+def _chase(requirement: Requirement, claim: Claim) -> str:
+    line = f"Chase {document_words(requirement)} for the {_lender(claim)} claim #{claim.id}"
+    reason = " ".join((requirement.reason or "").split())
+    if len(reason) > _MAX_REASON:
+        reason = reason[:_MAX_REASON - 1] + "…"
+    if not reason:
+        return f"{line}."
+    return f"{line}: {reason}" + ("" if reason[-1] in ".!?…" else ".")
+
+
+def _lender(claim: Claim) -> str:
+    return (claim.lender or "").strip() or "unnamed lender"
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from domain.scoring.experiments import two_proportion_p_value
 from domain.scoring.explain import recommendations
-from domain.scoring.rule_checks import Problem
+from domain.scoring.problems import Problem
 from domain.scoring.rules import validate_rule_set
 from graphql_api.errors import BadUserInput
 from graphql_api.resolvers.users import user_id_argument

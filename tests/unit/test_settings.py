@@ -16,7 +16,7 @@ def test_urls_pick_the_async_drivers():
     assert (pg.host, pg.port, pg.user, pg.password) == ("db", 6543, "u", "p@ss")
     my = DatabaseAddress("mysql://root@replica/rmc")
     assert (my.dialect, my.port, my.database) == ("mysql", 3306, "rmc")
-    assert my.sqlalchemy_url.startswith("mysql+aiomysql://")
+    assert my.sqlalchemy_url.startswith("mysql+asyncmy://")
     assert DatabaseAddress("postgres://x@h/d").dialect == "postgresql"
 
 

@@ -1,0 +1,67 @@
+"""Full queue rebuild: first build and rebuilds over a built queue, wall time and peak memory.
+
+    .venv/bin/python bench/bench_queue_refresh.py --users 50000 [--runs 5]
+    .venv/bin/python bench/bench_queue_refresh.py --users 500000 --runs 2
+Seeds a throwaway MariaDB replica (or --replica-url of a kept one), rebuilds into a fresh
+PostgreSQL database, prints the figures, drops what it made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import databases, drop, settings_for  # noqa: E402
+from infrastructure.bootstrap import bootstrap  # noqa: E402
+from infrastructure.logging import configure_logging  # noqa: E402
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def main(args) -> None:
+    configure_logging("WARNING")
+    replica, dialler, ours = await databases(args.users, replica_url=args.replica_url)
+    services = await bootstrap(settings_for(replica, dialler))
+    try:
+        rss_before = rss_mb()
+        tracemalloc.start()
+        started = time.perf_counter()
+        first = await services.queues.rebuild()
+        first_s = time.perf_counter() - started
+        _, traced_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"users={args.users} first build: {first_s:.2f} s, {first.written} rows written, "
+              f"changes {first.by_kind}, python heap peak {traced_peak / 2**20:.0f} MB, "
+              f"process peak RSS {rss_mb():.0f} MB (was {rss_before:.0f} MB before)")
+        print(f"  not queued: {first.excluded}")
+        times = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            again = await services.queues.rebuild()
+            times.append(time.perf_counter() - started)
+            assert not again.changes, again.by_kind
+        print(f"users={args.users} rebuild over a built queue: median "
+              f"{statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s "
+              f"over {len(times)} runs; process peak RSS {rss_mb():.0f} MB")
+    finally:
+        await services.close()
+        await drop(replica, dialler, ours and not args.keep)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--replica-url", help="a replica already seeded (kept from before)")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded replica")
+    asyncio.run(main(parser.parse_args()))
