@@ -21,8 +21,13 @@ class ReplicaFacts:
     signed: bool
     post_code: str | None
     open_claims: tuple[tuple[str | None, datetime | None], ...]  # (lender, created_at)
-    claims_fingerprint: str
+    claim_keys: tuple[tuple[int, str | None], ...]  # (claim id, status) of every claim
     pending_requirements: int
+
+    @property
+    def claims_fingerprint(self) -> str:
+        """Worked out only when asked: few users ever have a no-claim block to compare."""
+        return claims_fingerprint(self.claim_keys)
 
     @property
     def has_open_claim(self) -> bool:

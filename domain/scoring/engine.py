@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.calls.outcomes import CallOutcome
@@ -121,6 +122,7 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)  # the replica's naive times are UTC
 
 
+@lru_cache(maxsize=4096)  # rule values repeat for every user: round each once
 def _points(value: float) -> Decimal:
     """Whole hundredths, halves away from zero: the one rounding every figure goes through."""
     return Decimal(repr(value)).quantize(_CENT, ROUND_HALF_UP)

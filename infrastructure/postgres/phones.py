@@ -39,7 +39,7 @@ async def refresh_phones(conn, phones: Mapping[int, str | None]) -> dict[int, st
     known = {r["user_id"]: (r["raw"], r["e164"]) for r in await conn.fetch(
         "SELECT user_id, raw, e164 FROM user_phones WHERE user_id = ANY($1::bigint[])", ids)}
     stale = [u for u in ids if u not in known or known[u][0] != phones[u]]
-    result = {u: known[u][1] for u in ids if u not in stale}
+    result = {u: known[u][1] for u in ids if u in known and known[u][0] == phones[u]}
     if stale:
         checked = await validate_numbers([phones[u] for u in stale])
         rows = list(zip(stale, [phones[u] for u in stale], checked, strict=True))

@@ -28,6 +28,7 @@ from infrastructure.redis.resilient import ResilientRedis
 
 log = get_logger(__name__)
 QUEUE_SIZE = 1000
+PUBLISH_BATCH = 500
 
 
 def _json_default(value: object) -> object:
@@ -58,17 +59,23 @@ class RedisEventBus(EventPublisher):
 
     async def publish(self, events: Iterable[object]) -> None:
         events = list(events)
-        if not events:
-            return
+        # Pipelines of bounded size: a rebuild's tens of thousands of events would otherwise
+        # be one round trip longer than the client's socket timeout.
+        for start in range(0, len(events), PUBLISH_BATCH):
+            batch = events[start:start + PUBLISH_BATCH]
 
-        async def send(r: aioredis.Redis):
-            async with r.pipeline(transaction=False) as pipe:
-                for event in events:
-                    pipe.publish(self.channel_for_name(type(event).__name__), serialise(event))
-                await pipe.execute()
+            async def send(r: aioredis.Redis, batch=batch):
+                async with r.pipeline(transaction=False) as pipe:
+                    for event in batch:
+                        pipe.publish(self.channel_for_name(type(event).__name__),
+                                     serialise(event))
+                    await pipe.execute()
+                return True
 
-        if await self._redis.run("publish", send, None) is None:
-            log.warning("live events not delivered (Redis down)", count=len(events))
+            if not await self._redis.run("publish", send, False):
+                log.warning("live events not delivered (Redis down)",
+                            count=len(events) - start)
+                return
 
     @contextlib.asynccontextmanager
     async def listen(self, event_name: str) -> AsyncIterator[AsyncIterator[bytes]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from domain.queue.facts import ReplicaFacts, claims_fingerprint
+from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
 from infrastructure.replica import rows
 from infrastructure.replica.database import ReplicaDatabase, in_list
@@ -54,24 +54,31 @@ class ReplicaFactsReader(ReplicaFactsSource):
         return assemble(users, claims, pending)
 
 
+def _clean(value):
+    """Strings trimmed (empty: None); anything else as the driver gave it."""
+    if value.__class__ is str:
+        value = value.strip()
+        return value or None
+    return rows.text_value(value)
+
+
 def assemble(users: list[tuple], claims: list[tuple], pending: list[tuple]
              ) -> dict[int, ReplicaFacts]:
     by_user: dict[int, list[tuple]] = defaultdict(list)
     for user_id, claim_id, status, lender, created_at in claims:
-        by_user[int(user_id)].append((int(claim_id), rows.text_value(status),
-                                      rows.text_value(lender), rows.utc_value(created_at)))
+        by_user[user_id].append((claim_id, _clean(status), lender, created_at))
     pending_by_user = {int(u): int(n) for u, n in pending}
     facts = {}
     for user_id, phone, dob, status, enabled, signature, post_code in users:
-        user_id = int(user_id)
         user_claims = by_user.get(user_id, ())
-        facts[user_id] = ReplicaFacts(
-            user_id=user_id, phone_raw=rows.text_value(phone), date_of_birth=rows.date_value(dob),
-            status=rows.text_value(status), is_enabled=rows.flag_value(enabled),
-            signed=signature is not None, post_code=rows.text_value(post_code),
-            open_claims=tuple((lender, created) for _, status, lender, created in user_claims
+        facts[int(user_id)] = ReplicaFacts(
+            user_id=int(user_id), phone_raw=_clean(phone), date_of_birth=rows.date_value(dob),
+            status=_clean(status), is_enabled=rows.flag_value(enabled),
+            signed=signature is not None, post_code=_clean(post_code),
+            open_claims=tuple((_clean(lender), rows.utc_value(created))
+                              for _, status, lender, created in user_claims
                               if status is not None and status != "complete"),
-            claims_fingerprint=claims_fingerprint((c[0], c[1]) for c in user_claims),
-            pending_requirements=pending_by_user.get(user_id, 0),
+            claim_keys=tuple((int(c[0]), c[1]) for c in user_claims),
+            pending_requirements=pending_by_user.get(int(user_id), 0),
         )
     return facts
