@@ -14,7 +14,6 @@ import resource
 import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,15 +33,12 @@ async def main(args) -> None:
     services = await bootstrap(settings_for(replica, dialler))
     try:
         rss_before = rss_mb()
-        tracemalloc.start()
         started = time.perf_counter()
         first = await services.queues.rebuild()
         first_s = time.perf_counter() - started
-        _, traced_peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
         print(f"users={args.users} first build: {first_s:.2f} s, {first.written} rows written, "
-              f"changes {first.by_kind}, python heap peak {traced_peak / 2**20:.0f} MB, "
-              f"process peak RSS {rss_mb():.0f} MB (was {rss_before:.0f} MB before)")
+              f"changes {first.by_kind}, process peak RSS {rss_mb():.0f} MB "
+              f"(was {rss_before:.0f} MB before)")
         print(f"  not queued: {first.excluded}")
         times = []
         for _ in range(args.runs):

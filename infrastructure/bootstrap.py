@@ -95,7 +95,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     session_factory = make_session_factory(engine)
     # asyncpg directly for the hot and bulk paths (leases, queue pages, rebuilds).
     pg_statements = StatementCounter()
-    pg = await create_pool(runtime.database, pg_statements)
+    pg = await create_pool(runtime.database, pg_statements, settings.pg_pool_size)
     events = RedisEventBus(redis, settings.redis_key_prefix)
 
     async def rules() -> RulesForUser:

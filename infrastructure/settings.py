@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     calling_timezone: str = "Europe/London"
     calling_skips_bank_holidays: bool = True
     lease_minutes: int = Field(default=10, ge=1, le=120)
+    pg_pool_size: int = Field(default=20, ge=2, le=500)
     user_context_ttl_seconds: int = Field(default=15 * 60, ge=1)
     max_query_depth: int = Field(default=12, ge=2)
     max_query_tokens: int = Field(default=2000, ge=50)

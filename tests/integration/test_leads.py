@@ -100,8 +100,10 @@ async def test_the_most_urgent_entry_comes_first_and_an_agent_holds_one(env, api
     assert first["user"]["id"] == str(sooner)
     assert first["expiresAt"] == (NOW + timedelta(minutes=10)).isoformat()
     again = (await api(NEXT, {"t": "UNSIGNED"}, token))["nextLead"]["assignment"]
-    assert again["user"]["id"] == str(sooner)  # the first lead returned, then leased again
-    assert again["id"] != first["id"]
+    assert again["user"]["id"] == str(later)  # asking again hands back the first lead
+    _, other = await api.agent()
+    returned = (await api(NEXT, {"t": "UNSIGNED"}, other))["nextLead"]["assignment"]
+    assert returned["user"]["id"] == str(sooner)
 
 
 async def test_an_expired_lease_returns_the_entry(env, api):
