@@ -68,6 +68,9 @@ class Mutation:
         description="Wrong e-mail or password gives LoginFailed, never which one.")
     set_agent_status: AgentType = strawberry.field(
         resolver=agents.set_agent_status, permission_classes=[IsStaff])
+    set_agent_queue_types: AgentType = strawberry.field(
+        resolver=agents.set_agent_queue_types, permission_classes=[IsSupervisor],
+        description="Which queue types an agent works (SUPERVISOR, ADMIN); null: all.")
     next_lead: queue_resolvers.NextLeadResult = strawberry.field(
         resolver=queue_resolvers.next_lead, permission_classes=[IsStaff],
         description="Leases the most urgent callable entry to the calling agent.")

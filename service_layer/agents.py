@@ -82,3 +82,15 @@ async def set_status(uow: UnitOfWork, publisher: EventPublisher, *, agent_id: uu
 async def get_agent(uow: UnitOfWork, agent_id: uuid.UUID) -> Agent | None:
     async with uow:
         return await uow.agents.get(agent_id)
+
+
+async def set_queue_types(uow: UnitOfWork, *, agent_id: uuid.UUID,
+                          queue_types: frozenset[str] | None) -> Agent:
+    """What an agent works (None: every type); raises InvalidAgent for an unknown agent."""
+    async with uow:
+        agent = await uow.agents.get(agent_id, for_update=True)
+        if agent is None:
+            raise InvalidAgent(f"there is no agent {agent_id}")
+        agent.queue_types = queue_types
+        await uow.commit()
+    return agent

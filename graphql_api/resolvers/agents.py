@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 import strawberry
 from strawberry.types import Info
 
 from domain.agents.model import AgentStatus, InvalidAgent
+from domain.queue.model import QueueType as DomainQueueType
 from graphql_api.errors import BadUserInput, Unauthenticated
 from graphql_api.types.agents import AgentType, LoginFailed, LoginResult, LoginSucceeded
+from graphql_api.types.queue import QueueType
 from service_layer import agents as use_cases
 
 
@@ -42,4 +46,23 @@ async def set_agent_status(info: Info, status: AgentStatus,
             reason=reason or None, at=s.clock())
     except InvalidAgent as exc:
         raise BadUserInput(str(exc), field="reason") from exc
+    return AgentType.from_domain(agent)
+
+
+async def set_agent_queue_types(info: Info, agent_id: strawberry.ID,
+                                queue_types: list[QueueType] | None) -> AgentType:
+    """null: every queue type (how a new agent starts)."""
+    try:
+        target = uuid.UUID(str(agent_id))
+    except ValueError as exc:
+        raise BadUserInput("agentId is not an agent id", field="agentId") from exc
+    if queue_types is not None and not queue_types:
+        raise BadUserInput("queueTypes must name at least one queue, or be null for all",
+                           field="queueTypes")
+    types = frozenset(DomainQueueType(t).value for t in queue_types) if queue_types else None
+    try:
+        agent = await use_cases.set_queue_types(info.context.services.uow(), agent_id=target,
+                                                queue_types=types)
+    except InvalidAgent as exc:
+        raise BadUserInput(str(exc), field="agentId") from exc
     return AgentType.from_domain(agent)

@@ -20,11 +20,14 @@ class AgentType:
     status: AgentStatus
     status_reason: str | None
     status_since: datetime | None
+    queue_types: list[str] | None = strawberry.field(
+        description="The queue types this agent works; null: every type.")
 
     @classmethod
     def from_domain(cls, a: Agent) -> AgentType:
         return cls(id=strawberry.ID(str(a.id)), name=a.name, email=a.email, role=a.role,
-                   status=a.status, status_reason=a.status_reason, status_since=a.status_since)
+                   status=a.status, status_reason=a.status_reason, status_since=a.status_since,
+                   queue_types=sorted(a.queue_types) if a.queue_types is not None else None)
 
 
 @strawberry.type

@@ -205,3 +205,76 @@ async def test_do_not_call_removes_the_user_for_good(env, api):
     assert done["recordDisposition"]["queueType"] is None
     report = await services.queues.rebuild()
     assert report.excluded.get("on the do-not-call list") == 1
+
+
+SCHEDULE = ("mutation($u: ID!, $at: DateTime!, $p: Boolean) { scheduleCallback(userId: $u, "
+            "at: $at, note: \"after lunch\", personal: $p) { __typename "
+            "... on CallbackScheduled { callback { id scheduledFor status agent { id } } } "
+            "... on CallbackRejected { message } } }")
+
+
+async def test_a_personal_callback_goes_to_its_agent_first_then_anyone(env, api):
+    services, rows, clock = env
+    (user,) = await _unsigned_users(rows, 1)
+    await services.queues.rebuild()
+    (booker, booker_token), (_, other_token) = await api.agent(), await api.agent()
+    at = NOW + timedelta(hours=1)
+    booked = (await api(SCHEDULE, {"u": str(user), "at": at.isoformat(), "p": True},
+                        booker_token))["scheduleCallback"]["callback"]
+    assert booked["status"] == "pending" and booked["agent"]["id"] == str(booker.id)
+    clock.now = at
+    await services.timers.tick(NOW, clock.now)
+    assert (await api(NEXT, {"t": "CALLBACK"}, other_token))["nextLead"]["__typename"] == \
+        "NoLeadAvailable"
+    clock.now = at + timedelta(minutes=16)
+    taken = (await api(NEXT, {"t": "CALLBACK"}, other_token))["nextLead"]
+    assert taken["assignment"]["user"]["id"] == str(user)
+
+
+async def test_schedule_reschedule_and_cancel_a_callback(env, api):
+    services, rows, clock = env
+    (user,) = await _unsigned_users(rows, 1)
+    await services.queues.rebuild()
+    _, token = await api.agent()
+    past = await api(SCHEDULE, {"u": str(user), "at": (NOW - timedelta(hours=1)).isoformat()},
+                     token)
+    assert "in the future" in past["scheduleCallback"]["message"]
+    nobody = await api(SCHEDULE, {"u": "123456789", "at": (NOW + timedelta(hours=1)).isoformat()},
+                       token)
+    assert "no user 123456789" in nobody["scheduleCallback"]["message"]
+    first = (await api(SCHEDULE, {"u": str(user), "at": (NOW + timedelta(hours=1)).isoformat()},
+                       token))["scheduleCallback"]["callback"]
+    second = (await api(SCHEDULE, {"u": str(user), "at": (NOW + timedelta(hours=2)).isoformat()},
+                        token))["scheduleCallback"]["callback"]
+    async with services.pg.acquire() as conn:
+        statuses = dict(await conn.fetch("SELECT id, status FROM callbacks WHERE user_id = $1",
+                                         user))
+    assert statuses == {int(first["id"]): "rescheduled", int(second["id"]): "pending"}
+    clock.now = NOW + timedelta(hours=2)
+    await services.queues.recompute([user], "callback due")
+    assert await _queue_of(services, user) == "CALLBACK"
+    cancelled = await api("mutation($id: ID!) { cancelCallback(id: $id) { id status } }",
+                          {"id": second["id"]}, token)
+    assert cancelled["cancelCallback"]["status"] == "cancelled"
+    assert await _queue_of(services, user) == "UNSIGNED"
+
+
+async def test_supervisors_narrow_what_an_agent_works(env, api):
+    _, rows, _ = env
+    agent, agent_token = await api.agent()
+    _, supervisor = await api.agent("SUPERVISOR")
+    set_types = ("mutation($a: ID!, $t: [QueueType!]) { setAgentQueueTypes(agentId: $a, "
+                 "queueTypes: $t) { id queueTypes } }")
+    done = await api(set_types, {"a": str(agent.id), "t": ["CALLBACK"]}, supervisor)
+    assert done["setAgentQueueTypes"]["queueTypes"] == ["CALLBACK"]
+    refused = (await api(NEXT, {"t": "UNSIGNED"}, agent_token))["nextLead"]
+    assert refused["reason"] == "your profile does not include the UNSIGNED queue"
+    denied = (await api.http.post("/graphql", json={"query": set_types, "variables": {
+        "a": str(agent.id), "t": None}}, headers={"Authorization": f"Bearer {agent_token}"}))
+    assert denied.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def _queue_of(services, user: int) -> str | None:
+    async with services.pg.acquire() as conn:
+        return await conn.fetchval("SELECT queue_type FROM queue_entries WHERE user_id = $1",
+                                   user)
