@@ -63,27 +63,22 @@ class ClaimType:
     solicitor: str | None
     last_updated: datetime | None
     created_at: datetime | None
-    _requirements: strawberry.Private[tuple[model.Requirement, ...] | None] = None
-    _packages: strawberry.Private[tuple[model.VehiclePackage, ...] | None] = None
+    # Preloaded by whoever makes the claim (User.claims, UserContext), so these fields stay
+    # synchronous: an awaitable per claim costs far more than the rows themselves.
+    _requirements: strawberry.Private[tuple[model.Requirement, ...]] = ()
+    _packages: strawberry.Private[tuple[model.VehiclePackage, ...]] = ()
 
     @strawberry.field
-    async def requirements(self, info: Info) -> list[RequirementType]:
-        found = self._requirements
-        if found is None:  # not preloaded: batched with every other claim of the request
-            found = await info.context.loaders.requirements_by_claim.load(int(self.id))
-        return [RequirementType.from_domain(r) for r in found]
+    def requirements(self) -> list[RequirementType]:
+        return [RequirementType.from_domain(r) for r in self._requirements]
 
     @strawberry.field
-    async def vehicle_packages(self, info: Info) -> list[VehiclePackageType]:
-        found = self._packages
-        if found is None:
-            found = await info.context.loaders.packages_by_claim.load(int(self.id))
-        return [VehiclePackageType.from_domain(p) for p in found]
+    def vehicle_packages(self) -> list[VehiclePackageType]:
+        return [VehiclePackageType.from_domain(p) for p in self._packages]
 
     @classmethod
-    def from_domain(cls, c: model.Claim,
-                    requirements: tuple[model.Requirement, ...] | None = None,
-                    packages: tuple[model.VehiclePackage, ...] | None = None) -> ClaimType:
+    def from_domain(cls, c: model.Claim, requirements: tuple[model.Requirement, ...] = (),
+                    packages: tuple[model.VehiclePackage, ...] = ()) -> ClaimType:
         return cls(id=strawberry.ID(str(c.id)), type=c.type, status=c.status, lender=c.lender,
                    solicitor=c.solicitor, last_updated=c.last_updated, created_at=c.created_at,
                    _requirements=requirements, _packages=packages)
@@ -116,8 +111,7 @@ class UserType:
     async def claims(self, info: Info) -> list[ClaimType]:
         if self._claims is not None:
             return [ClaimType.from_detail(d) for d in self._claims]
-        claims = await info.context.loaders.claims_by_user.load(int(self.id))
-        return [ClaimType.from_domain(c) for c in claims]
+        return [ClaimType.from_detail(d) for d in await load_claims(info, int(self.id))]
 
     @classmethod
     def from_domain(cls, u: model.User, address: model.Address | None = None,
@@ -129,6 +123,24 @@ class UserType:
             address=AddressType.from_domain(address) if address else None,
             _claims=claims, _raw_phone=u.phone_number,
         )
+
+
+def _selected(info: Info) -> set[str]:
+    return {f.name for field in info.selected_fields for f in field.selections
+            if hasattr(f, "name")}
+
+
+async def load_claims(info: Info, user_id: int) -> tuple[model.ClaimDetail, ...]:
+    """A user's claims with the rows the query asks for, each kind batched across users."""
+    loaders, wanted = info.context.loaders, _selected(info)
+    claims = await loaders.claims_by_user.load(user_id)
+    ids = [c.id for c in claims]
+    requirements = (await loaders.requirements_by_claim.load_many(ids)
+                    if "requirements" in wanted else [()] * len(ids))
+    packages = (await loaders.packages_by_claim.load_many(ids)
+                if "vehiclePackages" in wanted else [()] * len(ids))
+    return tuple(model.ClaimDetail(c, tuple(r), tuple(p))
+                 for c, r, p in zip(claims, requirements, packages, strict=True))
 
 
 @strawberry.type(name="CallScore", description="The dialler's record of calling one user.")
