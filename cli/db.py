@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import typer
-from infrastructure.replica.seed import seed_replica
 
 from cli.common import console, load_settings, progress_bar, run
 from infrastructure.postgres.engine import make_engine
 from infrastructure.replica.database import ReplicaDatabase
+from infrastructure.replica.seed import seed_replica
 from infrastructure.runtime import resolve_runtime
 
 app = typer.Typer(help="The dialler database and the replica's synthetic data.",

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-.venv/bin/ruff check .
+.venv/bin/ruff check --no-cache .
 exec .venv/bin/pytest -q "$@"

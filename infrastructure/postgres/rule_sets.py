@@ -7,16 +7,16 @@ import uuid
 from datetime import datetime
 
 import asyncpg
-from domain.scoring.experiments import assign_arm
-from domain.scoring.rules import DEFAULT_RULE_SET_DOCUMENT, parse_rule_set
 
 from domain.queue.builder import RulesForUser, ScoringChoice
+from domain.scoring.experiments import assign_arm
 from domain.scoring.records import (
     Experiment,
     ExperimentStatus,
     RuleSetRecord,
     RuleSetStatus,
 )
+from domain.scoring.rules import DEFAULT_RULE_SET_DOCUMENT, parse_rule_set
 
 _COLUMNS = "id, name, version, status, document, created_at"
 
