@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 import strawberry
 from strawberry.types import Info
 
 from domain.agents.model import AgentStatus, InvalidAgent
 from domain.queue.model import QueueType as DomainQueueType
 from graphql_api.errors import BadUserInput, Unauthenticated
+from graphql_api.ids import uuid_id
 from graphql_api.types.agents import AgentType, LoginFailed, LoginResult, LoginSucceeded
 from graphql_api.types.queue import QueueType
 from service_layer import agents as use_cases
@@ -52,10 +51,7 @@ async def set_agent_status(info: Info, status: AgentStatus,
 async def set_agent_queue_types(info: Info, agent_id: strawberry.ID,
                                 queue_types: list[QueueType] | None) -> AgentType:
     """null: every queue type (how a new agent starts)."""
-    try:
-        target = uuid.UUID(str(agent_id))
-    except ValueError as exc:
-        raise BadUserInput("agentId is not an agent id", field="agentId") from exc
+    target = uuid_id(agent_id, "agentId")
     if queue_types is not None and not queue_types:
         raise BadUserInput("queueTypes must name at least one queue, or be null for all",
                            field="queueTypes")

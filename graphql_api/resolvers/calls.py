@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from strawberry.types import Info
 from domain.calls.disposition import InvalidDisposition
 from domain.calls.outcomes import CallOutcome as DomainOutcome
 from graphql_api.errors import BadUserInput
+from graphql_api.ids import int_id, uuid_id
 from graphql_api.resolvers.users import user_id_argument
 from graphql_api.types.calls import (
     CallbackRejected,
@@ -28,26 +28,12 @@ CallbackResult = Annotated[CallbackScheduled | CallbackRejected,
                            strawberry.union("CallbackResult")]
 
 
-def _uuid(raw: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise BadUserInput(f"{field} is not an id this API gave out", field=field) from exc
-
-
-def _int_id(raw: str, field: str) -> int:
-    text = str(raw).strip()
-    if not text.isdigit() or len(text) > 18:
-        raise BadUserInput(f"{field} is not an id this API gave out", field=field)
-    return int(text)
-
-
 async def record_disposition(info: Info, input: DispositionInput) -> DispositionResult:
     principal = info.context.require_principal()
     services = info.context.services
     try:
         result = await services.outcomes.record(
-            agent_id=principal.agent_id, lease_id=_uuid(input.assignment_id, "assignmentId"),
+            agent_id=principal.agent_id, lease_id=uuid_id(input.assignment_id, "assignmentId"),
             outcome=DomainOutcome(input.outcome), notes=input.notes,
             callback_at=input.callback_at, call_sid=input.call_sid, now=services.clock())
     except InvalidDisposition as exc:
@@ -72,7 +58,7 @@ async def schedule_callback(info: Info, user_id: strawberry.ID, at: datetime,
 
 async def cancel_callback(info: Info, id: strawberry.ID) -> CallbackType:
     services = info.context.services
-    row = await services.outcomes.cancel(callback_id=_int_id(id, "id"), now=services.clock())
+    row = await services.outcomes.cancel(callback_id=int_id(id, "id"), now=services.clock())
     if row is None:
         raise BadUserInput(f"there is no callback {id}", field="id")
     return CallbackType.from_row(row)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import strawberry
@@ -14,6 +13,7 @@ from domain.scoring.explain import recommendations
 from domain.scoring.problems import Problem
 from domain.scoring.rules import validate_rule_set
 from graphql_api.errors import BadUserInput
+from graphql_api.ids import int_id, uuid_id
 from graphql_api.resolvers.users import user_id_argument
 from graphql_api.types.scoring import (
     ExperimentArm,
@@ -73,17 +73,10 @@ async def create_rule_set(info: Info, name: str, document: JSON) -> RuleSetResul
     return RuleSetCreated(rule_set=RuleSetType.from_domain(record))
 
 
-def _int_id(raw: strawberry.ID, field: str) -> int:
-    text = str(raw).strip()
-    if not text.isdigit() or len(text) > 18:
-        raise BadUserInput(f"{field} is not a rule set id", field=field)
-    return int(text)
-
-
 async def activate_rule_set(info: Info, id: strawberry.ID) -> RuleSetType:
     services = info.context.services
     async with services.pg.acquire() as conn, conn.transaction():
-        record = await rule_sets.activate(conn, _int_id(id, "id"), services.clock())
+        record = await rule_sets.activate(conn, int_id(id, "id"), services.clock())
     if record is None:
         raise BadUserInput(f"there is no rule set {id}", field="id")
     await services.queues.rebuild()  # every score now follows the new rules
@@ -97,7 +90,7 @@ async def start_experiment(info: Info, name: str, variant_rule_set_id: strawberr
         return ExperimentRejected(message="share must be between 0 and 1 (exclusive)")
     if not name.strip():
         return ExperimentRejected(message="name must not be empty")
-    variant_id = _int_id(variant_rule_set_id, "variantRuleSetId")
+    variant_id = int_id(variant_rule_set_id, "variantRuleSetId")
     async with services.pg.acquire() as conn, conn.transaction():
         active = await rule_sets.active_rule_set(conn)
         variant = await rule_sets.get_rule_set(conn, variant_id)
@@ -112,10 +105,7 @@ async def start_experiment(info: Info, name: str, variant_rule_set_id: strawberr
 
 
 async def experiment(info: Info, id: strawberry.ID) -> ExperimentType | None:
-    try:
-        experiment_id = uuid.UUID(str(id))
-    except ValueError as exc:
-        raise BadUserInput("id is not an experiment id", field="id") from exc
+    experiment_id = uuid_id(id, "id")
     services = info.context.services
     async with services.pg.acquire() as conn:
         found = await rule_sets.get_experiment(conn, experiment_id)

@@ -9,21 +9,16 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Float,
     Index,
     Integer,
     String,
     Text,
-    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-
-def _ts(nullable: bool = True, default_now: bool = False) -> Column:
-    return Column(DateTime(timezone=True), nullable=nullable,
-                  server_default=text("now()") if default_now else None)
+from infrastructure.postgres.tables import timestamp_column as _ts
 
 
 class QueueEntryRow(SQLModel, table=True):

@@ -10,7 +10,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 
-def _ts(nullable: bool = True, default_now: bool = False) -> Column:
+def timestamp_column(nullable: bool = True, default_now: bool = False) -> Column:
+    """A timezone-aware timestamp column, optionally defaulting to now()."""
     return Column(DateTime(timezone=True), nullable=nullable,
                   server_default=text("now()") if default_now else None)
 
@@ -25,11 +26,11 @@ class AgentRow(SQLModel, table=True):
     password_hash: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False, server_default="OFFLINE"))
     status_reason: str | None = Field(default=None, sa_column=Column(String(200)))
-    status_since: datetime | None = Field(default=None, sa_column=_ts())
+    status_since: datetime | None = Field(default=None, sa_column=timestamp_column())
     is_active: bool = Field(default=True, nullable=False)
     # The queue types this agent works; NULL: every type (a new agent until narrowed).
     queue_types: list[str] | None = Field(default=None, sa_column=Column(ARRAY(String(24))))
-    created_at: datetime | None = Field(default=None, sa_column=_ts(False, True))
+    created_at: datetime | None = Field(default=None, sa_column=timestamp_column(False, True))
 
 
 class AgentSessionRow(SQLModel, table=True):
@@ -38,10 +39,10 @@ class AgentSessionRow(SQLModel, table=True):
 
     id: uuid.UUID = Field(primary_key=True)
     agent_id: uuid.UUID = Field(foreign_key="agents.id", nullable=False)
-    started_at: datetime = Field(sa_column=_ts(False, True))
-    last_seen_at: datetime = Field(sa_column=_ts(False, True))
-    expires_at: datetime = Field(sa_column=_ts(False))
-    ended_at: datetime | None = Field(default=None, sa_column=_ts())
+    started_at: datetime = Field(sa_column=timestamp_column(False, True))
+    last_seen_at: datetime = Field(sa_column=timestamp_column(False, True))
+    expires_at: datetime = Field(sa_column=timestamp_column(False))
+    ended_at: datetime | None = Field(default=None, sa_column=timestamp_column())
     ip_address: str | None = Field(default=None, sa_column=Column(String(64)))
     user_agent: str | None = Field(default=None, sa_column=Column(String(300)))
 
@@ -56,7 +57,7 @@ class AgentStatusHistoryRow(SQLModel, table=True):
     previous_status: str = Field(sa_column=Column(String(16), nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
     reason: str | None = Field(default=None, sa_column=Column(String(200)))
-    occurred_at: datetime = Field(sa_column=_ts(False))
+    occurred_at: datetime = Field(sa_column=timestamp_column(False))
 
 
 class CallScoreRow(SQLModel, table=True):
@@ -67,10 +68,10 @@ class CallScoreRow(SQLModel, table=True):
     total_attempts: int = Field(nullable=False, default=0)
     failed_attempts: int = Field(nullable=False, default=0)
     last_outcome: str | None = Field(default=None, sa_column=Column(String(32)))
-    last_called_at: datetime | None = Field(default=None, sa_column=_ts())
-    last_contact_at: datetime | None = Field(default=None, sa_column=_ts())
-    next_call_after: datetime | None = Field(default=None, sa_column=_ts())
-    updated_at: datetime = Field(sa_column=_ts(False, True))
+    last_called_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    last_contact_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    next_call_after: datetime | None = Field(default=None, sa_column=timestamp_column())
+    updated_at: datetime = Field(sa_column=timestamp_column(False, True))
 
 
 class AuditLogRow(SQLModel, table=True):
@@ -79,7 +80,7 @@ class AuditLogRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
                                                           autoincrement=True))
-    occurred_at: datetime = Field(sa_column=_ts(False, True))
+    occurred_at: datetime = Field(sa_column=timestamp_column(False, True))
     actor: str | None = Field(default=None, sa_column=Column(String(64)))
     action: str = Field(sa_column=Column(String(64), nullable=False))
     subject: str | None = Field(default=None, sa_column=Column(String(128)))
