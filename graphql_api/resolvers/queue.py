@@ -13,6 +13,7 @@ from strawberry.types import Info
 from domain.queue.leads import NoLead
 from domain.queue.model import QueueType as DomainQueueType
 from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from graphql_api.selection import selected_paths
 from graphql_api.types.queue import (
     AssignmentType,
     LeadAssigned,
@@ -24,6 +25,7 @@ from graphql_api.types.queue import (
     QueueType,
     QueueUpdate,
 )
+from graphql_api.types.users import UserType, claim_details
 from infrastructure.postgres import queue_reads
 from service_layer.leads import next_lead as next_lead_use_case
 
@@ -37,10 +39,27 @@ async def queue(info: Info, type: QueueType, first: int,
     position = decode_cursor(CURSOR, after, (float, int)) if after else None
     async with info.context.services.pg.acquire() as conn:
         page = await queue_reads.page(conn, DomainQueueType(type), first, position)
+    users = await _page_users(info, [e.user_id for _, e in page.entries])
     edges = [QueueEdge(cursor=encode_cursor(CURSOR, e.score, e.user_id),
-                       node=QueueEntryType.from_domain(p, e)) for p, e in page.entries]
+                       node=QueueEntryType.from_domain(p, e, users.get(e.user_id)))
+             for p, e in page.entries]
     return QueueConnection(total_count=page.total, edges=edges, page_info=PageInfo(
         has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None))
+
+
+async def _page_users(info: Info, user_ids: list[int]) -> dict[int, UserType]:
+    """The page's users with the claims and rows the query asks for, loaded in batches
+    up front so nothing below the page needs an awaitable per object."""
+    wanted = selected_paths(info)
+    if "edges.node.user" not in wanted or not user_ids:
+        return {}
+    found = [u for u in await info.context.loaders.user.load_many(user_ids) if u is not None]
+    claims: list = [None] * len(found)
+    if "edges.node.user.claims" in wanted:
+        claims = await claim_details(
+            info, [u.id for u in found], "edges.node.user.claims.requirements" in wanted,
+            "edges.node.user.claims.vehiclePackages" in wanted)
+    return {u.id: UserType.from_domain(u, claims=c) for u, c in zip(found, claims, strict=True)}
 
 
 async def queue_stats(info: Info) -> list[QueueStatsType]:

@@ -30,17 +30,15 @@ class QueueEntryType:
     queue_type: QueueType
     next_call_after: datetime | None = strawberry.field(
         description="Not callable before this (a cool-down); callbacks: when due.")
-    _user_id: strawberry.Private[int]
-
-    @strawberry.field(description="null if the replica no longer has this user.")
-    async def user(self, info: Info) -> UserType | None:
-        return await _user(info, self._user_id)
+    user: UserType | None = strawberry.field(
+        description="null if the replica no longer has this user.")
 
     @classmethod
-    def from_domain(cls, position: int, e: QueueEntry) -> QueueEntryType:
+    def from_domain(cls, position: int, e: QueueEntry, user: UserType | None) -> QueueEntryType:
+        """``user`` comes preloaded for the whole page (see resolvers.queue)."""
         return cls(position=position, score=e.score, queue_type=e.queue_type,
                    next_call_after=e.due_at if e.queue_type is DomainQueueType.CALLBACK
-                   else e.next_call_after, _user_id=e.user_id)
+                   else e.next_call_after, user=user)
 
 
 @strawberry.type(name="QueueEdge")

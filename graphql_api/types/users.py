@@ -12,6 +12,7 @@ from domain.scoring.model import CallScore
 from domain.users import model
 from domain.users.context import ScoredUserContext
 from domain.users.phone import to_e164
+from graphql_api.selection import selected_paths
 from graphql_api.types.enums import CallOutcome
 
 
@@ -99,48 +100,71 @@ class UserType:
     is_enabled: bool | None
     date_of_birth: date | None
     has_signed: bool
-    address: AddressType | None
+    _address: strawberry.Private[model.Address | None] = None
+    _address_loaded: strawberry.Private[bool] = False
+    _address_id: strawberry.Private[str | None] = None
     _claims: strawberry.Private[tuple[model.ClaimDetail, ...] | None] = None
     _raw_phone: strawberry.Private[str | None] = None
+
+    # Synchronous when the producer preloaded the data (queue pages, contexts): only a
+    # user built without it gets an awaitable, which graphql-core awaits.
+    @strawberry.field(description="The current address.")
+    def address(self, info: Info) -> AddressType | None:
+        if self._address_loaded or not self._address_id:
+            return AddressType.from_domain(self._address) if self._address else None
+        return self._load_address(info)
+
+    async def _load_address(self, info: Info) -> AddressType | None:
+        found = await info.context.loaders.address.load(self._address_id)
+        return AddressType.from_domain(found) if found else None
 
     @strawberry.field(description="The number in E.164, or null when it is not a valid number.")
     def phone_number_e164(self) -> str | None:
         return to_e164(self._raw_phone)
 
     @strawberry.field
-    async def claims(self, info: Info) -> list[ClaimType]:
+    def claims(self, info: Info) -> list[ClaimType]:
         if self._claims is not None:
             return [ClaimType.from_detail(d) for d in self._claims]
+        return self._load_claims(info)
+
+    async def _load_claims(self, info: Info) -> list[ClaimType]:
         return [ClaimType.from_detail(d) for d in await load_claims(info, int(self.id))]
 
     @classmethod
-    def from_domain(cls, u: model.User, address: model.Address | None = None,
+    def from_domain(cls, u: model.User, address: model.Address | None | bool = False,
                     claims: tuple[model.ClaimDetail, ...] | None = None) -> UserType:
         return cls(
             id=strawberry.ID(str(u.id)), first_name=u.first_name, last_name=u.last_name,
             phone_number=u.phone_number, email=u.email, status=u.status,
             is_enabled=u.is_enabled, date_of_birth=u.date_of_birth, has_signed=u.has_signed,
-            address=AddressType.from_domain(address) if address else None,
+            # False: not loaded yet (resolved on demand); None or an Address: known.
+            _address=address or None, _address_loaded=address is not False,
+            _address_id=u.current_user_address_id,
             _claims=claims, _raw_phone=u.phone_number,
         )
 
 
-def _selected(info: Info) -> set[str]:
-    return {f.name for field in info.selected_fields for f in field.selections
-            if hasattr(f, "name")}
-
-
 async def load_claims(info: Info, user_id: int) -> tuple[model.ClaimDetail, ...]:
-    """A user's claims with the rows the query asks for, each kind batched across users."""
-    loaders, wanted = info.context.loaders, _selected(info)
-    claims = await loaders.claims_by_user.load(user_id)
-    ids = [c.id for c in claims]
-    requirements = (await loaders.requirements_by_claim.load_many(ids)
-                    if "requirements" in wanted else [()] * len(ids))
-    packages = (await loaders.packages_by_claim.load_many(ids)
-                if "vehiclePackages" in wanted else [()] * len(ids))
-    return tuple(model.ClaimDetail(c, tuple(r), tuple(p))
-                 for c, r, p in zip(claims, requirements, packages, strict=True))
+    """One user's claims with the rows the query asks for (batched across the request)."""
+    wanted = selected_paths(info)
+    return (await claim_details(info, [user_id], "requirements" in wanted,
+                                "vehiclePackages" in wanted))[0]
+
+
+async def claim_details(info: Info, user_ids: list[int], requirements: bool, packages: bool
+                        ) -> list[tuple[model.ClaimDetail, ...]]:
+    """Claims of many users, each with requirements and packages when asked for."""
+    loaders = info.context.loaders
+    claims = await loaders.claims_by_user.load_many(user_ids)
+    ids = [c.id for user_claims in claims for c in user_claims]
+    none: list = [()] * len(ids)
+    found_r = dict(zip(ids, await loaders.requirements_by_claim.load_many(ids)
+                       if requirements else none, strict=True))
+    found_p = dict(zip(ids, await loaders.packages_by_claim.load_many(ids)
+                       if packages else none, strict=True))
+    return [tuple(model.ClaimDetail(c, tuple(found_r[c.id]), tuple(found_p[c.id]))
+                  for c in user_claims) for user_claims in claims]
 
 
 @strawberry.type(name="CallScore", description="The dialler's record of calling one user.")

@@ -278,3 +278,17 @@ async def _queue_of(services, user: int) -> str | None:
     async with services.pg.acquire() as conn:
         return await conn.fetchval("SELECT queue_type FROM queue_entries WHERE user_id = $1",
                                    user)
+
+
+async def test_a_lead_carries_the_users_claims_and_address_when_asked(env, api):
+    services, rows, _ = env
+    user = await rows.user(signature=None)
+    await rows.address(user)
+    await rows.requirement(await rows.claim(user, lender="Halifax"))
+    await services.queues.rebuild()
+    _, token = await api.agent()
+    detail = ("mutation { nextLead(type: UNSIGNED) { ... on LeadAssigned { assignment { "
+              "user { claims { lender requirements { type } } address { postCode } } } } } }")
+    loaded = (await api(detail, {}, token))["nextLead"]["assignment"]["user"]
+    assert loaded == {"claims": [{"lender": "Halifax", "requirements": [
+        {"type": "bank_statement"}]}], "address": {"postCode": "LS1 4AP"}}
