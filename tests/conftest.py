@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 
 from domain.agents.sessions import Principal
 from infrastructure.settings import Settings
@@ -62,11 +61,7 @@ async def services(settings, redis_prefix):
     built = await bootstrap(settings)
     yield built
     await built.close()
-    client = aioredis.Redis.from_url(svc.REDIS_URL)
-    keys = [k async for k in client.scan_iter(match=f"{redis_prefix}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    await svc.delete_redis_keys(redis_prefix)
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,7 @@ async def queue_env(**settings_overrides):
     finally:
         if services:
             await services.close()
+            await svc.delete_redis_keys(services.settings.redis_key_prefix)
         await writer.close()
         await svc.drop_mysql_database(replica_addr)
         await svc.drop_postgres_database(pg_addr)
