@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
+from bench.common import percentiles  # noqa: E402
 from domain.agents.sessions import Principal  # noqa: E402
 from graphql_api.app import create_app  # noqa: E402
 from infrastructure.bootstrap import bootstrap  # noqa: E402
@@ -37,13 +38,6 @@ QUERY = (Path(__file__).resolve().parents[2] / "shared" / "contracts" / "operati
 MANY = ("query($ids: [ID!]!) { userContexts(userIds: $ids) { user { id firstName address "
         "{ postCode } } claims { id lender requirements { id status } vehiclePackages { make } }"
         " callScore { currentScore } } }")
-
-
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
-    return (f"n={len(ordered)} p50={statistics.median(ordered) * 1000:.2f} ms "
-            f"p95={pick(0.95):.2f} ms p99={pick(0.99):.2f} ms max={ordered[-1] * 1000:.2f} ms")
 
 
 async def prepare(users: int):
