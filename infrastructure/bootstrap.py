@@ -30,6 +30,7 @@ from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
 from infrastructure.settings import Settings
+from service_layer.background import BackgroundJobs
 from service_layer.dispositions import CallOutcomes
 from service_layer.queues import QueueMaintainer
 from service_layer.timed import QueueTimers
@@ -54,6 +55,7 @@ class Services:
     leases: PgLeaseStore
     outcomes: CallOutcomes
     timers: QueueTimers
+    background: BackgroundJobs
     redis: ResilientRedis
     user_context_cache: UserContextCache
     events: RedisEventBus
@@ -112,6 +114,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         outcomes=CallOutcomes(PgCallbackStore(pg), queues, ReplicaFactsReader(replica_db),
                               settings.calling_window),
         timers=QueueTimers(queues, partial(users_due_between, pg), partial(job_lock, pg), clock),
+        background=BackgroundJobs(),
         redis=redis,
         user_context_cache=UserContextCache(redis, settings.user_context_ttl_seconds,
                                             settings.redis_key_prefix),
@@ -121,5 +124,5 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     )
     # Closed in reverse: the embedded server (if any) goes last.
     services.closers += [runtime.close, redis.close, replica_db.close, engine.dispose,
-                         pg.close, services.events.close]
+                         pg.close, services.events.close, services.background.drain]
     return services

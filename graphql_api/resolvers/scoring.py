@@ -79,7 +79,8 @@ async def activate_rule_set(info: Info, id: strawberry.ID) -> RuleSetType:
         record = await rule_sets.activate(conn, int_id(id, "id"), services.clock())
     if record is None:
         raise BadUserInput(f"there is no rule set {id}", field="id")
-    await services.queues.rebuild()  # every score now follows the new rules
+    # Every score now follows the new rules: rescored in the background (minutes at scale).
+    services.background.spawn(services.queues.rebuild(), "rescore after activation")
     return RuleSetType.from_domain(record)
 
 
@@ -100,7 +101,7 @@ async def start_experiment(info: Info, name: str, variant_rule_set_id: strawberr
             return ExperimentRejected(message="the variant is the active rule set itself")
         experiment = await rule_sets.start_experiment(conn, name.strip(), active.id, variant.id,
                                                       share, services.clock())
-    await services.queues.rebuild()
+    services.background.spawn(services.queues.rebuild(), "rescore for an experiment")
     return ExperimentStarted(experiment=await _experiment_type(services, experiment))
 
 

@@ -84,6 +84,7 @@ async def test_activating_a_version_rescores_the_queue(env):
     assert active["status"] == "ACTIVE"
     after = (await api(EXPLAIN, {"u": str(user)}, admin))["explainScore"]
     assert after["totalScore"] == before - 50 and after["ruleSetVersion"] == 2
+    await services.background.drain()  # the queue is rescored in the background
     async with services.pg.acquire() as conn:
         stored = await conn.fetchval("SELECT score FROM queue_entries WHERE user_id = $1", user)
     assert stored == after["totalScore"]
