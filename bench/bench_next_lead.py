@@ -127,7 +127,7 @@ async def main(args) -> None:
               f"(equal: each held entry has exactly one open lease)")
     finally:
         await services.close()
-        await drop(replica, dialler, ours)
+        await drop(replica, dialler, ours, services.settings.redis_key_prefix)
 
 
 if __name__ == "__main__":

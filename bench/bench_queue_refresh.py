@@ -51,7 +51,7 @@ async def main(args) -> None:
               f"over {len(times)} runs; process peak RSS {rss_mb():.0f} MB")
     finally:
         await services.close()
-        await drop(replica, dialler, ours and not args.keep)
+        await drop(replica, dialler, ours and not args.keep, services.settings.redis_key_prefix)
 
 
 if __name__ == "__main__":

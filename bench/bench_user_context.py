@@ -112,6 +112,7 @@ async def main(args) -> None:
               f"{statistics.median(uncached) / statistics.median(cached):.1f}x")
     finally:
         await services.close()
+        await svc.delete_redis_keys(prefix)
         if not args.keep:
             await svc.drop_mysql_database(replica_addr)
             await svc.drop_postgres_database(pg_addr)

@@ -50,7 +50,10 @@ def settings_for(replica: DatabaseAddress, dialler: DatabaseAddress, **extra) ->
                     log_level="WARNING", **extra)
 
 
-async def drop(replica: DatabaseAddress, dialler: DatabaseAddress, replica_is_ours: bool) -> None:
+async def drop(replica: DatabaseAddress, dialler: DatabaseAddress, replica_is_ours: bool,
+               redis_prefix: str | None = None) -> None:
+    if redis_prefix:
+        await svc.delete_redis_keys(redis_prefix)
     if replica_is_ours:
         await svc.drop_mysql_database(replica)
     await svc.drop_postgres_database(dialler)
