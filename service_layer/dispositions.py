@@ -10,7 +10,7 @@ from domain.calls.disposition import InvalidDisposition, check_callback_time, ef
 from domain.calls.outcomes import CallOutcome
 from domain.queue.calling_window import CallingWindow
 from domain.queue.model import QueueType
-from domain.queue.ports import CallbackStore, ReplicaFactsSource
+from domain.queue.ports import CallbackStore, Keys, ReplicaFactsSource
 from service_layer.queues import QueueMaintainer
 
 
@@ -39,7 +39,7 @@ class CallOutcomes:
                              choice.rules.cooldowns)
         fingerprint = None
         if effects.block_no_claim:
-            facts = (await self.replica.for_users([user_id])).get(user_id)
+            facts = (await self.replica.for_keys(Keys(ids=[user_id]))).get(user_id)
             fingerprint = facts.claims_fingerprint if facts else None
         await self.store.record_disposition(
             lease_id=lease_id, agent_id=agent_id, effects=effects, notes=notes,
@@ -53,7 +53,7 @@ class CallOutcomes:
     async def schedule(self, *, user_id: int, at: datetime, agent_id: uuid.UUID,
                        personal: bool, note: str | None, now: datetime) -> dict:
         check_callback_time(at, now, self.window)
-        if not (await self.replica.for_users([user_id])):
+        if not (await self.replica.for_keys(Keys(ids=[user_id]))):
             raise InvalidDisposition(f"there is no user {user_id}")
         callback = await self.store.schedule_callback(user_id, at, agent_id, personal, note, now)
         await self.queues.recompute([user_id], "callback scheduled")

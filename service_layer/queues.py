@@ -45,6 +45,7 @@ class QueueMaintainer:
     events: EventPublisher
     rules: Callable[[], Awaitable[RulesForUser]]
     clock: Callable[[], datetime]
+    range_size: int = RANGE
 
     async def rebuild(self, progress: Callable[[int], None] | None = None) -> RefreshReport:
         """Every user from current data, in one transaction; events for every difference."""
@@ -52,9 +53,11 @@ class QueueMaintainer:
         async with self.stores.transaction() as store:
             bounds = await self.replica.id_bounds()
             low, high = bounds or (1, 0)
-            for start in range(low, high + 1, RANGE):
-                keys = Keys(start, min(start + RANGE - 1, high))
-                await self._refresh(store, keys, rules_for, now, "rebuild", report)
+            step = self.range_size
+            pending = await self.replica.pending_by_user() if high - low >= step else None
+            for start in range(low, high + 1, step):
+                keys = Keys(start, min(start + step - 1, high))
+                await self._refresh(store, keys, rules_for, now, "rebuild", report, pending)
                 if progress:
                     progress(keys.high - keys.low + 1)
             # Entries of users the replica no longer has, below or above its id range.
@@ -76,9 +79,10 @@ class QueueMaintainer:
         return report
 
     async def _refresh(self, store: QueueStore, keys: Keys, rules_for: RulesForUser,
-                       now: datetime, reason: str, report: RefreshReport) -> None:
-        replica = await self.replica.for_keys(keys) if keys.low is None or \
-            keys.low <= keys.high else {}
+                       now: datetime, reason: str, report: RefreshReport,
+                       pending: dict[int, int] | None = None) -> None:
+        empty = keys.low is not None and keys.low > keys.high
+        replica = {} if empty else await self.replica.for_keys(keys, pending)
         phones = await store.refresh_phones({u: f.phone_raw for u, f in replica.items()})
         dialler = await store.dialler_facts(keys, phones, now)
         before = await store.current_entries(keys)

@@ -28,7 +28,13 @@ class ReplicaFactsSource(abc.ABC):
     async def id_bounds(self) -> tuple[int, int] | None: ...
 
     @abc.abstractmethod
-    async def for_keys(self, keys: Keys) -> dict[int, ReplicaFacts]: ...
+    async def for_keys(self, keys: Keys, pending: dict[int, int] | None = None
+                       ) -> dict[int, ReplicaFacts]:
+        """Facts of these users; ``pending`` (from pending_by_user) saves reading it again."""
+
+    @abc.abstractmethod
+    async def pending_by_user(self) -> dict[int, int]:
+        """Every user's count of PENDING requirements, in one pass over the replica."""
 
 
 class QueueStore(abc.ABC):

@@ -139,3 +139,18 @@ async def test_a_failed_rebuild_leaves_the_previous_queue(env, monkeypatch):
     with pytest.raises(RuntimeError):
         await services.queues.rebuild()
     assert await _entries(services) == before
+
+
+async def test_a_rebuild_in_many_ranges_gives_the_same_queue(env):
+    services, rows, _ = env
+    for signature in (None, 3, None, 4):
+        user = await rows.user(signature=signature)
+        await rows.requirement(await rows.claim(user))
+    await services.queues.rebuild()
+    whole = await _entries(services)
+    services.queues.range_size = 2  # many ranges, pending requirements read in one pass
+    try:
+        report = await services.queues.rebuild()
+    finally:
+        services.queues.range_size = 50_000
+    assert report.changes == [] and await _entries(services) == whole
