@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import asyncmy
+import asyncmy.errors
 import asyncpg
 from asyncmy.cursors import SSCursor
 
@@ -69,6 +70,7 @@ class ReplicaDatabase(abc.ABC):
 
 class MySQLReplica(ReplicaDatabase):
     dialect = "mysql"
+    insert_batch = 5000
 
     # asyncmy (Cython) rather than aiomysql (pure Python): it decodes rows about ten times
     # faster (150,000 claims: 0.13 s against 1.5 s here), which a full rebuild needs.
@@ -110,10 +112,24 @@ class MySQLReplica(ReplicaDatabase):
 
     async def insert_rows(self, table: str, columns: Sequence[str],
                           rows: Sequence[Sequence[Any]]) -> None:
-        # The driver turns an executemany INSERT … VALUES into multi-row statements.
-        placeholders = ", ".join(["%s"] * len(columns))
-        await self.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+        # MariaDB's bulk command binds rows in binary, 2-3 times faster than the driver's
+        # escaped multi-row INSERTs; those remain for MySQL, which has no bulk command.
+        insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        binary, text = (insert + "(" + ", ".join([p] * len(columns)) + ")" for p in ("?", "%s"))
+        bulk = True
+        async with (self._pool.acquire() as conn, conn.cursor() as cur,
+                    await conn.prepare(binary) as statement):
+            for start in range(0, len(rows), self.insert_batch):
+                part = [tuple(r) for r in rows[start:start + self.insert_batch]]
+                if bulk:
+                    try:
+                        await statement.execute_bulk(part)
+                        continue
+                    except asyncmy.errors.NotSupportedError:
+                        bulk = False
+                    except ValueError:
+                        pass  # a column NULL in every row cannot be typed: send as text
+                await cur.executemany(text, part)
 
     async def ping(self) -> None:
         await self.fetch("SELECT 1")

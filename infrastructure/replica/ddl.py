@@ -22,6 +22,20 @@ def contract_statements() -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+def contract_columns() -> dict[str, tuple[str, ...]]:
+    """Each contract table's columns, in the contract's order."""
+    columns = {}
+    for statement in contract_statements():
+        lines = statement.splitlines()
+        columns[_table(lines[0])] = tuple(ln.split()[0] for ln in lines[1:-1]
+                                          if ln.strip() and not _KEY.match(ln))
+    return columns
+
+
+def _table(create: str) -> str:
+    return re.search(r"CREATE TABLE\s+(\w+)", create).group(1)
+
+
 def mysql_statements() -> list[str]:
     return [s.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
             for s in contract_statements()]
@@ -30,7 +44,7 @@ def mysql_statements() -> list[str]:
 def postgres_statements() -> list[str]:
     out: list[str] = []
     for statement in contract_statements():
-        table = re.search(r"CREATE TABLE\s+(\w+)", statement).group(1)
+        table = _table(statement)
         columns, indexes = [], []
         for line in statement.splitlines()[1:-1]:
             key = _KEY.match(line)
@@ -70,5 +84,6 @@ async def existing_tables(db: ReplicaDatabase) -> set[str]:
 
 
 async def drop_replica_tables(db: ReplicaDatabase) -> None:
+    """Drops the contract's tables (tests and benchmarks only)."""
     for table in TABLES:
         await db.execute(f"DROP TABLE IF EXISTS {table}")

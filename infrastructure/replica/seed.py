@@ -9,27 +9,17 @@ from dataclasses import dataclass
 
 from infrastructure.replica import synthetic
 from infrastructure.replica.database import ReplicaDatabase
-from infrastructure.replica.ddl import create_replica_tables
+from infrastructure.replica.ddl import contract_columns, create_replica_tables
 
 CHUNK = 2_000
-COLUMNS = {
-    "users": ("id", "first_name", "last_name", "email", "phone_number", "date_of_birth", "status",
-              "is_enabled", "introducer", "solicitor", "current_user_address_id",
-              "current_signature_file_id", "last_login", "created_at", "updated_at"),
-    "user_addresses": ("id", "user_id", "full_address", "post_code", "county", "created_at",
-                       "updated_at"),
-    "claims": ("id", "user_id", "type", "status", "lender", "solicitor", "client_last_updated_at",
-               "created_at", "updated_at"),
-    "claim_requirements": ("id", "claim_id", "type", "status", "claim_requirement_reason",
-                           "created_at", "updated_at"),
-    "claim_vehicle_packages": ("id", "claim_id", "vehicle_registration", "vehicle_make",
-                               "vehicle_model", "dealership_name", "monthly_payment",
-                               "created_at", "updated_at"),
-}
+# The synthetic tuples follow the contract's column order (a unit test checks their widths).
+COLUMNS = contract_columns()
 
 
 @dataclass(frozen=True)
 class SeedSummary:
+    """Rows added to each table by one seeding run, and how long it took."""
+
     users: int
     addresses: int
     claims: int
@@ -52,18 +42,17 @@ async def seed_replica(db: ReplicaDatabase, users: int, seed: int = 1,
     first = ((await db.fetch("SELECT MAX(id) FROM users"))[0][0] or 0) + 1
     counts = dict.fromkeys(COLUMNS, 0)
     loop = asyncio.get_running_loop()
-    pending = loop.run_in_executor(None, synthetic.generate, seed, first, min(CHUNK, users))
-    for offset in range(0, users, CHUNK):
+    chunks = [(seed, first + offset, min(CHUNK, users - offset))
+              for offset in range(0, users, CHUNK)]
+    pending = loop.run_in_executor(None, synthetic.generate, *chunks[0]) if chunks else None
+    for index, (_, _, size) in enumerate(chunks):
         rows = await pending
-        size = min(CHUNK, users - offset)
-        following = offset + CHUNK
-        if following < users:  # generate the next chunk while this one is written
-            pending = loop.run_in_executor(None, synthetic.generate, seed, first + following,
-                                           min(CHUNK, users - following))
+        if index + 1 < len(chunks):  # the next chunk is generated while this one is written
+            pending = loop.run_in_executor(None, synthetic.generate, *chunks[index + 1])
         await _write(db, rows, counts)
         if progress:
             progress(size)
-    if db.dialect == "postgresql":
+    if db.dialect == "postgresql" and users > 0:
         await _advance_identities(db)
     return SeedSummary(counts["users"], counts["user_addresses"], counts["claims"],
                        counts["claim_requirements"], counts["claim_vehicle_packages"], first,

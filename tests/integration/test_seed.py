@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from infrastructure.replica.database import ReplicaDatabase
-from infrastructure.replica.ddl import create_replica_tables
+from infrastructure.replica.ddl import (
+    TABLES,
+    contract_columns,
+    create_replica_tables,
+    drop_replica_tables,
+    postgres_statements,
+)
 from infrastructure.replica.reader import ReplicaReader
 from infrastructure.replica.seed import seed_replica
+from infrastructure.replica.synthetic import generate
 from tests import services as svc
 
 pytestmark = pytest.mark.integration
-TABLES = ("users", "user_addresses", "claims", "claim_requirements", "claim_vehicle_packages")
+ENGINES = {"mysql": (svc.create_mysql_database, svc.drop_mysql_database),
+           "postgresql": (svc.create_postgres_database, svc.drop_postgres_database)}
+INDEXES = {"users_signature_idx", "users_updated_at_idx", "user_addresses_user_idx",
+           "claims_user_idx", "claims_updated_at_idx", "claim_requirements_claim_idx",
+           "claim_requirements_status_idx", "claim_vehicle_packages_claim_idx"}
 
 
-@pytest.fixture(params=["mysql", "postgresql"])
-async def empty_replica(request):
-    create, drop = ((svc.create_mysql_database, svc.drop_mysql_database)
-                    if request.param == "mysql"
-                    else (svc.create_postgres_database, svc.drop_postgres_database))
+@pytest.fixture(params=list(ENGINES))
+async def replica(request):
+    """(address, writable pool) of a new, empty database, dropped afterwards."""
+    create, drop = ENGINES[request.param]
     address = await create("seed_test")
     db = await ReplicaDatabase.open(address, read_only=False)
-    yield db
+    yield address, db
     await db.close()
     await drop(address)
 
@@ -30,68 +42,145 @@ async def _counts(db) -> dict[str, int]:
     return {t: (await db.fetch(f"SELECT COUNT(*) FROM {t}"))[0][0] for t in TABLES}
 
 
-async def test_seed_counts_match_and_a_second_run_appends(empty_replica):
-    db = empty_replica
-    first = await seed_replica(db, 300, seed=4)
+async def _table_rows(db, table: str) -> list[tuple]:
+    return await db.fetch(f"SELECT {', '.join(contract_columns()[table])} FROM {table} "
+                          f"ORDER BY id")
+
+
+async def test_seed_counts_match_and_a_second_run_appends(replica):
+    _, db = replica
+    progress = []
+    first = await seed_replica(db, 300, seed=4, progress=progress.append)
+    assert sum(progress) == 300 and first.first_user_id == 1 and first.seconds > 0
     assert await _counts(db) == {"users": 300, "user_addresses": first.addresses,
                                  "claims": first.claims,
                                  "claim_requirements": first.requirements,
                                  "claim_vehicle_packages": first.vehicle_packages}
     second = await seed_replica(db, 50, seed=4)
-    assert second.first_user_id == 301
-    assert (await _counts(db))["users"] == 350
+    assert second.first_user_id == 301 and second.users == 50
+    ids = [r[0] for r in await db.fetch("SELECT id FROM users ORDER BY id")]
+    assert ids == list(range(1, 351))
+    assert (await _counts(db))["claims"] == first.claims + second.claims
 
 
-async def test_create_tables_is_idempotent(empty_replica):
-    await create_replica_tables(empty_replica)
-    await create_replica_tables(empty_replica)
-    assert await _counts(empty_replica) == dict.fromkeys(TABLES, 0)
+async def test_seeding_nothing_adds_nothing(replica):
+    _, db = replica
+    summary = await seed_replica(db, 0)
+    assert (summary.users, summary.claims, summary.requirements) == (0, 0, 0)
+    assert await _counts(db) == dict.fromkeys(TABLES, 0)
 
 
-async def test_seeded_rows_read_back_through_the_reader(empty_replica):
-    progress = []
-    await seed_replica(empty_replica, 120, seed=9, progress=progress.append)
-    assert sum(progress) == 120
-    reader = ReplicaReader(empty_replica)
-    users = await reader.users(list(range(1, 121)))
-    claims = await reader.claims_by_user(list(users))
-    assert len(users) == 120 and sum(map(len, claims.values())) > 200
+async def test_create_tables_is_idempotent_and_leaves_rows_alone(replica):
+    _, db = replica
+    await create_replica_tables(db)
+    await create_replica_tables(db)
+    assert await _counts(db) == dict.fromkeys(TABLES, 0)
+    await seed_replica(db, 20, seed=2)
+    before = await _counts(db)
+    await create_replica_tables(db)
+    assert await _counts(db) == before
+    await drop_replica_tables(db)
+    await create_replica_tables(db)
+    assert await _counts(db) == dict.fromkeys(TABLES, 0)
+
+
+async def test_tables_have_the_contracts_columns_and_indexes(replica):
+    _, db = replica
+    await create_replica_tables(db)
+    if db.dialect == "mysql":
+        columns_sql = ("SELECT column_name FROM information_schema.columns WHERE "
+                       "table_schema = DATABASE() AND table_name = %s ORDER BY ordinal_position")
+        index_sql = ("SELECT DISTINCT index_name FROM information_schema.statistics "
+                     "WHERE table_schema = DATABASE() AND index_name <> 'PRIMARY'")
+    else:
+        columns_sql = ("SELECT column_name FROM information_schema.columns WHERE "
+                       "table_schema = current_schema() AND table_name = %s "
+                       "ORDER BY ordinal_position")
+        index_sql = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                     "AND indexname NOT LIKE '%pkey'")
+    for table, columns in contract_columns().items():
+        assert tuple(r[0] for r in await db.fetch(columns_sql, (table,))) == columns
+    assert {r[0] for r in await db.fetch(index_sql)} == INDEXES
+
+
+def test_the_postgres_translation_keeps_no_mysql_only_syntax():
+    sql = ";".join(postgres_statements()).upper()
+    for token in ("UNSIGNED", "AUTO_INCREMENT", "TINYINT", "DATETIME", " KEY "):
+        assert token not in sql, token
+    assert sql.count("GENERATED BY DEFAULT AS IDENTITY") == 3
+    assert sql.count("CREATE INDEX IF NOT EXISTS") == len(INDEXES)
+
+
+async def test_seeded_rows_are_the_generated_rows(replica):
+    _, db = replica
+    await seed_replica(db, 60, seed=11)
+    expected = generate(seed=11, first_user_id=1, count=60)
+    assert await _table_rows(db, "users") == expected.users
+    assert await _table_rows(db, "claims") == expected.claims
+    assert await _table_rows(db, "claim_vehicle_packages") == expected.packages
+    assert await _table_rows(db, "user_addresses") == sorted(expected.addresses)
+    assert await _table_rows(db, "claim_requirements") == sorted(expected.requirements)
 
 
 async def test_same_seed_gives_identical_rows_in_both_engines():
-    mysql = await svc.create_mysql_database("seed_same")
-    pg = await svc.create_postgres_database("seed_same")
-    dbs = [await ReplicaDatabase.open(a, read_only=False) for a in (mysql, pg)]
+    made = [(await create("seed_same"), drop) for create, drop in ENGINES.values()]
+    dbs = [await ReplicaDatabase.open(address, read_only=False) for address, _ in made]
     try:
         for db in dbs:
-            await seed_replica(db, 80, seed=11)
+            await seed_replica(db, 80, seed=13)
+        for table in TABLES:
+            mysql, postgres = [await _table_rows(db, table) for db in dbs]
+            assert mysql == postgres, table
         readers = [ReplicaReader(db) for db in dbs]
         users = [await r.users(list(range(1, 81))) for r in readers]
-        claims = [await r.claims_by_user(list(range(1, 81))) for r in readers]
-        assert users[0] == users[1]
-        assert claims[0] == claims[1]
+        assert users[0] == users[1] and len(users[0]) == 80
     finally:
         for db in dbs:
             await db.close()
-        await svc.drop_mysql_database(mysql)
-        await svc.drop_postgres_database(pg)
+        for address, drop in made:
+            await drop(address)
 
 
-async def test_the_replica_pool_is_read_only(settings):
-    from infrastructure.settings import DatabaseAddress
+async def test_new_rows_after_seeding_get_fresh_ids(replica):
+    _, db = replica
+    await seed_replica(db, 10, seed=3)
+    now = datetime(2026, 11, 2, 9, 0)
+    await db.execute("INSERT INTO users (first_name, created_at, updated_at) VALUES (%s, %s, %s)",
+                     ("Late", now, now))
+    await db.execute("INSERT INTO claims (user_id, created_at, updated_at) VALUES (%s, %s, %s)",
+                     (11, now, now))
+    assert (await db.fetch("SELECT id FROM users WHERE first_name = 'Late'"))[0][0] == 11
+    claim = (await db.fetch("SELECT MAX(id) FROM claims WHERE user_id = 11"))[0][0]
+    assert claim > max(r[0] for r in await db.fetch("SELECT id FROM claims WHERE user_id <= 10"))
 
-    db = await ReplicaDatabase.open(DatabaseAddress(settings.replica_database_url))
+
+async def test_bulk_insert_handles_several_batches_and_all_null_columns(replica, monkeypatch):
+    _, db = replica
+    monkeypatch.setattr(type(db), "insert_batch", 10, raising=False)
+    await create_replica_tables(db)
+    now = datetime(2026, 11, 2, 9, 0)
+    rows = [(i, None, None, None, None, None, None, None, None, None, None, None, None, now, now)
+            for i in range(1, 26)]
+    await db.insert_rows("users", contract_columns()["users"], rows)
+    assert await _table_rows(db, "users") == rows
+
+
+async def test_the_replica_pool_is_read_only(replica):
+    address, db = replica
+    await create_replica_tables(db)
+    reader = await ReplicaDatabase.open(address)
     try:
         with pytest.raises(Exception, match="(?i)read.only|READ ONLY"):
-            await db.execute("DELETE FROM users WHERE id = -1")
+            await reader.execute("DELETE FROM users WHERE id = -1")
     finally:
-        await db.close()
+        await reader.close()
 
 
-async def test_extra_columns_in_the_replica_are_ignored(empty_replica):
-    await seed_replica(empty_replica, 5, seed=1)
-    await empty_replica.execute("ALTER TABLE users ADD COLUMN marketing_opt_in SMALLINT NULL")
-    await empty_replica.execute("ALTER TABLE claims ADD COLUMN broker VARCHAR(20) NULL")
-    reader = ReplicaReader(empty_replica)
+async def test_extra_columns_in_the_replica_are_ignored(replica):
+    _, db = replica
+    await seed_replica(db, 5, seed=1)
+    await db.execute("ALTER TABLE users ADD COLUMN marketing_opt_in SMALLINT NULL")
+    await db.execute("ALTER TABLE claims ADD COLUMN broker VARCHAR(20) NULL")
+    reader = ReplicaReader(db)
     assert len(await reader.users([1, 2, 3])) == 3
     assert await reader.claims_by_user([1, 2, 3]) is not None
