@@ -55,3 +55,10 @@ async def queue_env(**settings_overrides):
         await writer.close()
         await svc.drop_mysql_database(replica_addr)
         await svc.drop_postgres_database(pg_addr)
+
+
+async def queue_of(services, user: int) -> str | None:
+    """The queue a user sits in now, or None."""
+    async with services.pg.acquire() as conn:
+        return await conn.fetchval("SELECT queue_type FROM queue_entries WHERE user_id = $1",
+                                   user)

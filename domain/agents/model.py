@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -112,7 +112,3 @@ def check_new_agent(email: str, password: str, name: str, role: str) -> tuple[st
 def new_agent(email: str, name: str, role: Role, password_hash: str, at: datetime) -> Agent:
     return Agent(id=uuid.uuid4(), email=email, name=name, role=role,
                  password_hash=password_hash, status_since=at, created_at=at)
-
-
-def copy_agent(agent: Agent) -> Agent:
-    return replace(agent, events=[])

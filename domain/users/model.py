@@ -13,6 +13,11 @@ REQUIREMENT_TYPES = (
 )
 
 
+def is_open_status(status: str | None) -> bool:
+    """A claim is open when a status is set and it is not 'complete' ('rejected' is open)."""
+    return status is not None and status != "complete"
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
     id: str
@@ -86,8 +91,7 @@ class Claim:
 
     @property
     def is_open(self) -> bool:
-        """Open means a status is set and it is not 'complete' ('rejected' is open)."""
-        return self.status is not None and self.status != "complete"
+        return is_open_status(self.status)
 
     @property
     def last_updated(self) -> datetime | None:

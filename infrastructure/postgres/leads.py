@@ -10,14 +10,10 @@ import asyncpg
 from domain.queue.leads import PERSONAL_GRACE, Lease
 from domain.queue.model import QueueType
 from domain.queue.ports import LeaseStore
+from infrastructure.postgres.queue_reads import callable_now
 
-_CALLABLE = """
-    queue_type = $1
-    AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
-    AND (CASE WHEN queue_type = 'CALLBACK' THEN due_at <= $2
-              ELSE next_call_after IS NULL OR next_call_after <= $2 END)
-    AND (personal_agent_id IS NULL OR personal_agent_id = $3 OR due_at <= $4)
-"""
+_CALLABLE = (f"queue_type = $1 AND {callable_now('$2')} "
+             "AND (personal_agent_id IS NULL OR personal_agent_id = $3 OR due_at <= $4)")
 # A personal callback goes to its own agent before anything else in CALLBACK.
 _ORDER = {
     QueueType.CALLBACK: "(personal_agent_id IS NOT NULL AND personal_agent_id = $3) DESC, "

@@ -9,10 +9,12 @@ import asyncpg
 
 from domain.queue.model import QueueEntry, QueueType
 
-# Callable: not leased, and due (callbacks) or past its cool-down (the others). $1 is now.
-_CALLABLE = ("(lease_expires_at IS NULL OR lease_expires_at <= $1) AND "
-             "(CASE WHEN queue_type = 'CALLBACK' THEN due_at <= $1 "
-             "ELSE next_call_after IS NULL OR next_call_after <= $1 END)")
+
+def callable_now(now: str) -> str:
+    """SQL: not leased, and due (callbacks) or past its cool-down (the others) at ``now``."""
+    return (f"(lease_expires_at IS NULL OR lease_expires_at <= {now}) AND "
+            f"(CASE WHEN queue_type = 'CALLBACK' THEN due_at <= {now} "
+            f"ELSE next_call_after IS NULL OR next_call_after <= {now} END)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,8 @@ async def page(conn: asyncpg.Connection, queue_type: QueueType, first: int,
 
 async def sizes(conn: asyncpg.Connection, now: datetime) -> list[QueueSize]:
     rows = await conn.fetch(
-        f"SELECT queue_type, count(*) AS size, count(*) FILTER (WHERE {_CALLABLE}) AS callable "
+        "SELECT queue_type, count(*) AS size, "
+        f"count(*) FILTER (WHERE {callable_now('$1')}) AS callable "
         "FROM queue_entries GROUP BY queue_type", now)
     found = {r["queue_type"]: r for r in rows}
     return [QueueSize(t, found[t.value]["size"] if t.value in found else 0,

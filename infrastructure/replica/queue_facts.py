@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
+from domain.users.model import is_open_status
 from infrastructure.replica import rows
 from infrastructure.replica.database import ReplicaDatabase, in_list
 
@@ -77,7 +78,7 @@ def assemble(users: list[tuple], claims: list[tuple], pending_by_user: dict[int,
             signed=signature is not None, post_code=_clean(post_code),
             open_claims=tuple((_clean(lender), rows.utc_value(created))
                               for _, status, lender, created in user_claims
-                              if status is not None and status != "complete"),
+                              if is_open_status(status)),
             claim_keys=tuple((int(c[0]), c[1]) for c in user_claims),
             pending_requirements=pending_by_user.get(int(user_id), 0),
         )

@@ -13,6 +13,7 @@ from domain.agents.sessions import Principal
 from graphql_api.app import create_app
 from service_layer.agents import create_agent
 from tests.queue_env import NOW, queue_env
+from tests.queue_env import queue_of as _queue_of
 
 pytestmark = pytest.mark.integration
 
@@ -272,12 +273,6 @@ async def test_supervisors_narrow_what_an_agent_works(env, api):
     denied = (await api.http.post("/graphql", json={"query": set_types, "variables": {
         "a": str(agent.id), "t": None}}, headers={"Authorization": f"Bearer {agent_token}"}))
     assert denied.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-
-
-async def _queue_of(services, user: int) -> str | None:
-    async with services.pg.acquire() as conn:
-        return await conn.fetchval("SELECT queue_type FROM queue_entries WHERE user_id = $1",
-                                   user)
 
 
 async def test_a_lead_carries_the_users_claims_and_address_when_asked(env, api):

@@ -9,6 +9,7 @@ import pytest
 from infrastructure.postgres.dispositions import schedule
 from tests.integration.test_cli import invoke
 from tests.queue_env import NOW, queue_env
+from tests.queue_env import queue_of as _queue_of
 
 pytestmark = pytest.mark.integration
 
@@ -64,8 +65,3 @@ async def test_only_one_process_runs_the_timers_at_once(env):
                 job_lock(services.pg, "queue-timers") as second):
         assert (first, second) == (True, False)
 
-
-async def _queue_of(services, user: int) -> str | None:
-    async with services.pg.acquire() as conn:
-        return await conn.fetchval("SELECT queue_type FROM queue_entries WHERE user_id = $1",
-                                   user)
