@@ -57,6 +57,7 @@ def create_app(services: Services, *, close_services: bool = False) -> FastAPI:
     )
     app.include_router(graphql, prefix="/graphql")
     app.include_router(router)
+    # Twilio webhooks and link redirects: one include_router per area, below.
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)
     if settings.cors_origins:

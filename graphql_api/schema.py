@@ -13,6 +13,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graphql_api import errors
@@ -102,6 +103,13 @@ class Subscription:
         description="Entries that join, leave, move or are rescored; no type: all queues.")
 
 
+# Each area of the API keeps its root fields in its own module; they are merged here.
+# One line per area: add the area's root type to its tuple.
+QUERIES: tuple[type, ...] = (Query,)
+MUTATIONS: tuple[type, ...] = (Mutation,)
+SUBSCRIPTIONS: tuple[type, ...] = (Subscription,)
+
+
 class DiallerSchema(strawberry.Schema):
     def process_errors(self, errs: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
@@ -138,7 +146,8 @@ def build_schema(max_depth: int = 12, max_tokens: int = 2000,
     limits = [*QueryDepthLimiter(max_depth=max_depth).validation_rules,
               *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules]
     return DiallerSchema(
-        query=Query, mutation=Mutation, subscription=Subscription,
+        query=merge_types("Query", QUERIES), mutation=merge_types("Mutation", MUTATIONS),
+        subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: AddValidationRules(limits),

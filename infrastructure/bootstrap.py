@@ -61,6 +61,11 @@ class Services:
     events: RedisEventBus
     hasher: Argon2PasswordHasher
     tokens: JwtTokenService
+    # Each area below adds its own fields here (keep them grouped under its comment).
+    # --- sync worker (issue 4) ---
+    # --- calls and voice (issue 5) ---
+    # --- SMS, follow-ups and magic links (issue 5) ---
+    # --- agent sessions and supervisor (issue 5) ---
     clock: Callable[[], datetime] = utc_now
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -122,6 +127,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         hasher=Argon2PasswordHasher(), clock=clock,
         tokens=JwtTokenService(runtime.jwt_secret, timedelta(minutes=settings.jwt_expiry_minutes)),
     )
+    # --- wiring per area (issue 4 sync, issue 5 calls / messaging / sessions) goes here ---
     # Closed in reverse: the embedded server (if any) goes last.
     services.closers += [runtime.close, redis.close, replica_db.close, engine.dispose,
                          pg.close, services.events.close, services.background.drain]

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     twilio_caller_id: str | None = None
     twilio_twiml_app_sid: str | None = None
     main_app_url: str = "http://localhost:3000"
+    # The URL Twilio reaches this API at (behind a proxy); signatures are checked against it.
+    public_base_url: str | None = None
     enable_cdc_sync: bool = True
     enable_batch_sync: bool = True
     enable_cache_warming: bool = True
@@ -101,6 +103,10 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, ge=2)
     max_query_tokens: int = Field(default=2000, ge=50)
     max_query_aliases: int = Field(default=30, ge=1)
+    # --- sync worker (issue 4) ---
+    # --- calls and voice (issue 5) ---
+    # --- SMS, follow-ups and magic links (issue 5) ---
+    # --- agent sessions and supervisor (issue 5) ---
 
     @field_validator("database_url", "replica_database_url", "redis_url", "sqs_queue_url",
                      "aws_endpoint_url", mode="before")

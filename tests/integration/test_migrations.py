@@ -52,8 +52,7 @@ async def test_migrations_match_the_models(fresh_database):
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import infrastructure.postgres.queue_tables  # noqa: F401
-    import infrastructure.postgres.tables  # noqa: F401
+    import infrastructure.postgres.all_tables  # noqa: F401
 
     engine = make_engine(fresh_database, pool_size=1)
     try:

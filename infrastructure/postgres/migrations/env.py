@@ -3,8 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import infrastructure.postgres.queue_tables  # noqa: F401  (registers the tables)
-import infrastructure.postgres.tables  # noqa: F401
+import infrastructure.postgres.all_tables  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 

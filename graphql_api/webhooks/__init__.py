@@ -1,0 +1,1 @@
+"""HTTP endpoints Twilio (and links in messages) call: not GraphQL."""

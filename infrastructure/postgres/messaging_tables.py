@@ -1,0 +1,1 @@
+"""SMS messages, opt-outs, follow-ups and magic links."""

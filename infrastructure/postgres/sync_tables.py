@@ -1,0 +1,1 @@
+"""The CDC sync's own tables: processed messages, dead letters, job runs."""
