@@ -65,6 +65,7 @@ class Services:
     # --- sync worker (issue 4) ---
     # --- calls and voice (issue 5) ---
     # --- SMS, follow-ups and magic links (issue 5) ---
+    # --- magic links (issue 5) ---
     # --- agent sessions and supervisor (issue 5) ---
     clock: Callable[[], datetime] = utc_now
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     # --- sync worker (issue 4) ---
     # --- calls and voice (issue 5) ---
     # --- SMS, follow-ups and magic links (issue 5) ---
+    # --- magic links (issue 5) ---
     # --- agent sessions and supervisor (issue 5) ---
 
     @field_validator("database_url", "replica_database_url", "redis_url", "sqs_queue_url",

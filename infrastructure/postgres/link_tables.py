@@ -1,0 +1,1 @@
+"""Magic links: hashed tokens, sends, clicks, redemptions."""
