@@ -19,6 +19,9 @@ from cli.demo import (
 )
 from graphql_api.app import create_app
 from infrastructure.bootstrap import bootstrap
+from infrastructure.embedded_sqs import EmbeddedSqs
+from sync_worker.sqs import QueueAddress
+from sync_worker.worker import run_worker
 
 
 def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -39,14 +42,21 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
             config = uvicorn.Config(create_app(services), host=host, port=port,
                                     log_config=None, access_log=False, lifespan="on")
             stop = asyncio.Event()
-            timers = (asyncio.create_task(services.timers.run(stop))
-                      if settings.enable_batch_sync else None)
+            background = []
+            if settings.enable_batch_sync:
+                background.append(asyncio.create_task(services.timers.run(stop)))
+            # Idle sessions and wrap-ups end on time whatever the sync switches say.
+            background.append(asyncio.create_task(services.presence.run(stop)))
+            # Due follow-up SMS and retries of failed hand-offs (one process, by advisory lock).
+            background.append(asyncio.create_task(services.sms.jobs.run(stop)))
+            embedded_sqs = _embedded_worker(services, stop, background)
             try:
                 await serve_until_signalled(uvicorn.Server(config))
             finally:
                 stop.set()
-                if timers:
-                    await timers
+                await asyncio.gather(*background, return_exceptions=True)
+                if embedded_sqs:
+                    embedded_sqs.stop()
         finally:
             await services.close()
 
@@ -68,6 +78,22 @@ async def serve_until_signalled(server: uvicorn.Server) -> None:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+def _embedded_worker(services, stop: asyncio.Event, background: list) -> EmbeddedSqs | None:
+    """On the embedded default (no SQS configured), the worker runs here on moto's SQS."""
+    settings = services.settings
+    if settings.sqs_queue_url or not services.runtime.embedded_postgres:
+        return None
+    sqs = EmbeddedSqs(settings.dialler_data_dir)
+    sqs.start()
+    address = QueueAddress(sqs.queue_url, sqs.endpoint_url, settings.aws_region)
+    background.append(asyncio.create_task(run_worker(
+        services, stop, address=address, cdc=settings.enable_cdc_sync,
+        scheduled=settings.enable_batch_sync, sms_jobs=False)))
+    console.print(f"sync worker running on an in-process SQS ({sqs.queue_url}); try "
+                  "[bold]dialler demo change USER_ID --signed[/]")
+    return sqs
 
 
 def _announce(host: str, port: int, seeded: int, login: tuple[str, str] | None) -> None:

@@ -15,6 +15,9 @@ from graphql_api.context import RequestContext
 from graphql_api.errors import ApiError
 from graphql_api.http import RequestMetrics, router
 from graphql_api.schema import build_schema
+from graphql_api.webhooks.links import router as links_router
+from graphql_api.webhooks.sms import router as sms_router
+from graphql_api.webhooks.voice import router as voice_router
 from infrastructure.bootstrap import Services
 
 MAX_REQUEST_BYTES = 256 * 1024
@@ -23,8 +26,10 @@ MAX_REQUEST_BYTES = 256 * 1024
 async def _context(connection: HTTPConnection) -> RequestContext:
     services: Services = connection.app.state.services
     client = connection.client.host if connection.client else None
-    return RequestContext(services, authorization=connection.headers.get("authorization"),
-                          client_ip=client, user_agent=connection.headers.get("user-agent"))
+    context = RequestContext(services, authorization=connection.headers.get("authorization"),
+                             client_ip=client, user_agent=connection.headers.get("user-agent"))
+    await context.check_session()
+    return context
 
 
 class DiallerGraphQLRouter(GraphQLRouter):
@@ -32,6 +37,8 @@ class DiallerGraphQLRouter(GraphQLRouter):
         """Refuses a websocket whose token is missing, forged or expired (close 4403)."""
         try:
             context.authenticate_connection()
+            await context.check_session()
+            context.require_principal()
         except ApiError as exc:
             raise ConnectionRejectionError({"message": exc.message, **exc.extensions}) from exc
         return await super().on_ws_connect(context)
@@ -58,6 +65,9 @@ def create_app(services: Services, *, close_services: bool = False) -> FastAPI:
     app.include_router(graphql, prefix="/graphql")
     app.include_router(router)
     # Twilio webhooks and link redirects: one include_router per area, below.
+    app.include_router(links_router)
+    app.include_router(sms_router)
+    app.include_router(voice_router)
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)
     if settings.cors_origins:

@@ -66,6 +66,12 @@ class RequestContext(BaseContext):
         auth = self._auth
         return auth if isinstance(auth, Principal) else None
 
+    async def check_session(self) -> None:
+        """A token whose session ended (logout, idle) stops working at once, everywhere."""
+        principal = self.principal
+        if principal is not None and not await self.services.presence.is_live(principal):
+            self._auth = InvalidToken("SESSION_ENDED", "this session has ended; log in again")
+
     def require_principal(self) -> Principal:
         auth = self._auth
         if auth is None:

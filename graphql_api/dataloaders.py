@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 
@@ -10,9 +9,10 @@ from strawberry.dataloader import DataLoader
 
 from domain.agents.model import Agent
 from domain.scoring.model import CallScore
-from domain.users.context import ScoredUserContext, build_context
+from domain.users.context import ScoredUserContext
 from domain.users.model import Address, Claim, Requirement, User, VehiclePackage
 from infrastructure.bootstrap import Services
+from service_layer.user_contexts import ContextSources, assemble_contexts
 
 
 class UserByIdLoader(DataLoader[int, User | None]):
@@ -104,28 +104,32 @@ class UserContextByUserIdLoader(DataLoader[int, ScoredUserContext | None]):
         return [found.get(k) for k in keys]
 
     async def _assemble(self, user_ids: list[int]) -> dict[int, ScoredUserContext]:
-        # Three round trips whatever the number of users: the loaders of each step run together.
-        loaders = self._loaders
-        users, scores = await asyncio.gather(
-            loaders.user.load_many(user_ids), loaders.call_score.load_many(user_ids))
-        pairs = [(u, s) for u, s in zip(users, scores, strict=True) if u is not None]
-        address_ids = [u.current_user_address_id for u, _ in pairs if u.current_user_address_id]
-        addresses, claims = await asyncio.gather(
-            loaders.address.load_many(address_ids),
-            loaders.claims_by_user.load_many([u.id for u, _ in pairs]))
-        claim_ids = [c.id for user_claims in claims for c in user_claims]
-        requirements, packages = await asyncio.gather(
-            loaders.requirements_by_claim.load_many(claim_ids),
-            loaders.packages_by_claim.load_many(claim_ids))
-        by_claim_req = dict(zip(claim_ids, requirements, strict=True))
-        by_claim_pkg = dict(zip(claim_ids, packages, strict=True))
-        known_addresses = [a for a in addresses if a is not None]
-        return {
-            user.id: ScoredUserContext(
-                build_context(user, known_addresses, user_claims, by_claim_req, by_claim_pkg),
-                score)
-            for (user, score), user_claims in zip(pairs, claims, strict=True)
-        }
+        return await assemble_contexts(_LoaderSources(self._loaders), user_ids)
+
+
+class _LoaderSources(ContextSources):
+    """The request's loaders as context sources: reads shared with the rest of the request."""
+
+    def __init__(self, loaders: Loaders):
+        self.loaders = loaders
+
+    async def users(self, ids):
+        return await self.loaders.user.load_many(ids)
+
+    async def call_scores(self, ids):
+        return await self.loaders.call_score.load_many(ids)
+
+    async def addresses(self, ids):
+        return await self.loaders.address.load_many(ids)
+
+    async def claims(self, user_ids):
+        return await self.loaders.claims_by_user.load_many(user_ids)
+
+    async def requirements(self, claim_ids):
+        return await self.loaders.requirements_by_claim.load_many(claim_ids)
+
+    async def packages(self, claim_ids):
+        return await self.loaders.packages_by_claim.load_many(claim_ids)
 
 
 class Loaders:

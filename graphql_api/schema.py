@@ -27,6 +27,11 @@ from graphql_api.permissions import (
 from graphql_api.resolvers import activity, agents, scoring, users
 from graphql_api.resolvers import calls as call_resolvers
 from graphql_api.resolvers import queue as queue_resolvers
+from graphql_api.roots.calls import CallsQuery, CallsSubscription
+from graphql_api.roots.links import LinksMutation, LinksQuery
+from graphql_api.roots.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
+from graphql_api.roots.supervisor import SupervisorMutation, SupervisorQuery
+from graphql_api.roots.sync import SyncQuery
 from graphql_api.types.activity import AgentActivity
 from graphql_api.types.agents import AgentType, LoginResult
 from graphql_api.types.calls import CallbackType
@@ -105,9 +110,10 @@ class Subscription:
 
 # Each area of the API keeps its root fields in its own module; they are merged here.
 # One line per area: add the area's root type to its tuple.
-QUERIES: tuple[type, ...] = (Query,)
-MUTATIONS: tuple[type, ...] = (Mutation,)
-SUBSCRIPTIONS: tuple[type, ...] = (Subscription,)
+QUERIES: tuple[type, ...] = (Query, CallsQuery, LinksQuery, SupervisorQuery, MessagingQuery,
+                             SyncQuery)
+MUTATIONS: tuple[type, ...] = (Mutation, LinksMutation, SupervisorMutation, MessagingMutation,)
+SUBSCRIPTIONS: tuple[type, ...] = (Subscription, CallsSubscription, MessagingSubscription,)
 
 
 class DiallerSchema(strawberry.Schema):

@@ -20,3 +20,18 @@ CACHE_ERRORS = Counter(
 
 def render() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
+
+CDC_MESSAGES = Counter(
+    "dialler_cdc_messages_total",
+    "CDC messages by result: received, applied, duplicate, ignored, control, retried, "
+    "dead_lettered, unmapped, failed", ["result"])
+CDC_LAG = Histogram(
+    "dialler_cdc_lag_seconds", "From the main database's commit to our committed effect",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600))
+CDC_BATCH = Histogram(
+    "dialler_cdc_batch_seconds", "Time to apply one received batch",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+JOB_RUNS = Counter("dialler_job_runs_total", "Scheduled job runs by outcome", ["job", "status"])
+RECONCILE_DRIFT = Histogram(
+    "dialler_reconcile_drift", "Queue differences the reconciliation found",
+    buckets=(0, 1, 10, 100, 1000, 10000))

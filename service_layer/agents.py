@@ -15,6 +15,7 @@ from domain.agents.model import (
     normalise_email,
 )
 from domain.agents.ports import PasswordHasher, TokenService
+from domain.agents.presence import PauseReasons
 from domain.agents.sessions import AgentSession, IssuedToken, Principal
 from domain.events import EventPublisher
 from domain.unit_of_work import UnitOfWork
@@ -67,7 +68,11 @@ async def login(uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenService, *
 
 
 async def set_status(uow: UnitOfWork, publisher: EventPublisher, *, agent_id: uuid.UUID,
-                     status: AgentStatus, reason: str | None, at: datetime) -> Agent:
+                     status: AgentStatus, reason: str | None, at: datetime,
+                     pause_reasons: PauseReasons | None = None) -> Agent:
+    """Raises InvalidAgent (nothing changed) for a bad reason, e.g. PAUSED without one."""
+    if pause_reasons is not None:
+        reason = pause_reasons.check(status, reason)
     async with uow:
         agent = await uow.agents.get(agent_id, for_update=True)
         if agent is None or not agent.is_active:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from domain.calls.disposition import InvalidDisposition, check_callback_time, effects_of
 from domain.calls.outcomes import CallOutcome
@@ -12,6 +14,8 @@ from domain.queue.calling_window import CallingWindow
 from domain.queue.model import QueueType
 from domain.queue.ports import CallbackStore, Keys, ReplicaFactsSource
 from service_layer.queues import QueueMaintainer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,8 @@ class CallOutcomes:
     queues: QueueMaintainer
     replica: ReplicaFactsSource
     window: CallingWindow
+    # Follow-up SMS (service_layer.follow_ups.FollowUps); wired by the composition root.
+    follow_ups: Any = None
 
     async def record(self, *, agent_id: uuid.UUID, lease_id: uuid.UUID, outcome: CallOutcome,
                      notes: str | None, callback_at: datetime | None, call_sid: str | None,
@@ -45,6 +51,7 @@ class CallOutcomes:
             lease_id=lease_id, agent_id=agent_id, effects=effects, notes=notes,
             call_sid=call_sid, claims_fingerprint=fingerprint, now=now)
         await self.queues.recompute([user_id], f"disposition {outcome.value}")
+        await self._follow_up("after_disposition", user_id, outcome, effects.callback_at, now)
         entry = await self.store.entry(user_id)
         return DispositionRecorded(
             entry.next_call_after if entry else effects.next_call_after,
@@ -57,7 +64,17 @@ class CallOutcomes:
             raise InvalidDisposition(f"there is no user {user_id}")
         callback = await self.store.schedule_callback(user_id, at, agent_id, personal, note, now)
         await self.queues.recompute([user_id], "callback scheduled")
+        await self._follow_up("after_callback", user_id, at, now)
         return callback
+
+    async def _follow_up(self, step: str, *args) -> None:
+        """Schedules follow-up SMS; the disposition is already committed, so never fails it."""
+        if self.follow_ups is None:
+            return
+        try:
+            await getattr(self.follow_ups, step)(*args)
+        except Exception:  # noqa: BLE001 - a missed follow-up must not undo a recorded call
+            log.exception("follow-up SMS not scheduled (%s)", step)
 
     async def cancel(self, *, callback_id: int, now: datetime) -> dict | None:
         callback = await self.store.cancel_callback(callback_id, now)

@@ -78,15 +78,30 @@ class QueueMaintainer:
         await self.events.publish(report.changes)
         return report
 
+    async def compare(self, user_ids: Sequence[int]) -> list[QueueChanged]:
+        """What a recompute of these users would change, without changing anything."""
+        ids = sorted(set(user_ids))
+        if not ids:
+            return []
+        async with self.stores.transaction() as store:
+            *_, changes = await self._plan(store, Keys(ids=ids), await self.rules(),
+                                           self.clock(), "integrity check", None)
+        return changes
+
     async def _refresh(self, store: QueueStore, keys: Keys, rules_for: RulesForUser,
                        now: datetime, reason: str, report: RefreshReport,
                        pending: dict[int, int] | None = None) -> None:
+        replica, before, after, excluded, changes = await self._plan(
+            store, keys, rules_for, now, reason, pending)
+        written = await store.write_changes(before, after, changes)
+        report.add(len(replica), written, excluded, changes)
+
+    async def _plan(self, store: QueueStore, keys: Keys, rules_for: RulesForUser,
+                    now: datetime, reason: str, pending: dict[int, int] | None):
         empty = keys.low is not None and keys.low > keys.high
         replica = {} if empty else await self.replica.for_keys(keys, pending)
         phones = await store.refresh_phones({u: f.phone_raw for u, f in replica.items()})
         dialler = await store.dialler_facts(keys, phones, now)
         before = await store.current_entries(keys)
         after, excluded = build_entries(replica, dialler, rules_for, now)
-        changes = diff(before, after, reason, now)
-        written = await store.write_changes(before, after, changes)
-        report.add(len(replica), written, excluded, changes)
+        return replica, before, after, excluded, diff(before, after, reason, now)

@@ -40,11 +40,11 @@ async def queue_env(**settings_overrides):
         engine = make_engine(pg_addr, pool_size=1)
         await migrate(engine)
         await engine.dispose()
-        settings = Settings(database_url=pg_addr.plain_url,
-                            replica_database_url=replica_addr.plain_url,
-                            redis_url=svc.REDIS_URL, jwt_secret=TEST_SECRET,
-                            redis_key_prefix=f"test-{uuid.uuid4().hex[:8]}:", log_json=False,
-                            **settings_overrides)
+        chosen = {"database_url": pg_addr.plain_url,
+                  "replica_database_url": replica_addr.plain_url, "redis_url": svc.REDIS_URL,
+                  "jwt_secret": TEST_SECRET, "log_json": False,
+                  "redis_key_prefix": f"test-{uuid.uuid4().hex[:8]}:"}
+        settings = Settings(**(chosen | settings_overrides))
         clock = Clock()
         services = await bootstrap(settings, clock=clock)
         yield services, ReplicaRows(writer), clock

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import abc
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from domain.agents.model import Agent
+from domain.agents.model import Agent, AgentStatus, AgentStatusChanged
 from domain.agents.sessions import AgentSession, IssuedToken, Principal
 
 
@@ -91,3 +92,44 @@ class InvalidToken(Exception):
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
+
+
+class PresenceStore(abc.ABC):
+    """Sessions and statuses changed in bulk (heartbeats, logouts, idle sweeps, wrap-up)."""
+
+    @abc.abstractmethod
+    async def is_live(self, session_id: uuid.UUID) -> bool:
+        """True while the session exists and has not ended."""
+
+    @abc.abstractmethod
+    async def touch(self, session_id: uuid.UUID, agent_id: uuid.UUID,
+                    at: datetime) -> AgentSession | None:
+        """Records a heartbeat; None when the session is not the agent's or has ended."""
+
+    @abc.abstractmethod
+    async def end_sessions(self, *, at: datetime, reason: str,
+                           session_id: uuid.UUID | None = None,
+                           idle_before: datetime | None = None) -> SessionsEnded:
+        """Ends one session, or every live one idle since before ``idle_before``; agents
+        left with no live session go OFFLINE and their leases return to the queue."""
+
+    @abc.abstractmethod
+    async def move_status(self, *, to: AgentStatus, reason: str, at: datetime,
+                          from_statuses: set[AgentStatus], agent_id: uuid.UUID | None = None,
+                          since_before: datetime | None = None) -> list[AgentStatusChanged]:
+        """Moves one agent (or every agent in ``from_statuses`` since before
+        ``since_before``) to ``to`` with its history; the changes made."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedLead:
+    user_id: int
+    queue_type: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsEnded:
+    sessions: int
+    offline: list[AgentStatusChanged] = field(default_factory=list)
+    released: list[ReleasedLead] = field(default_factory=list)

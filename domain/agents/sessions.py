@@ -19,6 +19,7 @@ class AgentSession:
     ended_at: datetime | None = None
     ip_address: str | None = None
     user_agent: str | None = None
+    end_reason: str | None = None  # presence.LOGGED_OUT or presence.IDLE
 
     @classmethod
     def start(cls, agent_id: uuid.UUID, at: datetime, lifetime: timedelta,

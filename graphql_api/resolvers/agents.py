@@ -11,6 +11,7 @@ from graphql_api.errors import BadUserInput, Unauthenticated
 from graphql_api.ids import uuid_id
 from graphql_api.types.agents import AgentType, LoginFailed, LoginResult, LoginSucceeded
 from graphql_api.types.queue import QueueType
+from graphql_api.types.sessions import AgentSessionType
 from service_layer import agents as use_cases
 
 
@@ -42,7 +43,7 @@ async def set_agent_status(info: Info, status: AgentStatus,
     try:
         agent = await use_cases.set_status(
             s.uow(), s.events, agent_id=principal.agent_id, status=status,
-            reason=reason or None, at=s.clock())
+            reason=reason or None, at=s.clock(), pause_reasons=s.presence.pause_reasons)
     except InvalidAgent as exc:
         raise BadUserInput(str(exc), field="reason") from exc
     return AgentType.from_domain(agent)
@@ -62,3 +63,22 @@ async def set_agent_queue_types(info: Info, agent_id: strawberry.ID,
     except InvalidAgent as exc:
         raise BadUserInput(str(exc), field="agentId") from exc
     return AgentType.from_domain(agent)
+
+
+async def heartbeat(info: Info) -> AgentSessionType:
+    """Keeps the token's session open; the desktop and wallboard send one every ~30 s."""
+    s = info.context.services
+    session = await s.presence.heartbeat(info.context.require_principal())
+    if session is None:
+        raise BadUserInput("this token has no session to keep alive (log in for one)",
+                           field="Authorization")
+    return AgentSessionType.from_domain(session, s.settings.session_idle_seconds)
+
+
+async def logout(info: Info) -> bool:
+    """Ends the token's session: the token stops working at once, in every process."""
+    return await info.context.services.presence.logout(info.context.require_principal())
+
+
+async def pause_reasons(info: Info) -> list[str]:
+    return list(info.context.services.presence.pause_reasons.allowed)

@@ -38,6 +38,7 @@ async def record_disposition(info: Info, input: DispositionInput) -> Disposition
             callback_at=input.callback_at, call_sid=input.call_sid, now=services.clock())
     except InvalidDisposition as exc:
         return DispositionRejected(message=str(exc))
+    await services.presence.start_wrap_up(principal.agent_id)  # WRAP_UP, then AVAILABLE
     return DispositionRecorded(next_call_after=result.next_call_after,
                                queue_type=result.queue_type)
 

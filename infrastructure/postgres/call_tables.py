@@ -55,7 +55,7 @@ class ConversionRow(SQLModel, table=True):
     kind: str = Field(sa_column=Column(String(24), nullable=False))  # SIGNED | REQUIREMENT_DONE
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     claim_id: int | None = Field(default=None, sa_column=Column(BigInteger))
-    requirement_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    requirement_id: str | None = Field(default=None, sa_column=Column(String(36)))
     lender: str | None = Field(default=None, sa_column=Column(String(200)))
     agent_id: uuid.UUID | None = Field(default=None, foreign_key="agents.id")
     call_id: uuid.UUID | None = Field(default=None)

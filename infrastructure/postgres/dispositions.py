@@ -40,11 +40,14 @@ async def record(conn: asyncpg.Connection, *, lease_id: uuid.UUID, agent_id: uui
     """Everything a disposition changes, or nothing (the caller's transaction)."""
     lease = await _held_lease(conn, lease_id, agent_id, now)
     user_id = lease["user_id"]
-    await conn.execute(
+    disposition_id = await conn.fetchval(
         "INSERT INTO dispositions (lease_id, user_id, agent_id, queue_type, outcome, notes, "
-        "call_sid, next_call_after, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        "call_sid, next_call_after, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+        "RETURNING id",
         lease_id, user_id, agent_id, lease["queue_type"], effects.outcome.value, notes,
         call_sid, effects.next_call_after, now)
+    if call_sid:
+        await _tie_call(conn, call_sid, disposition_id, effects, agent_id, user_id, now)
     await conn.execute(
         "INSERT INTO call_scores (user_id, current_score, total_attempts, failed_attempts, "
         "last_outcome, last_called_at, last_contact_at, next_call_after, updated_at) "
@@ -67,6 +70,17 @@ async def record(conn: asyncpg.Connection, *, lease_id: uuid.UUID, agent_id: uui
     await conn.execute("UPDATE queue_entries SET lease_id = NULL, leased_to = NULL, "
                        "lease_expires_at = NULL WHERE lease_id = $1", lease_id)
     return RecordedDisposition(user_id, lease["queue_type"])
+
+
+async def _tie_call(conn, call_sid: str, disposition_id: int, effects: DispositionEffects,
+                    agent_id: uuid.UUID, user_id: int, now: datetime) -> None:
+    """The agent's call with this user carries the outcome; any other sid is refused."""
+    tied = await conn.fetchval(
+        "UPDATE calls SET outcome = $2, disposition_id = $3, updated_at = $4 "
+        "WHERE twilio_sid = $1 AND agent_id = $5 AND user_id = $6 RETURNING id",
+        call_sid, effects.outcome.value, disposition_id, now, agent_id, user_id)
+    if tied is None:
+        raise InvalidDisposition(f"callSid {call_sid} is not a call of yours with this user")
 
 
 async def _blocks(conn, user_id: int, effects: DispositionEffects,

@@ -35,7 +35,9 @@ class AgentRow(SQLModel, table=True):
 
 class AgentSessionRow(SQLModel, table=True):
     __tablename__ = "agent_sessions"
-    __table_args__ = (Index("agent_sessions_agent_idx", "agent_id", "started_at"),)
+    __table_args__ = (Index("agent_sessions_agent_idx", "agent_id", "started_at"),
+                      # The idle sweep: live sessions (ended_at NULL) by last heartbeat.
+                      Index("agent_sessions_live_idx", "ended_at", "last_seen_at"))
 
     id: uuid.UUID = Field(primary_key=True)
     agent_id: uuid.UUID = Field(foreign_key="agents.id", nullable=False)
@@ -45,6 +47,7 @@ class AgentSessionRow(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=timestamp_column())
     ip_address: str | None = Field(default=None, sa_column=Column(String(64)))
     user_agent: str | None = Field(default=None, sa_column=Column(String(300)))
+    end_reason: str | None = Field(default=None, sa_column=Column(String(16)))  # LOGOUT | IDLE
 
 
 class AgentStatusHistoryRow(SQLModel, table=True):

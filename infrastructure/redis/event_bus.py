@@ -4,8 +4,9 @@ Publishing sends each committed domain event to a channel named after its
 type. Listening uses ONE pattern subscription per process, fanned out to
 in-memory queues, so thousands of GraphQL subscribers cost one Redis
 connection. If Redis goes away the listener reconnects with back-off; events
-published meanwhile are missed (they are live notifications: the data itself
-is in PostgreSQL).
+that could not be published are kept (up to UNDELIVERED_LIMIT, oldest dropped
+first) and sent once Redis answers again: live events are delayed, not lost
+(the data itself is in PostgreSQL either way).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import fields, is_dataclass
 from datetime import datetime
@@ -30,6 +32,7 @@ from infrastructure.redis.resilient import ResilientRedis
 log = get_logger(__name__)
 QUEUE_SIZE = 1000
 PUBLISH_BATCH = 500
+UNDELIVERED_LIMIT = 50_000
 
 
 def _json_default(value: object) -> object:
@@ -67,16 +70,28 @@ class RedisEventBus(EventPublisher):
         self._listeners: dict[str, set[asyncio.Queue]] = {}
         self._task: asyncio.Task | None = None
         self._connected = asyncio.Event()
+        self._undelivered: deque[object] = deque(maxlen=UNDELIVERED_LIMIT)
+        self._flushing = asyncio.Lock()  # one sender at a time keeps events in order
 
     def channel_for_name(self, event_name: str) -> str:
         return self._prefix + event_name
 
     async def publish(self, events: Iterable[object]) -> None:
-        events = list(events)
+        """Sends the events; what Redis cannot take now is kept and sent later, in order."""
+        self._undelivered.extend(events)
+        await self.flush_undelivered()
+
+    async def flush_undelivered(self) -> bool:
+        """Sends what is waiting; False when Redis is still unreachable."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> bool:
         # Pipelines of bounded size: a rebuild's tens of thousands of events would otherwise
         # be one round trip longer than the client's socket timeout.
-        for start in range(0, len(events), PUBLISH_BATCH):
-            batch = events[start:start + PUBLISH_BATCH]
+        while self._undelivered:
+            batch = [self._undelivered[i] for i in range(min(PUBLISH_BATCH,
+                                                             len(self._undelivered)))]
 
             async def send(r: aioredis.Redis, batch=batch):
                 async with r.pipeline(transaction=False) as pipe:
@@ -87,9 +102,11 @@ class RedisEventBus(EventPublisher):
                 return True
 
             if not await self._redis.run("publish", send, False):
-                log.warning("live events not delivered (Redis down)",
-                            count=len(events) - start)
-                return
+                log.warning("live events delayed (Redis down)", waiting=len(self._undelivered))
+                return False
+            for _ in batch:
+                self._undelivered.popleft()
+        return True
 
     @contextlib.asynccontextmanager
     async def listen(self, event_name: str) -> AsyncIterator[AsyncIterator[bytes]]:

@@ -53,6 +53,10 @@ class UserContextCache:
         self._pending.update(self._key(u) for u in user_ids)
         return await self._flush_pending()
 
+    async def flush_pending(self) -> bool:
+        """Retries invalidations Redis missed (the worker calls it while idle)."""
+        return await self._flush_pending()
+
     async def _flush_pending(self) -> bool:
         keys = list(self._pending)
         if not keys:

@@ -48,6 +48,29 @@ def _graphql(url: str, query: str, variables=None, token=None) -> dict:
     return response.json()
 
 
+QUEUE_HEAD = "{ queue(type: UNSIGNED, first: 1) { edges { node { user { id } } } } }"
+WHERE = "query($u: ID!) { explainScore(userId: $u) { queueType } }"
+
+
+def _a_demo_change_moves_a_queue(url: str, token: str, cwd: Path, env: dict) -> None:
+    """`dialler demo change` emits a CDC message; the in-process worker moves the user."""
+    deadline = time.monotonic() + 60
+    edges = []
+    while not edges and time.monotonic() < deadline:  # the first rebuild runs at start-up
+        edges = _graphql(url, QUEUE_HEAD, token=token)["data"]["queue"]["edges"]
+        time.sleep(0.3)
+    user = edges[0]["node"]["user"]["id"]
+    changed = subprocess.run([DIALLER, "demo", "change", user, "--signed"], cwd=cwd, env=env,
+                             capture_output=True, timeout=60)
+    assert changed.returncode == 0, changed.stderr.decode()[-2000:]
+    while time.monotonic() < deadline:
+        head = _graphql(url, QUEUE_HEAD, token=token)["data"]["queue"]["edges"]
+        if not head or head[0]["node"]["user"]["id"] != user:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"user {user} did not leave the UNSIGNED queue")
+
+
 def test_serve_on_a_bare_machine_lets_a_new_user_log_in_and_read_a_context(bare_env, tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -73,6 +96,7 @@ def test_serve_on_a_bare_machine_lets_a_new_user_log_in_and_read_a_context(bare_
         again = _graphql(url, 'mutation { login(email: "new@example.com", password: '
                               '"another long password") { __typename } }')
         assert again["data"]["login"]["__typename"] == "LoginSucceeded"
+        _a_demo_change_moves_a_queue(url, token, tmp_path, bare_env)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

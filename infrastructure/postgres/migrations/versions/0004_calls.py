@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column('kind', sa.String(length=24), nullable=False),
         sa.Column('user_id', sa.BigInteger(), nullable=False),
         sa.Column('claim_id', sa.BigInteger(), nullable=True),
-        sa.Column('requirement_id', sa.BigInteger(), nullable=True),
+        sa.Column('requirement_id', sa.String(length=36), nullable=True),
         sa.Column('lender', sa.String(length=200), nullable=True),
         sa.Column('agent_id', sa.Uuid(), nullable=True),
         sa.Column('call_id', sa.Uuid(), nullable=True),

@@ -5,8 +5,8 @@ Revises: 0005
 Create Date: 2026-11-24 01:50:00
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0006'
 down_revision = '0005'
@@ -15,8 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.add_column('agent_sessions', sa.Column('end_reason', sa.String(length=16), nullable=True))
+    op.create_index('agent_sessions_live_idx', 'agent_sessions', ['ended_at', 'last_seen_at'])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index('agent_sessions_live_idx', table_name='agent_sessions')
+    op.drop_column('agent_sessions', 'end_reason')

@@ -1,0 +1,110 @@
+"""What supervisor analytics read, and the shapes they read it in."""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.agents.model import AgentStatus, Role
+from domain.analytics.figures import OutcomeGroup, Period
+from domain.queue.model import QueueType
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSummary:
+    id: uuid.UUID
+    name: str
+    email: str
+    role: Role
+    status: AgentStatus
+    status_reason: str | None
+    status_since: datetime | None
+    queue_types: frozenset[str] | None
+    is_active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Counts over a period, for one agent or the whole floor."""
+
+    calls: int = 0
+    talk_seconds: int = 0
+    answered: int = 0
+    dispositions: int = 0
+    contacts: int = 0
+    conversions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFigures:
+    agent: AgentSummary
+    activity: Activity
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    queue_type: QueueType
+    size: int
+    callable_now: int
+
+
+@dataclass(frozen=True, slots=True)
+class FloorActivity:
+    """Every agent's counts over a period, and what no agent owns (unanswered inbound)."""
+
+    agents: list[AgentFigures]
+    unassigned: Activity
+
+    def totals(self) -> Activity:
+        parts = [f.activity for f in self.agents] + [self.unassigned]
+        return Activity(*(sum(getattr(p, name) for p in parts)
+                          for name in Activity.__dataclass_fields__))
+
+    def on_the_board(self) -> list[AgentFigures]:
+        """The people on the phones: active agents, and other staff (not integrations)
+        who are signed in (not OFFLINE) or worked in the period."""
+        return [f for f in self.agents if f.agent.is_active and f.agent.role is not Role.INTEGRATION
+                and (f.agent.role is Role.AGENT or f.agent.status is not AgentStatus.OFFLINE
+                     or f.activity.calls or f.activity.dispositions)]
+
+    def active(self) -> list[AgentFigures]:
+        """Agents with a call, disposition or conversion in the period."""
+        return [f for f in self.agents if f.activity.calls or f.activity.dispositions
+                or f.activity.conversions]
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """Everything the wallboard shows except sync health."""
+
+    queues: list[QueueDepth]
+    agents: list[AgentFigures]
+    totals: Activity
+
+
+class AnalyticsReads(abc.ABC):
+    @abc.abstractmethod
+    async def board(self, day: Period, now: datetime
+                    ) -> tuple[list[QueueDepth], FloorActivity]:
+        """Queue depths at ``now`` and everyone's counts for ``day``."""
+
+    @abc.abstractmethod
+    async def activity(self, period: Period) -> FloorActivity:
+        """Everyone's counts over the period, agents in name order."""
+
+    @abc.abstractmethod
+    async def outcome_counts(self, period: Period, by: OutcomeGroup
+                             ) -> list[tuple[object, str, int]]:
+        """(key, outcome, dispositions); LENDER is keyed by user id, AGENT by agent id."""
+
+    @abc.abstractmethod
+    async def agent_names(self, agent_ids: Sequence[str]) -> dict[str, str]: ...
+
+
+class UserLenders(abc.ABC):
+    @abc.abstractmethod
+    async def lenders(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """Each known user's lender key (domain.analytics.figures.lender_key)."""

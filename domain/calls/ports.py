@@ -1,0 +1,72 @@
+"""What voice calls need from storage and from Twilio."""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.calls.voice import CallRecord, DialFacts
+
+
+class CallRepository(abc.ABC):
+    """Calls inside one transaction (the caller commits or rolls back)."""
+
+    @abc.abstractmethod
+    async def dial_facts(self, user_id: int, agent_id: uuid.UUID, now: datetime) -> DialFacts: ...
+
+    @abc.abstractmethod
+    async def add(self, call: CallRecord) -> CallRecord:
+        """Stores a new call; a call with the same Twilio sid already there is returned."""
+
+    @abc.abstractmethod
+    async def for_update(self, sids: list[str]) -> CallRecord | None:
+        """The call with one of these Twilio sids, locked until the transaction ends."""
+
+    @abc.abstractmethod
+    async def save(self, call: CallRecord) -> None: ...
+
+    @abc.abstractmethod
+    async def user_for_number(self, e164: str) -> int | None: ...
+
+    @abc.abstractmethod
+    async def available_agents(self, limit: int) -> list[uuid.UUID]:
+        """Active agents whose status is AVAILABLE, longest waiting first."""
+
+    @abc.abstractmethod
+    async def schedule_callback_now(self, user_id: int, now: datetime, note: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedVoiceToken:
+    token: str
+    identity: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredRecording:
+    call_id: uuid.UUID
+    recording_sid: str
+
+
+class VoiceGateway(abc.ABC):
+    """Twilio Voice: access tokens and recordings. Raises VoiceNotConfigured without credentials."""
+
+    caller_id: str | None
+
+    @abc.abstractmethod
+    def issue_token(self, identity: str, ttl_seconds: int, now: datetime) -> IssuedVoiceToken: ...
+
+    @abc.abstractmethod
+    async def delete_recording(self, recording_sid: str) -> bool:
+        """True when Twilio no longer holds it; False in record-only mode (nothing deleted)."""
+
+
+class RecordingStore(abc.ABC):
+    @abc.abstractmethod
+    async def expired(self, before: datetime, limit: int) -> list[ExpiredRecording]: ...
+
+    @abc.abstractmethod
+    async def mark_deleted(self, call_id: uuid.UUID, at: datetime) -> None: ...

@@ -1,0 +1,1 @@
+"""Magic links: signed, expiring, single-use tokens that take a user into the main app."""

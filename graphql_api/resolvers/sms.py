@@ -1,0 +1,81 @@
+"""Thin resolvers for SMS: send, read a conversation, follow conversations live."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from domain.agents.model import Role
+from domain.messaging.model import InvalidSms, SmsEventKind, SmsRejection
+from graphql_api.errors import BadUserInput
+from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from graphql_api.resolvers.users import user_id_argument
+from graphql_api.types.messages import (
+    SmsConnection,
+    SmsEdge,
+    SmsEventType,
+    SmsMessageType,
+    SmsQueued,
+    SmsRejected,
+)
+
+CURSOR = "sms1"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SendSmsResult = Annotated[SmsQueued | SmsRejected, strawberry.union("SendSmsResult")]
+
+
+async def send_sms(info: Info, user_id: strawberry.ID, body: str) -> SendSmsResult:
+    principal = info.context.require_principal()
+    sms = info.context.services.sms.sms
+    try:
+        result = await sms.send(user_id_argument(user_id), body, agent_id=principal.agent_id)
+    except InvalidSms as exc:
+        raise BadUserInput(str(exc), field=exc.field) from exc
+    if isinstance(result, SmsRejection):
+        return SmsRejected.of(result)
+    return SmsQueued(message=SmsMessageType.from_domain(result))
+
+
+async def conversation(info: Info, user_id: strawberry.ID, first: int,
+                       after: str | None = None) -> SmsConnection:
+    """The newest ``first`` messages before the cursor, shown oldest first."""
+    check_first(first)
+    user = user_id_argument(user_id)
+    before = None
+    if after:
+        micros, message_id = decode_cursor(CURSOR, after, (int, int))
+        before = (EPOCH + timedelta(microseconds=micros), message_id)
+    messages, older, total = await info.context.services.sms.sms.conversation(user, first, before)
+    edges = [SmsEdge(cursor=_cursor(m), node=SmsMessageType.from_domain(m))
+             for m in reversed(messages)]
+    # The page's oldest message is where the next (older) page starts.
+    return SmsConnection(edges=edges, total_count=total, page_info=PageInfo(
+        has_next_page=older, end_cursor=edges[0].cursor if edges else None))
+
+
+def _cursor(message) -> str:
+    micros = (message.created_at - EPOCH) // timedelta(microseconds=1)
+    return encode_cursor(CURSOR, micros, message.id)
+
+
+async def sms_events(info: Info, user_id: strawberry.ID | None = None
+                     ) -> AsyncGenerator[SmsEventType, None]:
+    """One user's conversation; without a user, every conversation the caller may see:
+    all for supervisors and admins, for an agent those of the users they work on."""
+    wanted = user_id_argument(user_id) if user_id is not None else None
+    principal = info.context.require_principal()
+    only_for = str(principal.agent_id) if principal.has_role(Role.AGENT) else None
+    async with info.context.services.events.listen("SmsEvent") as events:
+        async for payload in events:
+            data = json.loads(payload)
+            if wanted is not None and data["user_id"] != wanted:
+                continue
+            if wanted is None and only_for and only_for not in data.get("watchers", ()):
+                continue
+            yield SmsEventType(kind=SmsEventKind(data["kind"]),
+                               message=SmsMessageType.from_event(data))

@@ -1,0 +1,1 @@
+"""Root fields per area of the API, merged in graphql_api/schema.py."""

@@ -1,0 +1,131 @@
+"""GraphQL types of phone calls: the call list, live call updates, voice tokens, inbound rings."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from domain.calls.outcomes import CallOutcome as DomainOutcome
+from domain.calls.status import CallStatus as DomainCallStatus
+from domain.calls.voice import CallDirection as DomainDirection
+from graphql_api.pagination import PageInfo
+from graphql_api.types.agents import AgentType
+from graphql_api.types.enums import CallOutcome
+
+CallStatus = strawberry.enum(DomainCallStatus, name="CallStatus",
+                             description="Where a call is, as Twilio reports it.")
+CallDirection = strawberry.enum(DomainDirection, name="CallDirection")
+
+
+@strawberry.type
+class VoiceToken:
+    token: str = strawberry.field(description="A Twilio access token with a VoiceGrant.")
+    identity: str = strawberry.field(description="The Twilio Client identity it is for.")
+    expires_at: datetime
+
+
+@strawberry.type(name="Call")
+class CallType:
+    id: strawberry.ID
+    direction: CallDirection
+    status: CallStatus
+    outcome: CallOutcome | None = strawberry.field(
+        description="The disposition the agent recorded for this call, if any.")
+    user_id: strawberry.ID | None = strawberry.field(
+        description="Null for an inbound call from an unknown number.")
+    from_number: str | None
+    to_number: str | None
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    talk_seconds: int
+    recording_url: str | None = strawberry.field(
+        description="Null until recorded, and again once retention deleted the recording.")
+    _agent_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The agent on the call (for an inbound call: who answered).")
+    async def agent(self, info: Info) -> AgentType | None:
+        if self._agent_id is None:
+            return None
+        agent = await info.context.loaders.agent.load(self._agent_id)
+        return AgentType.from_domain(agent) if agent else None
+
+    @classmethod
+    def from_row(cls, row) -> CallType:
+        return cls(
+            id=strawberry.ID(str(row["id"])), direction=DomainDirection(row["direction"]),
+            status=DomainCallStatus(row["status"]),
+            outcome=_outcome(row["outcome"]),
+            user_id=strawberry.ID(str(row["user_id"])) if row["user_id"] is not None else None,
+            from_number=row["from_number"], to_number=row["to_number"],
+            started_at=row["started_at"], answered_at=row["answered_at"],
+            ended_at=row["ended_at"], talk_seconds=row["talk_seconds"],
+            recording_url=row["recording_url"], _agent_id=row["agent_id"])
+
+
+@strawberry.type
+class CallEdge:
+    cursor: str
+    node: CallType
+
+
+@strawberry.type
+class CallConnection:
+    total_count: int
+    page_info: PageInfo
+    edges: list[CallEdge]
+
+
+@strawberry.type
+class CallUpdate:
+    """A call's new status, talk time or recording, pushed as it happens."""
+
+    id: strawberry.ID
+    direction: CallDirection
+    status: CallStatus
+    talk_seconds: int
+    recording_url: str | None
+    user_id: strawberry.ID | None
+    agent_id: strawberry.ID | None
+    occurred_at: datetime
+
+    @classmethod
+    def from_event(cls, data: dict) -> CallUpdate:
+        return cls(id=strawberry.ID(data["call_id"]),
+                   direction=DomainDirection(data["direction"]),
+                   status=DomainCallStatus(data["status"]), talk_seconds=data["talk_seconds"],
+                   recording_url=data["recording_url"],
+                   user_id=_id(data["user_id"]), agent_id=_id(data["agent_id"]),
+                   occurred_at=datetime.fromisoformat(data["occurred_at"]))
+
+
+@strawberry.type(name="IncomingCall")
+class IncomingCallType:
+    """A caller ringing agents now: load the user's context while it rings."""
+
+    call_id: strawberry.ID
+    user_id: strawberry.ID | None = strawberry.field(description="Null: an unknown number.")
+    from_number: str | None = strawberry.field(description="Masked: the last digits only.")
+    occurred_at: datetime
+
+    @classmethod
+    def from_payload(cls, payload: bytes | str) -> tuple[IncomingCallType, list[str]]:
+        data = json.loads(payload)
+        return cls(call_id=strawberry.ID(data["call_id"]), user_id=_id(data["user_id"]),
+                   from_number=data["from_number"],
+                   occurred_at=datetime.fromisoformat(data["occurred_at"])), data["agent_ids"]
+
+
+def _id(value) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
+
+
+def _outcome(value: str | None) -> DomainOutcome | None:
+    try:
+        return DomainOutcome(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,142 @@
+"""Supervisor figures in SQL: two statements per dashboard whatever the number of agents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from domain.agents.model import AgentStatus, Role
+from domain.analytics.figures import CONTACT_OUTCOMES, OutcomeGroup, Period
+from domain.analytics.ports import (
+    Activity,
+    AgentFigures,
+    AgentSummary,
+    AnalyticsReads,
+    FloorActivity,
+    QueueDepth,
+)
+from infrastructure.postgres import queue_reads
+
+# Every agent's counts over [$1, $2) in one statement: for each agent, a range scan of the
+# (agent_id, time) index of calls, dispositions ($3: the contact outcomes) and conversions,
+# so the cost follows the period's rows, never the tables' history. The last row (id NULL)
+# holds what no agent owns (e.g. inbound calls nobody answered), for the floor's totals.
+_COUNTS = """
+SELECT {agent}, c.calls, c.talk, c.answered, d.dispositions, d.contacts, v.conversions
+FROM {source}
+CROSS JOIN LATERAL (
+    SELECT count(*) AS calls, coalesce(sum(talk_seconds), 0) AS talk,
+           count(*) FILTER (WHERE talk_seconds > 0) AS answered
+    FROM calls WHERE agent_id {match} AND started_at >= $1 AND started_at < $2) c
+CROSS JOIN LATERAL (
+    SELECT count(*) AS dispositions, count(*) FILTER (WHERE outcome = ANY($3::text[]))
+           AS contacts
+    FROM dispositions WHERE agent_id {match} AND created_at >= $1 AND created_at < $2) d
+CROSS JOIN LATERAL (
+    SELECT count(*) AS conversions
+    FROM conversions WHERE agent_id {match} AND occurred_at >= $1 AND occurred_at < $2) v
+"""
+_AGENT_COLUMNS = ("a.id, a.name, a.email, a.role, a.status, a.status_reason, a.status_since, "
+                  "a.queue_types, a.is_active")
+_NOBODY_COLUMNS = ("NULL::uuid, NULL, NULL, NULL, NULL, NULL, NULL::timestamptz, "
+                   "NULL::varchar[], NULL::boolean")
+_ACTIVITY = (
+    _COUNTS.format(agent=_AGENT_COLUMNS, source="agents a", match="= a.id")
+    + "UNION ALL"
+    + _COUNTS.format(agent=_NOBODY_COLUMNS, source="(VALUES (1)) AS nobody(x)",
+                     match="IS NULL")
+)
+# The same rows for a long period: one scan of each table grouped by agent beats a range
+# scan per agent once the period holds most of the table's recent rows (bench_dashboard:
+# 31 days of 20,000 calls a day: 1.8 s through the indexes, 0.18 s grouped).
+_GROUPED_COUNTS = """
+WITH c AS (
+    SELECT agent_id, count(*) AS calls, coalesce(sum(talk_seconds), 0) AS talk,
+           count(*) FILTER (WHERE talk_seconds > 0) AS answered
+    FROM calls WHERE started_at >= $1 AND started_at < $2 GROUP BY agent_id
+), d AS (
+    SELECT agent_id, count(*) AS dispositions,
+           count(*) FILTER (WHERE outcome = ANY($3::text[])) AS contacts
+    FROM dispositions WHERE created_at >= $1 AND created_at < $2 GROUP BY agent_id
+), v AS (
+    SELECT agent_id, count(*) AS conversions
+    FROM conversions WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY agent_id
+)
+"""
+_GROUPED_ROWS = """
+SELECT {agent}, coalesce(c.calls, 0) AS calls, coalesce(c.talk, 0) AS talk,
+       coalesce(c.answered, 0) AS answered, coalesce(d.dispositions, 0) AS dispositions,
+       coalesce(d.contacts, 0) AS contacts, coalesce(v.conversions, 0) AS conversions
+FROM {source} LEFT JOIN c ON c.agent_id {match} LEFT JOIN d ON d.agent_id {match}
+LEFT JOIN v ON v.agent_id {match}
+"""
+_GROUPED_ACTIVITY = (
+    _GROUPED_COUNTS
+    + _GROUPED_ROWS.format(agent=_AGENT_COLUMNS, source="agents a", match="= a.id")
+    + "UNION ALL"
+    + _GROUPED_ROWS.format(agent=_NOBODY_COLUMNS, source="(VALUES (1)) AS nobody(x)",
+                           match="IS NULL")
+)
+# Up to this long, the per-agent index path; longer, the grouped scans.
+INDEX_PATH_UP_TO = timedelta(days=2)
+
+_BREAKDOWN = {
+    OutcomeGroup.QUEUE: "queue_type",
+    OutcomeGroup.AGENT: "agent_id::text",
+    OutcomeGroup.HOUR: "to_char(created_at AT TIME ZONE 'Europe/London', 'HH24')",
+    OutcomeGroup.LENDER: "user_id",  # the lender comes from the replica
+}
+
+
+def _activity(row: asyncpg.Record) -> Activity:
+    return Activity(row["calls"], int(row["talk"]), row["answered"], row["dispositions"],
+                    row["contacts"], row["conversions"])
+
+
+def _figures(row: asyncpg.Record) -> AgentFigures:
+    types = row["queue_types"]
+    agent = AgentSummary(row["id"], row["name"], row["email"], Role(row["role"]),
+                         AgentStatus(row["status"]), row["status_reason"], row["status_since"],
+                         frozenset(types) if types is not None else None, row["is_active"])
+    return AgentFigures(agent, _activity(row))
+
+
+async def _activity_of_everyone(conn: asyncpg.Connection, period: Period) -> FloorActivity:
+    sql = _ACTIVITY if period.end - period.start <= INDEX_PATH_UP_TO else _GROUPED_ACTIVITY
+    rows = await conn.fetch(sql, period.start, period.end, list(CONTACT_OUTCOMES))
+    agents = sorted((_figures(r) for r in rows if r["id"] is not None),
+                    key=lambda f: (f.agent.name, f.agent.id))
+    return FloorActivity(agents, next(_activity(r) for r in rows if r["id"] is None))
+
+
+class PgAnalyticsReads(AnalyticsReads):
+    def __init__(self, pool: asyncpg.Pool):
+        self._pool = pool
+
+    async def board(self, day: Period, now: datetime) -> tuple[list[QueueDepth], FloorActivity]:
+        """Two statements on one connection: queue depths, then everyone's counts."""
+        async with self._pool.acquire() as conn:
+            depths = await queue_reads.sizes(conn, now)
+            floor = await _activity_of_everyone(conn, day)
+        return [QueueDepth(d.queue_type, d.size, d.callable_now) for d in depths], floor
+
+    async def activity(self, period: Period) -> FloorActivity:
+        async with self._pool.acquire() as conn:
+            return await _activity_of_everyone(conn, period)
+
+    async def outcome_counts(self, period: Period, by: OutcomeGroup
+                             ) -> list[tuple[object, str, int]]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_BREAKDOWN[by]} AS key, outcome, count(*) AS n FROM dispositions "
+                "WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2 ORDER BY 1, 2",
+                period.start, period.end)
+        return [(r["key"], r["outcome"], r["n"]) for r in rows]
+
+    async def agent_names(self, agent_ids: Sequence[str]) -> dict[str, str]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch("SELECT id::text AS id, name FROM agents "
+                                    "WHERE id = ANY($1::uuid[])", list(agent_ids))
+        return {r["id"]: r["name"] for r in rows}

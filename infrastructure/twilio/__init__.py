@@ -1,0 +1,1 @@
+"""Twilio adapters: the REST gateway (SMS, recordings) and voice helpers."""

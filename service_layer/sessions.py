@@ -1,0 +1,121 @@
+"""Agent presence: heartbeats, logout, idle sessions closed on a timer, wrap-up after calls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.agents.model import AgentStatus
+from domain.agents.ports import PresenceStore, SessionsEnded
+from domain.agents.presence import (
+    IDLE,
+    LEASE_RELEASED,
+    LOGGED_OUT,
+    WRAP_UP_CUT_SHORT,
+    WRAP_UP_OVER,
+    WRAP_UP_STARTED,
+    PauseReasons,
+    PresencePolicy,
+)
+from domain.agents.sessions import AgentSession, Principal
+from domain.events import EventPublisher
+from domain.queue.model import QueueChanged, QueueChangeKind, QueueType
+from service_layer.timed import Lock
+
+log = logging.getLogger(__name__)
+_ALL_BUT_WRAP_UP = {s for s in AgentStatus if s is not AgentStatus.WRAP_UP}
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    idle_sessions: int = 0
+    wrap_ups_ended: int = 0
+    leads_released: int = 0
+
+
+@dataclass
+class Presence:
+    """The one place sessions end and automatic status changes happen."""
+
+    store: PresenceStore
+    events: EventPublisher
+    policy: PresencePolicy
+    pause_reasons: PauseReasons
+    lock: Lock
+    clock: Callable[[], datetime]
+    every: float = 5.0
+
+    async def is_live(self, principal: Principal) -> bool:
+        """A token minted without a session (by the server, e.g. for an integration) has
+        nothing to end; one from Login lives as long as its session."""
+        return principal.session_id is None or await self.store.is_live(principal.session_id)
+
+    async def heartbeat(self, principal: Principal) -> AgentSession | None:
+        """The session, now seen; None when the token carries no session."""
+        if principal.session_id is None:
+            return None
+        return await self.store.touch(principal.session_id, principal.agent_id, self.clock())
+
+    async def logout(self, principal: Principal) -> bool:
+        """Ends the token's session; True when it was live (False: no session to end)."""
+        if principal.session_id is None:
+            return False
+        ended = await self.store.end_sessions(at=self.clock(), reason=LOGGED_OUT,
+                                              session_id=principal.session_id)
+        await self._announce(ended)
+        return ended.sessions > 0
+
+    async def start_wrap_up(self, agent_id: uuid.UUID) -> None:
+        """After a disposition: WRAP_UP for the configured time (from any other status)."""
+        if self.policy.wraps_up:
+            await self.events.publish(await self.store.move_status(
+                to=AgentStatus.WRAP_UP, reason=WRAP_UP_STARTED, at=self.clock(),
+                from_statuses=_ALL_BUT_WRAP_UP, agent_id=agent_id))
+
+    async def end_wrap_up(self, agent_id: uuid.UUID) -> None:
+        """At once when the agent asks for their next lead."""
+        await self.events.publish(await self.store.move_status(
+            to=AgentStatus.AVAILABLE, reason=WRAP_UP_CUT_SHORT, at=self.clock(),
+            from_statuses={AgentStatus.WRAP_UP}, agent_id=agent_id))
+
+    async def tick(self) -> TickReport:
+        """Closes idle sessions and ends wrap-ups that ran their time (one process at once)."""
+        now = self.clock()
+        async with self.lock("agent-presence") as held:
+            if not held:
+                return TickReport()
+            ended = await self.store.end_sessions(at=now, reason=IDLE,
+                                                  idle_before=self.policy.idle_cutoff(now))
+            wrapped = await self.store.move_status(
+                to=AgentStatus.AVAILABLE, reason=WRAP_UP_OVER, at=now,
+                from_statuses={AgentStatus.WRAP_UP},
+                since_before=self.policy.wrap_up_cutoff(now))
+        await self._announce(ended)
+        await self.events.publish(wrapped)
+        return TickReport(ended.sessions, len(wrapped), len(ended.released))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:  # noqa: BLE001 - a failed tick is retried on the next one
+                log.exception("agent presence tick failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.every)
+
+    async def _announce(self, ended: SessionsEnded) -> None:
+        """Status changes for the wallboard; released leads for queue subscribers.
+
+        A released lead keeps its queue and score, so it is published as RESCORED with
+        both unchanged and the reason saying why: subscribers refresh the entry in place.
+        """
+        now = self.clock()
+        await self.events.publish([*ended.offline, *(
+            QueueChanged(QueueChangeKind.RESCORED, lead.user_id, QueueType(lead.queue_type),
+                         QueueType(lead.queue_type), lead.score, f"lease released: "
+                         f"{LEASE_RELEASED}", now) for lead in ended.released)])

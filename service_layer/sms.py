@@ -1,0 +1,164 @@
+"""SMS use cases: send (committed before Twilio is called), retry, status reports, inbound."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.events import EventPublisher
+from domain.messaging.model import (
+    Message,
+    SmsEvent,
+    SmsEventKind,
+    SmsRejection,
+    SmsStatus,
+    check_body,
+    from_twilio,
+    retry_at,
+)
+from domain.messaging.opt_out import START_REPLY, STOP_REPLY, Keyword, keyword_of
+from domain.messaging.ports import SmsGateway, TwilioSendFailed
+from domain.queue.calling_window import CallingWindow
+from domain.queue.facts import ReplicaFacts
+from domain.queue.ports import Keys, ReplicaFactsSource
+from domain.users.phone import to_e164
+
+# A hand-off older than this never finished (the process died while Twilio was called).
+INTERRUPTED_AFTER = timedelta(minutes=5)
+Once = Callable[[Any], Awaitable[bool]]  # first_receipt on the transaction's connection
+OnQueued = Callable[[Any, Message], Awaitable[None]]
+
+
+@dataclass
+class SmsService:
+    store: Any  # infrastructure.postgres.messages.PgMessaging
+    gateway: SmsGateway
+    replica: ReplicaFactsSource
+    recompute: Callable[[list[int], str], Awaitable[object]]
+    events: EventPublisher
+    clock: Callable[[], datetime]
+    sms_hours: CallingWindow
+    status_callback: Callable[[int], str | None]
+    max_attempts: int = 5
+
+    async def send(self, user_id: int, body: str, *, agent_id: uuid.UUID | None = None,
+                   automated: bool = False, follow_up_id: int | None = None,
+                   facts: ReplicaFacts | None = None,
+                   on_queued: OnQueued | None = None) -> Message | SmsRejection:
+        """Queues and hands over one message; InvalidSms for a bad body (nothing stored)."""
+        text, now = check_body(body), self.clock()
+        facts = facts or (await self.replica.for_keys(Keys(ids=[user_id]))).get(user_id)
+        if facts is None:
+            return SmsRejection.UNKNOWN_USER
+        if automated and not self.sms_hours.is_open(now):
+            return SmsRejection.OUTSIDE_SMS_HOURS
+        async with self.store.transaction() as tx:
+            state = await tx.contact_state(user_id, facts.phone_raw)
+            refusal = (SmsRejection.OPTED_OUT if state.opted_out else
+                       SmsRejection.DO_NOT_CALL if state.do_not_call else
+                       SmsRejection.UNDIALABLE if state.e164 is None else None)
+            if refusal:
+                return refusal
+            message = await tx.queue_outbound(user_id=user_id, to=state.e164, body=text,
+                                              agent_id=agent_id, automated=automated,
+                                              follow_up_id=follow_up_id, now=now)
+            if on_queued:
+                await on_queued(tx, message)
+        await self._publish(SmsEventKind.STATUS_CHANGED, message)
+        return await self.deliver(message.id) or message
+
+    async def deliver(self, message_id: int) -> Message | None:
+        """Hands a queued (or due-for-retry) message to Twilio once; None: not ours to send."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            row = await tx.claim_for_send(message_id, now)
+            if row is None:
+                return None
+            # A retry goes only if they have not opted out while it waited.
+            blocked = row["attempts"] > 1 and await tx.is_blocked(row["user_id"])
+            if blocked:
+                message = await tx.send_failed(message_id, "not retried: the recipient opted "
+                                               "out or is on the do-not-call list", None, now)
+        if blocked:
+            await self._publish(SmsEventKind.STATUS_CHANGED, message)
+            return message
+        try:
+            sent = await self.gateway.send_sms(row["to_number"], row["body"],
+                                               self.status_callback(message_id))
+        except TwilioSendFailed as exc:
+            again = retry_at(row["attempts"], now, exc.retryable, self.max_attempts)
+            async with self.store.transaction() as tx:
+                message = await tx.send_failed(message_id, exc.reason, again, self.clock())
+        else:
+            async with self.store.transaction() as tx:
+                message = await tx.handed_over(message_id, sent.sid,
+                                               from_twilio(sent.status) or SmsStatus.QUEUED,
+                                               self.clock())
+        await self._publish(SmsEventKind.STATUS_CHANGED, message)
+        return message
+
+    async def retry_due(self) -> int:
+        """Retries failed hand-offs whose time has come; fails the ones a crash interrupted."""
+        now = self.clock()
+        for message in await self.store.fail_interrupted(now - INTERRUPTED_AFTER, now):
+            await self._publish(SmsEventKind.STATUS_CHANGED, message)
+        retried = 0
+        for message_id in await self.store.due_retries(now):
+            retried += await self.deliver(message_id) is not None
+        return retried
+
+    async def status_reported(self, *, message_id: int | None, sid: str | None,
+                              twilio_status: str | None, error: str | None,
+                              once: Once | None = None) -> Message | None:
+        """A status callback: moves the message forward only (never backwards), once."""
+        status = from_twilio(twilio_status)
+        if status is None:
+            return None
+        async with self.store.transaction() as tx:
+            if once and not await once(tx.conn):
+                return None
+            message = await tx.apply_status(message_id=message_id, sid=sid, status=status,
+                                            error=error, now=self.clock())
+        if message:
+            await self._publish(SmsEventKind.STATUS_CHANGED, message)
+        return message
+
+    async def received(self, *, from_number: str, to_number: str, body: str,
+                       sid: str | None, once: Once | None = None) -> str | None:
+        """Stores and threads an inbound SMS; the reply to send back (STOP/START), if any."""
+        e164, keyword, now = to_e164(from_number) or from_number, keyword_of(body), self.clock()
+        reply = answer = None
+        async with self.store.transaction() as tx:
+            if once and not await once(tx.conn):
+                return None
+            user_id = await tx.user_by_number(e164)
+            message = await tx.store_inbound(user_id=user_id, from_number=e164,
+                                             to_number=to_number, body=body, sid=sid, now=now)
+            if message is None:
+                return None
+            if keyword is Keyword.STOP:
+                first = await tx.opt_out(e164, user_id, body.strip().upper()[:16], now)
+                reply = STOP_REPLY if first else None
+            elif keyword is Keyword.START:
+                reply = START_REPLY if await tx.opt_in(e164, user_id) else None
+            if reply:  # Twilio sends it from our TwiML answer; kept so the thread is whole
+                answer = await tx.store_reply(user_id=user_id, to=e164, body=reply, now=now)
+        if keyword and user_id is not None:
+            # Opted-out users leave the queues at once (do_not_call); START brings them back.
+            await self.recompute([user_id], f"sms {keyword.value.lower()}")
+        await self._publish(SmsEventKind.RECEIVED, message)
+        if answer:
+            await self._publish(SmsEventKind.STATUS_CHANGED, answer)
+        return reply
+
+    async def conversation(self, user_id: int, first: int,
+                           before: tuple[datetime, int] | None
+                           ) -> tuple[list[Message], bool, int]:
+        return await self.store.conversation(user_id, first, before)
+
+    async def _publish(self, kind: SmsEventKind, message: Message) -> None:
+        watchers = await self.store.watchers(message.user_id) if message.user_id else ()
+        await self.events.publish([SmsEvent.of(kind, message, watchers)])

@@ -1,0 +1,142 @@
+"""The worker's scheduled batch work: reconcile, warm the cache, check integrity, clean up."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from infrastructure.bootstrap import Services
+from infrastructure.context_sources import DirectContextSources
+from infrastructure.logging import get_logger
+from infrastructure.metrics import JOB_RUNS, RECONCILE_DRIFT
+from infrastructure.postgres.locks import job_lock
+from service_layer.user_contexts import assemble_contexts
+from sync_worker.cleanup import daily_cleanup
+
+log = get_logger(__name__)
+Progress = Callable[[int], None] | None
+
+
+@dataclass(frozen=True)
+class JobResult:
+    figures: dict
+    drift: int | None = None
+
+
+async def reconcile(services: Services, progress: Progress = None) -> JobResult:
+    """A full rebuild diffed against the live queue; every difference is an event."""
+    report = await services.queues.rebuild(progress)
+    drift = len(report.changes)
+    RECONCILE_DRIFT.observe(drift)
+    return JobResult({"users": report.users, "written": report.written,
+                      "changes": report.by_kind, "excluded": report.excluded}, drift)
+
+
+async def warm_cache(services: Services, progress: Progress = None) -> JobResult:
+    """Caches the contexts of the users at the head of each queue (called next)."""
+    limit = services.settings.cache_warm_users
+    rows = await services.pg.fetch(
+        "SELECT user_id FROM (SELECT user_id, row_number() OVER (PARTITION BY queue_type "
+        "ORDER BY score, user_id) AS position FROM queue_entries) ranked "
+        "WHERE position <= $1 ORDER BY position", limit)
+    ids = [r["user_id"] for r in rows]
+    sources = DirectContextSources(services.replica, services.uow)
+    warmed = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        contexts = await assemble_contexts(sources, chunk)
+        await services.user_context_cache.put_many(contexts)
+        warmed += len(contexts)
+        if progress:
+            progress(len(chunk))
+    return JobResult({"users": len(ids), "warmed": warmed})
+
+
+async def integrity(services: Services, progress: Progress = None) -> JobResult:
+    """Counts on both sides, and a random sample recomputed and compared (nothing written)."""
+    db = services.replica.db
+    replica_users = (await db.fetch("SELECT COUNT(*) FROM users"))[0][0]
+    bounds = (await db.fetch("SELECT MIN(id), MAX(id) FROM users"))[0]
+    queue = {r["queue_type"]: r["n"] for r in await services.pg.fetch(
+        "SELECT queue_type, count(*) AS n FROM queue_entries GROUP BY queue_type")}
+    size = services.settings.integrity_sample_size
+    sample: list[int] = []
+    if bounds[0] is not None:
+        low, high = int(bounds[0]), int(bounds[1])
+        sample = random.sample(range(low, high + 1), min(size, high - low + 1))
+    mismatches = await services.queues.compare(sample)
+    if progress:
+        progress(len(sample))
+    figures = {"replica_users": int(replica_users), "queue_entries": queue,
+               "queued_total": sum(queue.values()), "sample_size": len(sample),
+               "mismatches": len(mismatches),
+               "mismatched_users": sorted({c.user_id for c in mismatches})[:50]}
+    if mismatches:
+        log.warning("integrity check found differences", **{k: figures[k] for k in
+                                                            ("sample_size", "mismatches")})
+    return JobResult(figures, len(mismatches))
+
+
+async def cleanup(services: Services, progress: Progress = None) -> JobResult:
+    return JobResult(await daily_cleanup(services, services.clock()))
+
+
+JobFunction = Callable[[Services, Progress], Awaitable[JobResult]]
+JOBS: dict[str, JobFunction] = {"reconcile": reconcile, "warm-cache": warm_cache,
+                                "integrity": integrity, "cleanup": cleanup}
+
+
+def intervals(services: Services) -> dict[str, timedelta]:
+    """The jobs this process schedules, and how often; disabled ones are left out."""
+    s = services.settings
+    every: dict[str, timedelta] = {}
+    if s.enable_batch_sync:
+        every |= {"reconcile": timedelta(minutes=s.reconcile_every_minutes),
+                  "integrity": timedelta(hours=s.integrity_every_hours),
+                  "cleanup": timedelta(hours=s.cleanup_every_hours)}
+    if s.enable_cache_warming:
+        every["warm-cache"] = timedelta(minutes=s.cache_warm_every_minutes)
+    return every
+
+
+async def run_job(services: Services, name: str, *, force: bool,
+                  every: timedelta | None = None, progress: Progress = None
+                  ) -> JobResult | None:
+    """Runs ``name`` unless another process is running it (or, unforced, it is not due)."""
+    async with job_lock(services.pg, f"job:{name}") as held:
+        if not held:
+            return None
+        now = services.clock()
+        if not force and not await _due(services, name, now, every):
+            return None
+        run_id = await services.pg.fetchval(
+            "INSERT INTO job_runs (job, started_at, status) VALUES ($1, $2, 'RUNNING') "
+            "RETURNING id", name, now)
+        try:
+            result = await JOBS[name](services, progress)
+        except Exception as exc:
+            await _finish(services, run_id, "FAILED", error=f"{type(exc).__name__}: {exc}")
+            JOB_RUNS.labels(name, "failed").inc()
+            raise
+        await _finish(services, run_id, "DONE", result)
+        JOB_RUNS.labels(name, "done").inc()
+        log.info("job done", job=name, drift=result.drift, figures=result.figures)
+        return result
+
+
+async def _due(services: Services, name: str, now: datetime, every: timedelta | None) -> bool:
+    last = await services.pg.fetchval("SELECT max(started_at) FROM job_runs WHERE job = $1",
+                                      name)
+    return last is None or every is None or now - last >= every
+
+
+async def _finish(services: Services, run_id: int, status: str,
+                  result: JobResult | None = None, error: str | None = None) -> None:
+    await services.pg.execute(
+        "UPDATE job_runs SET finished_at = $2, status = $3, drift = $4, figures = $5::jsonb, "
+        "error = $6 WHERE id = $1", run_id, services.clock(), status,
+        result.drift if result else None,
+        json.dumps(result.figures, default=str) if result else None, error)

@@ -1,0 +1,79 @@
+"""The sync worker: CDC consumer, scheduled jobs and housekeeping, until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from infrastructure.bootstrap import Services
+from infrastructure.logging import get_logger
+from sync_worker.consumer import Consumer
+from sync_worker.jobs import intervals, run_job
+from sync_worker.sqs import QueueAddress, SqsQueue
+
+log = get_logger(__name__)
+
+
+def queue_address(services: Services, queue_url: str | None = None,
+                  endpoint_url: str | None = None) -> QueueAddress | None:
+    s = services.settings
+    url = queue_url or s.sqs_queue_url
+    if not url:
+        return None
+    return QueueAddress(url, endpoint_url or s.aws_endpoint_url, s.aws_region)
+
+
+async def run_worker(services: Services, stop: asyncio.Event, *,
+                     address: QueueAddress | None = None, cdc: bool | None = None,
+                     scheduled: bool = True, sms_jobs: bool = True,
+                     tick_seconds: float = 30.0) -> None:
+    """Runs until ``stop``: a SIGTERM finishes the batch in hand, then everything returns."""
+    cdc = services.settings.enable_cdc_sync if cdc is None else cdc
+    address = address or queue_address(services)
+    tasks = []
+    if scheduled:
+        tasks.append(_every(stop, tick_seconds, lambda: _scheduled_jobs(services)))
+    if sms_jobs:  # due follow-ups and SMS retries; a lock keeps it to one process at a time
+        tasks.append(services.sms.jobs.run(stop))
+    if cdc and address is None:
+        log.warning("CDC sync enabled but SQS_QUEUE_URL is not set: not consuming")
+    async with contextlib.AsyncExitStack() as stack:
+        if cdc and address is not None:
+            queue = await stack.enter_async_context(SqsQueue(address))
+            consumer = Consumer(queue, services.changes, services.sync_store,
+                                services.settings.sqs_pollers, services.settings.sqs_batch_size,
+                                services.settings.sqs_wait_seconds)
+            tasks += [consumer.run(stop),
+                      _every(stop, 60.0, lambda: _dead_letter_depth(services, queue))]
+            log.info("cdc consumer started", queue=address.url, pollers=consumer.pollers)
+        tasks += [_every(stop, 5.0, services.user_context_cache.flush_pending),
+                  _every(stop, 5.0, services.events.flush_undelivered)]
+        await asyncio.gather(*tasks)
+
+
+async def _scheduled_jobs(services: Services) -> None:
+    for name, every in intervals(services).items():
+        await run_job(services, name, force=False, every=every)
+
+
+async def _dead_letter_depth(services: Services, queue: SqsQueue) -> None:
+    if queue.dead_letter_url is None:
+        return
+    attributes = await queue.client.get_queue_attributes(
+        QueueUrl=queue.dead_letter_url, AttributeNames=["ApproximateNumberOfMessages"])
+    depth = int(attributes["Attributes"].get("ApproximateNumberOfMessages", 0))
+    await services.sync_store.record_dead_letter_depth(depth)
+
+
+async def _every(stop: asyncio.Event, seconds: float,
+                 action: Callable[[], Awaitable[object]]) -> None:
+    """Runs ``action`` now and every ``seconds`` until stopped; a failure waits a turn."""
+    while not stop.is_set():
+        try:
+            await action()
+        except Exception as exc:  # noqa: BLE001 - logged; tried again next turn
+            log.error("worker task failed", task=getattr(action, "__name__", "?"),
+                      error=f"{type(exc).__name__}: {str(exc)[:300]}")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
