@@ -129,3 +129,15 @@ def expired_token(agent_id: uuid.UUID, role) -> str:
     past = datetime.now(UTC) - timedelta(hours=2)
     tokens = JwtTokenService(TEST_SECRET, timedelta(minutes=30), clock=lambda: past)
     return tokens.issue(Principal(agent_id, role)).token
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's SQS server on a free port, for the whole run; tests make their own queues."""
+    from moto.server import ThreadedMotoServer
+
+    port = svc.free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()

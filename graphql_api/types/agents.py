@@ -43,3 +43,11 @@ class LoginFailed:
 
 
 LoginResult = Annotated[LoginSucceeded | LoginFailed, strawberry.union("LoginResult")]
+
+
+async def load_agent(info, agent_id) -> AgentType | None:
+    """The agent behind an id through the request's loader; None for no id or no agent."""
+    if agent_id is None:
+        return None
+    agent = await info.context.loaders.agent.load(agent_id)
+    return AgentType.from_domain(agent) if agent else None

@@ -13,7 +13,7 @@ from domain.calls.outcomes import CallOutcome as DomainOutcome
 from domain.calls.status import CallStatus as DomainCallStatus
 from domain.calls.voice import CallDirection as DomainDirection
 from graphql_api.pagination import PageInfo
-from graphql_api.types.agents import AgentType
+from graphql_api.types.agents import AgentType, load_agent
 from graphql_api.types.enums import CallOutcome
 
 CallStatus = strawberry.enum(DomainCallStatus, name="CallStatus",
@@ -49,10 +49,7 @@ class CallType:
 
     @strawberry.field(description="The agent on the call (for an inbound call: who answered).")
     async def agent(self, info: Info) -> AgentType | None:
-        if self._agent_id is None:
-            return None
-        agent = await info.context.loaders.agent.load(self._agent_id)
-        return AgentType.from_domain(agent) if agent else None
+        return await load_agent(info, self._agent_id)
 
     @classmethod
     def from_row(cls, row) -> CallType:

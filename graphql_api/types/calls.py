@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from graphql_api.types.agents import AgentType
+from graphql_api.types.agents import AgentType, load_agent
 from graphql_api.types.enums import CallOutcome
 from graphql_api.types.queue import QueueType
 
@@ -48,10 +48,7 @@ class CallbackType:
 
     @strawberry.field(description="The agent who booked it.")
     async def agent(self, info: Info) -> AgentType | None:
-        if self._agent_id is None:
-            return None
-        agent = await info.context.loaders.agent.load(self._agent_id)
-        return AgentType.from_domain(agent) if agent else None
+        return await load_agent(info, self._agent_id)
 
     @classmethod
     def from_row(cls, row: dict) -> CallbackType:

@@ -15,7 +15,6 @@ import pytest
 import redis.asyncio as aioredis
 import uvicorn
 import websockets
-from moto.server import ThreadedMotoServer
 
 from graphql_api.app import create_app
 from sync_worker.consumer import Consumer
@@ -30,15 +29,6 @@ STAMP, COMMITTED = "2026-11-24 09:59:00", "2026-11-24T09:59:00.200000Z"
 DIALLER = str(Path(sys.executable).with_name("dialler"))
 UPDATES = ("subscription QueueUpdates($type: QueueType) { queueUpdates(type: $type) "
            "{ kind userId fromQueue toQueue reason } }")
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 async def _unsigned_users(rows, services, count: int, sign: bool = True) -> list[int]:
@@ -141,10 +131,21 @@ def _worker_env(services, queue_url: str, endpoint: str) -> dict:
     return env
 
 
-def _start_worker(services, queue, endpoint: str) -> subprocess.Popen:
-    return subprocess.Popen([DIALLER, "worker"], env=_worker_env(
+async def _worker_under_way(services, rows, queue, endpoint: str, count: int
+                            ) -> tuple[list[int], subprocess.Popen]:
+    """``count`` signed users' records on the queue and `dialler worker` applying them."""
+    users = await _unsigned_users(rows, services, count)
+    await _send_many(queue, [signed_update(u, STAMP, COMMITTED) for u in users])
+    proc = subprocess.Popen([DIALLER, "worker"], env=_worker_env(  # noqa: ASYNC220
         services, queue.address.url, endpoint), stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE)
+
+    async def some_applied() -> bool:
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        return bool(await services.pg.fetchval("SELECT count(*) FROM cdc_seen"))
+
+    await _wait_for(some_applied)
+    return users, proc
 
 
 async def _wait_for(condition, limit_s: float = 60.0) -> None:
@@ -166,15 +167,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(moto_endpoint):
     async with queue_env(replica_schema_name="rmc") as env, \
             sqs_queue(moto_endpoint, visibility=2, max_receives=10) as queue:
         services, rows, _ = env
-        users = await _unsigned_users(rows, services, 400)
-        await _send_many(queue, [signed_update(u, STAMP, COMMITTED) for u in users])
-        proc = _start_worker(services, queue, moto_endpoint)
-
-        async def some_applied() -> bool:
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            return bool(await services.pg.fetchval("SELECT count(*) FROM cdc_seen"))
-
-        await _wait_for(some_applied)
+        users, proc = await _worker_under_way(services, rows, queue, moto_endpoint, 400)
         proc.kill()  # SIGKILL: no chance to finish anything
         proc.wait(10)
         done = await services.pg.fetchval("SELECT count(*) FROM cdc_seen")
@@ -192,15 +185,7 @@ async def test_sigterm_finishes_the_batch_in_hand_and_stops(moto_endpoint):
     async with queue_env(replica_schema_name="rmc") as env, \
             sqs_queue(moto_endpoint, visibility=30) as queue:
         services, rows, _ = env
-        users = await _unsigned_users(rows, services, 200)
-        await _send_many(queue, [signed_update(u, STAMP, COMMITTED) for u in users])
-        proc = _start_worker(services, queue, moto_endpoint)
-
-        async def some_applied() -> bool:
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            return bool(await services.pg.fetchval("SELECT count(*) FROM cdc_seen"))
-
-        await _wait_for(some_applied)
+        users, proc = await _worker_under_way(services, rows, queue, moto_endpoint, 200)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0, proc.stderr.read().decode()[-2000:]
         applied = await services.pg.fetchval("SELECT count(*) FROM cdc_seen")

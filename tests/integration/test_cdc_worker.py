@@ -7,7 +7,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from sync_worker.consumer import Consumer
 from tests.cdc_env import (
@@ -19,20 +18,10 @@ from tests.cdc_env import (
     sqs_queue,
 )
 from tests.queue_env import NOW, queue_env, queue_of
-from tests.services import free_port
 
 pytestmark = pytest.mark.integration
 STAMP = "2026-11-24 09:59:00"  # the rows' new updated_at: just before the fixed clock
 COMMITTED = "2026-11-24T09:59:00.200000Z"
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from sync_worker.consumer import Consumer
 from sync_worker.jobs import run_job
@@ -15,22 +14,12 @@ from sync_worker.replay import replay_dead_letters
 from tests.cdc_env import drain, signed_update, sqs_queue
 from tests.integration.test_leads import Api
 from tests.queue_env import NOW, queue_env, queue_of
-from tests.services import free_port
 
 pytestmark = pytest.mark.integration
 OPERATIONS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "operations"
 SYNC_STATUS = next(b for b in (OPERATIONS / "supervisor.graphql").read_text().split("\n\n")
                    if "query SyncStatus" in b)
 STAMP, COMMITTED = "2026-11-24 09:59:00", "2026-11-24T09:59:00.200000Z"
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module")
