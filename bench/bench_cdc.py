@@ -29,6 +29,7 @@ from infrastructure.bootstrap import bootstrap  # noqa: E402
 from infrastructure.embedded_sqs import create_queues  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
 from infrastructure.replica.database import ReplicaDatabase  # noqa: E402
+from service_layer.cdc import Incoming  # noqa: E402
 from sync_worker.jobs import run_job  # noqa: E402
 from sync_worker.sqs import QueueAddress, SqsQueue  # noqa: E402
 from sync_worker.worker import run_worker  # noqa: E402
@@ -98,12 +99,13 @@ async def sign_and_send(writer, queue: SqsQueue, users: list[int], sent: dict) -
 async def at_rate(rate: int, seconds: float, pool: list[int], writer, queue, listener) -> None:
     sent: dict[int, float] = {}
     tick = 0.05 if rate <= 200 else 0.02
-    per_tick, started, users = max(1, round(rate * tick)), time.perf_counter(), []
-    ticks = int(seconds / tick)
-    for n in range(ticks):
-        batch = [pool.pop() for _ in range(per_tick)]
+    started, users = time.perf_counter(), []
+    for n in range(int(seconds / tick)):
+        # Whole changes per tick that add up to the rate (50/s at 20 ticks/s: 2, 3, 2, 3, ...).
+        batch = [pool.pop() for _ in range(round(rate * tick * (n + 1)) - len(users))]
         users += batch
-        await sign_and_send(writer, queue, batch, sent)
+        if batch:
+            await sign_and_send(writer, queue, batch, sent)
         await asyncio.sleep(max(0.0, started + (n + 1) * tick - time.perf_counter()))
     achieved = len(users) / (time.perf_counter() - started)
     await wait_for_events(listener, users, 60)
@@ -142,6 +144,7 @@ async def main(args) -> None:
             for rate in args.rates:
                 await at_rate(rate, args.seconds, pool, writer, queue, listener)
             await sustained(args.backlog, pool, writer, queue, listener)
+        await applier_only(services, args.backlog, pool, writer, args.pollers)
         stop.set()
         await asyncio.gather(*tasks[1:])
         tasks[0].cancel()
@@ -156,6 +159,34 @@ async def main(args) -> None:
         await writer.close()
         await services.close()
         await drop(replica, dialler, ours, settings.redis_key_prefix)
+
+
+async def applier_only(services, count: int, pool: list[int], writer, pollers: int) -> None:
+    """The worker's own capacity: batches of 10 applied by ``pollers`` tasks, no SQS."""
+    users = [pool.pop() for _ in range(min(count, len(pool)))]
+    stamp = "2026-11-24 09:59:00"
+    for start in range(0, len(users), 1000):
+        chunk = users[start:start + 1000]
+        await writer.execute("UPDATE users SET current_signature_file_id = 1, updated_at = %s "
+                             f"WHERE id IN ({', '.join(['%s'] * len(chunk))})", (stamp, *chunk))
+    messages = [Incoming(str(u), str(u), signed_update(u, stamp, "2026-11-24T09:59:00Z"))
+                for u in users]
+    batches = [messages[i:i + 10] for i in range(0, len(messages), 10)]
+    durations: list[float] = []
+
+    async def poller() -> None:
+        while batches:
+            batch = batches.pop()
+            started = time.perf_counter()
+            await services.changes.apply(batch)
+            durations.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(poller() for _ in range(pollers)))
+    took = time.perf_counter() - started
+    print(f"worker without SQS ({pollers} pollers, batches of 10): {len(users)} changes in "
+          f"{took:.2f} s = {len(users) / took:.0f} changes/s; batch {percentiles(durations)}",
+          flush=True)
 
 
 async def sustained(backlog: int, pool: list[int], writer, queue, listener) -> None:

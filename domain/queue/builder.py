@@ -9,7 +9,7 @@ from datetime import datetime
 from domain.queue.facts import DiallerFacts, ReplicaFacts
 from domain.queue.membership import Placement, place
 from domain.queue.model import QueueEntry, QueueType
-from domain.scoring.engine import ScoreBreakdown, ScoringFacts, score
+from domain.scoring.engine import ScoreBreakdown, ScoringFacts, score, score_total
 from domain.scoring.rules import RuleSet
 
 
@@ -44,7 +44,7 @@ def build_entry(replica: ReplicaFacts, dialler: DiallerFacts, choice: ScoringCho
     placement = place(replica, dialler)
     if placement.queue_type is None:
         return None, placement
-    total = score_user(replica, dialler, choice, now).total
+    total = score_total(scoring_facts(replica, dialler), choice.rules, now)
     if placement.queue_type is QueueType.CALLBACK:
         callback = dialler.callback
         entry = QueueEntry(replica.user_id, QueueType.CALLBACK, total, None, callback.id,

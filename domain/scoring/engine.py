@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -61,26 +61,40 @@ class ScoreBreakdown:
 class _Part:
     name: str
     points: Decimal
-    reason: str
+    reason: Callable[[], str]  # formatted only when asked for: rebuilds need just the points
 
 
 def score(facts: ScoringFacts, rules: RuleSet, now: datetime) -> ScoreBreakdown:
     """Elapsed days count from ``now`` itself; calendar rules use its date in London."""
+    parts = _parts(facts, rules, now)
+    sums = {name: sum((p.points for p in found), _ZERO) for name, found in parts.items()}
+    factors = tuple(Factor(p.name, _float(p.points), p.reason())
+                    for found in parts.values() for p in found)
+    return ScoreBreakdown(**{name: _float(s) for name, s in sums.items()},
+                          total=_float(sum(sums.values(), _ZERO)), factors=factors)
+
+
+def score_total(facts: ScoringFacts, rules: RuleSet, now: datetime) -> float:
+    """``score(...).total`` without formatting the reasons (what a rebuild needs)."""
+    return _float(sum((p.points for found in _parts(facts, rules, now).values()
+                       for p in found), _ZERO))
+
+
+def _parts(facts: ScoringFacts, rules: RuleSet, now: datetime) -> dict[str, list[_Part]]:
     today = uk_date(now)
-    parts = {
+    return {
         "lender": [_lender(facts, rules)],
         "age": [_age(facts.date_of_birth, rules, today)],
         "time": [_claim_age(facts, rules, now), _since_contact(facts, rules, now)],
         "disposition": _disposition(facts, rules),
-        "adjustment": [_Part("adjustment", _points(a.points),
-                             f"Adjustment '{a.name}': {_show(_points(a.points))}")
-                       for a in rules.adjustments if applies(a, today, facts.post_code)],
+        "adjustment": [_adjustment(a) for a in rules.adjustments
+                       if applies(a, today, facts.post_code)],
     }
-    sums = {name: sum((p.points for p in found), _ZERO) for name, found in parts.items()}
-    factors = tuple(Factor(p.name, _float(p.points), p.reason)
-                    for found in parts.values() for p in found)
-    return ScoreBreakdown(**{name: _float(s) for name, s in sums.items()},
-                          total=_float(sum(sums.values(), _ZERO)), factors=factors)
+
+
+def _adjustment(a: Adjustment) -> _Part:
+    points = _points(a.points)
+    return _Part("adjustment", points, lambda: f"Adjustment '{a.name}': {_show(points)}")
 
 
 def open_claim_facts(claims: Iterable[Claim]) -> tuple[tuple[str | None, datetime | None], ...]:
@@ -148,60 +162,64 @@ def _capped(rate: Rate, days: int) -> tuple[Decimal, str]:
 
 def _lender(facts: ScoringFacts, rules: RuleSet) -> _Part:
     if not facts.open_claims:
-        return _Part("lender", _ZERO, "No open claim: lender 0")
+        return _Part("lender", _ZERO, lambda: "No open claim: lender 0")
     named = [(canonical_lender(raw, rules), " ".join(raw.split()))
              for raw, _ in facts.open_claims if raw and raw.strip()]
     if not named:
-        return _Part("lender", _ZERO, "No lender named on the open claims: 0")
+        return _Part("lender", _ZERO, lambda: "No lender named on the open claims: 0")
     # The lowest points is the best; name and spelling only make ties come out the same way.
     points, name, typed = min(
         (_points(rules.lender_points.get(name, rules.default_lender_points)), name, typed)
         for name, typed in named)
-    return _Part("lender", points, f"Best lender {typed} ({name}): {_show(points)}")
+    return _Part("lender", points, lambda: f"Best lender {typed} ({name}): {_show(points)}")
 
 
 def _age(born: date | None, rules: RuleSet, today: date) -> _Part:
     years = completed_years(born, today) if born else None
     if years is None or years < 0:
         why = "unknown" if born is None else "unknown (date of birth in the future)"
-        return _Part("age", _ZERO, f"Age {why}: 0")
+        return _Part("age", _ZERO, lambda: f"Age {why}: 0")
     bands = [band for band in rules.age_bands if years >= band.min_age]
     points = _points(max(bands, key=lambda b: b.min_age).points) if bands else _ZERO
-    return _Part("age", points, f"Age {years}: {_show(points)}")
+    return _Part("age", points, lambda: f"Age {years}: {_show(points)}")
 
 
 def _claim_age(facts: ScoringFacts, rules: RuleSet, now: datetime) -> _Part:
     created = [at for _, at in facts.open_claims if at is not None]
     if not created:
         why = "No open claim" if not facts.open_claims else "No creation date on the open claims"
-        return _Part("claim_age", _ZERO, f"{why}: claim age 0")
+        return _Part("claim_age", _ZERO, lambda: f"{why}: claim age 0")
     days = whole_days(min(created, key=_aware), now)
     points, note = _capped(rules.claim_age, days)
     return _Part("claim_age", points,
-                 f"Oldest open claim {_days(days)} old: {_show(points)}{note}")
+                 lambda: f"Oldest open claim {_days(days)} old: {_show(points)}{note}")
 
 
 def _since_contact(facts: ScoringFacts, rules: RuleSet, now: datetime) -> _Part:
     rate = rules.since_contact
-    if facts.last_reached_at is None:
-        days = rate.never_reached_days
-        why = f"Never reached: counts as {_days(days)}"
-    else:
-        days = whole_days(facts.last_reached_at, now)
-        why = f"Last reached {_days(days)} ago"
+    reached = facts.last_reached_at is not None
+    days = whole_days(facts.last_reached_at, now) if reached else rate.never_reached_days
     points, note = _capped(rate, days)
-    return _Part("since_contact", points, f"{why}: {_show(points)}{note}")
+    why = (lambda: f"Last reached {_days(days)} ago") if reached \
+        else (lambda: f"Never reached: counts as {_days(days)}")
+    return _Part("since_contact", points, lambda: f"{why()}: {_show(points)}{note}")
 
 
 def _disposition(facts: ScoringFacts, rules: RuleSet) -> list[_Part]:
     found = []
     if facts.last_outcome is not None:
         outcome = CallOutcome(facts.last_outcome).value
-        points = _points(rules.outcome_points.get(outcome, 0))
-        found.append(_Part("last_outcome", points, f"Last outcome {outcome}: {_show(points)}"))
+        found.append(_last_outcome(outcome, _points(rules.outcome_points.get(outcome, 0))))
     failed = max(0, facts.failed_attempts)
     if failed:
-        points = _points(rules.failed_attempt_points) * failed
-        found.append(_Part("failed_attempts", points,
-                           f"{failed} failed attempt{'s' * (failed != 1)}: {_show(points)}"))
+        found.append(_failed(failed, _points(rules.failed_attempt_points) * failed))
     return found
+
+
+def _last_outcome(outcome: str, points: Decimal) -> _Part:
+    return _Part("last_outcome", points, lambda: f"Last outcome {outcome}: {_show(points)}")
+
+
+def _failed(failed: int, points: Decimal) -> _Part:
+    return _Part("failed_attempts", points,
+                 lambda: f"{failed} failed attempt{'s' * (failed != 1)}: {_show(points)}")
