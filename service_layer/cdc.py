@@ -76,14 +76,19 @@ class ChangeApplier:
                 changes.append((message, change))
         seen = await self.applied.already_seen([c.key for _, c in changes])
         fresh: list[tuple[Incoming, RowChange]] = []
+        duplicates: list[Incoming] = []
         for message, change in changes:
-            if change.key in seen:
+            if change.key in seen:  # applied before, or earlier in this very batch
                 outcome.count("duplicate")
-                outcome.delete.append(message)
+                duplicates.append(message)
             else:
+                seen.add(change.key)
                 fresh.append((message, change))
         if fresh:
             await self._apply_fresh(fresh, outcome)
+        # A duplicate of a record that must wait (replica behind) is dropped: the original
+        # comes back and carries the change.
+        outcome.delete += duplicates
         return outcome
 
     def _classify(self, message: Incoming, outcome: BatchOutcome) -> RowChange | None:

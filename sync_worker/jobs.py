@@ -8,11 +8,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.queue.model import QueueType
 from infrastructure.bootstrap import Services
 from infrastructure.context_sources import DirectContextSources
 from infrastructure.logging import get_logger
 from infrastructure.metrics import JOB_RUNS, RECONCILE_DRIFT
+from infrastructure.postgres.conversions import record_conversions
 from infrastructure.postgres.locks import job_lock
+from infrastructure.replica.change_lookups import conversions_seen_since
 from service_layer.user_contexts import assemble_contexts
 from sync_worker.cleanup import daily_cleanup
 
@@ -27,12 +30,28 @@ class JobResult:
 
 
 async def reconcile(services: Services, progress: Progress = None) -> JobResult:
-    """A full rebuild diffed against the live queue; every difference is an event."""
+    """A full rebuild diffed against the live queue; every difference is an event.
+
+    Conversions the CDC stream missed are recorded from the moves it finds (the same
+    dedupe keys as the worker's, so nothing counts twice).
+    """
+    since = await services.pg.fetchval(
+        "SELECT max(started_at) FROM job_runs WHERE job = 'reconcile' AND status = 'DONE'")
     report = await services.queues.rebuild(progress)
     drift = len(report.changes)
     RECONCILE_DRIFT.observe(drift)
+    left = {kind: {c.user_id for c in report.changes
+                   if c.from_queue is kind and c.to_queue is not kind}
+            for kind in (QueueType.UNSIGNED, QueueType.OUTSTANDING_REQUESTS)}
+    seen = await conversions_seen_since(
+        services.replica.db, left[QueueType.UNSIGNED], left[QueueType.OUTSTANDING_REQUESTS],
+        since or services.clock() - timedelta(days=1))
+    recorded = await record_conversions(services.pg, seen)
+    for user in sorted({r["user_id"] for r in recorded}):
+        await services.sms.follow_ups.schedule_review_request(user)
     return JobResult({"users": report.users, "written": report.written,
-                      "changes": report.by_kind, "excluded": report.excluded}, drift)
+                      "changes": report.by_kind, "excluded": report.excluded,
+                      "conversions": len(recorded)}, drift)
 
 
 async def warm_cache(services: Services, progress: Progress = None) -> JobResult:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from domain.sync.changes import RowChange
 from domain.sync.routing import (
     USER_TABLES,
+    ConversionKind,
+    ConversionSeen,
     Lookups,
     as_int,
     link_needed,
@@ -65,3 +68,27 @@ class ChangeLookups:
         rows = await self.db.fetch(f"SELECT id, user_id FROM claims WHERE id IN {in_list(values)}",
                                    values)
         return {int(claim): int(user) for claim, user in rows if user is not None}
+
+
+async def conversions_seen_since(db: ReplicaDatabase, left_unsigned: set[int],
+                                 left_outstanding: set[int], since: datetime
+                                 ) -> list[ConversionSeen]:
+    """What a reconciliation's queue moves say was obtained: signatures of users who left
+    UNSIGNED, requirements completed since ``since`` for users who left OUTSTANDING_REQUESTS."""
+    seen: list[ConversionSeen] = []
+    if left_unsigned:
+        ids = sorted(left_unsigned)
+        rows = await db.fetch("SELECT id, updated_at FROM users WHERE current_signature_file_id "
+                              f"IS NOT NULL AND id IN {in_list(ids)}", ids)
+        seen += [ConversionSeen(ConversionKind.SIGNED, int(u), None, None,
+                                utc_value(at) or since) for u, at in rows]
+    if left_outstanding:
+        ids = sorted(left_outstanding)
+        rows = await db.fetch(
+            "SELECT r.id, r.claim_id, c.user_id, r.updated_at FROM claim_requirements r "
+            "JOIN claims c ON c.id = r.claim_id WHERE r.status = 'COMPLETED' "
+            f"AND r.updated_at >= %s AND c.user_id IN {in_list(ids)}",
+            [since.astimezone(UTC).replace(tzinfo=None), *ids])
+        seen += [ConversionSeen(ConversionKind.REQUIREMENT_DONE, int(u), int(c), str(r),
+                                utc_value(at) or since) for r, c, u, at in rows]
+    return seen

@@ -41,12 +41,19 @@ async def test_reconciliation_fixes_drift_and_records_it(env):
     # The replica changes with no CDC message (a lost one): only reconciliation sees it.
     await rows.db.execute("UPDATE users SET current_signature_file_id = 9 WHERE id = %s",
                           (users[0],))
+    await services.pg.execute(  # a real conversation the day before the signature
+        "INSERT INTO calls (id, direction, status, user_id, started_at, talk_seconds) "
+        "VALUES (gen_random_uuid(), 'OUTBOUND', 'COMPLETED', $1, $2, 45)",
+        users[0], NOW - timedelta(days=5))
     await services.pg.execute("DELETE FROM queue_entries WHERE user_id = $1", users[1])
     async with services.events.listen("QueueChanged") as events:
         assert await services.events.wait_connected()
         result = await run_job(services, "reconcile", force=True)
         seen = [await asyncio.wait_for(anext(aiter(events)), 5) for _ in range(2)]
     assert result.drift == 2 and result.figures["changes"] == {"MOVED": 1, "ADDED": 1}
+    assert result.figures["conversions"] == 1  # the signature no CDC message told us of
+    assert await services.pg.fetchval(
+        "SELECT kind FROM conversions WHERE user_id = $1", users[0]) == "SIGNED"
     assert len(seen) == 2
     assert await queue_of(services, users[0]) == "OUTSTANDING_REQUESTS"
     assert await queue_of(services, users[1]) == "UNSIGNED"
