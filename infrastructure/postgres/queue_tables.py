@@ -78,7 +78,8 @@ class CallbackRow(SQLModel, table=True):
 class DispositionRow(SQLModel, table=True):
     __tablename__ = "dispositions"
     __table_args__ = (Index("dispositions_user_idx", "user_id", "created_at"),
-                      Index("dispositions_agent_idx", "agent_id", "created_at"))
+                      Index("dispositions_agent_idx", "agent_id", "created_at"),
+                      Index("dispositions_created_idx", "created_at"))
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
                                                           autoincrement=True))

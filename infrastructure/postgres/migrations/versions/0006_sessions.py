@@ -17,8 +17,11 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('agent_sessions', sa.Column('end_reason', sa.String(length=16), nullable=True))
     op.create_index('agent_sessions_live_idx', 'agent_sessions', ['ended_at', 'last_seen_at'])
+    # Analytics over a period (dashboard, performance, breakdowns) read dispositions by time.
+    op.create_index('dispositions_created_idx', 'dispositions', ['created_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('dispositions_created_idx', 'dispositions')
     op.drop_index('agent_sessions_live_idx', table_name='agent_sessions')
     op.drop_column('agent_sessions', 'end_reason')
