@@ -6,29 +6,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.agents.presence import PauseReasons, PresencePolicy
-from domain.links.tokens import derive_key
 from domain.queue.builder import RulesForUser
-from infrastructure.email import email_sender
-from infrastructure.postgres.analytics import PgAnalyticsReads
-from infrastructure.postgres.calls import PgCallUnits, PgRecordingStore
 from infrastructure.postgres.conversions import record_conversions
 from infrastructure.postgres.dispositions import PgCallbackStore, users_due_between
 from infrastructure.postgres.engine import make_engine, make_session_factory
-from infrastructure.postgres.follow_ups import PgFollowUps, mark_sent
 from infrastructure.postgres.leads import PgLeaseStore
 from infrastructure.postgres.locks import job_lock
-from infrastructure.postgres.magic_links import PgMagicLinks
-from infrastructure.postgres.messages import PgMessaging
 from infrastructure.postgres.pool import StatementCounter, create_pool
 from infrastructure.postgres.queue_stores import PgQueueStores
 from infrastructure.postgres.rule_sets import rules_for_users
-from infrastructure.postgres.sessions import PgPresenceStore
 from infrastructure.postgres.sync_store import PgSyncStore
 from infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from infrastructure.redis.event_bus import RedisEventBus
@@ -36,26 +28,26 @@ from infrastructure.redis.resilient import ResilientRedis
 from infrastructure.redis.user_context_cache import UserContextCache
 from infrastructure.replica.change_lookups import ChangeLookups
 from infrastructure.replica.database import ReplicaDatabase
-from infrastructure.replica.lenders import ReplicaUserLenders
 from infrastructure.replica.queue_facts import ReplicaFactsReader
 from infrastructure.replica.reader import ReplicaReader
 from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
 from infrastructure.settings import Settings
-from infrastructure.twilio.rest import TwilioRest
-from infrastructure.twilio.voice import TwilioVoiceGateway
-from service_layer.analytics import SupervisorAnalytics
+from infrastructure.wiring import wire_communications
 from service_layer.background import BackgroundJobs
 from service_layer.cdc import ChangeApplier
 from service_layer.dispositions import CallOutcomes
-from service_layer.follow_ups import FollowUps, Messaging, SmsJobs, magic_link_provider
-from service_layer.magic_links import LinkPolicy, MagicLinks
 from service_layer.queues import QueueMaintainer
-from service_layer.sessions import Presence
-from service_layer.sms import SmsService
 from service_layer.timed import QueueTimers
-from service_layer.voice import VoiceCalls
+
+if TYPE_CHECKING:
+    from infrastructure.twilio.rest import TwilioRest
+    from service_layer.analytics import SupervisorAnalytics
+    from service_layer.follow_ups import Messaging
+    from service_layer.magic_links import MagicLinks
+    from service_layer.sessions import Presence
+    from service_layer.voice import VoiceCalls
 
 
 def utc_now() -> datetime:
@@ -167,48 +159,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         tokens=JwtTokenService(runtime.jwt_secret, timedelta(minutes=settings.jwt_expiry_minutes)),
     )
     # --- wiring per area (issue 4 sync, issue 5 calls / messaging / sessions) goes here ---
-    services.voice = VoiceCalls(
-        TwilioVoiceGateway(settings), events, queues, settings.calling_window,
-        PgCallUnits(pg), PgRecordingStore(pg), settings.voice_token_ttl_seconds,
-        settings.recording_retention_months)
-    services.presence = Presence(
-        PgPresenceStore(pg), events,
-        PresencePolicy(timedelta(seconds=settings.session_idle_seconds),
-                       timedelta(seconds=settings.wrap_up_seconds)),
-        PauseReasons.of(settings.pause_reasons), partial(job_lock, pg), clock,
-        settings.session_timer_seconds)
-    services.analytics = SupervisorAnalytics(
-        PgAnalyticsReads(pg), ReplicaUserLenders(services.replica), clock,
-        settings.analytics_max_days)
-    link_secret = settings.magic_link_secret
-    services.magic_links = MagicLinks(
-        PgMagicLinks(pg), services.replica,
-        derive_key(link_secret.get_secret_value() if link_secret else runtime.jwt_secret),
-        LinkPolicy(ttl=timedelta(hours=settings.magic_link_ttl_hours),
-                   rate_per_hour=settings.magic_link_rate_per_hour,
-                   retention=timedelta(days=settings.magic_link_retention_days),
-                   link_base_url=settings.link_base_url or settings.public_base_url
-                   or "http://localhost:8000", main_app_url=settings.main_app_url),
-        sms=None, clock=clock,  # sms: set below, with twilio
-        email=email_sender(settings.smtp_url.get_secret_value() if settings.smtp_url else None,
-                           settings.email_from))
-    # SMS and follow-ups (one Twilio REST client per process, also for recordings).
-    services.twilio = TwilioRest.from_settings(settings)
-    services.magic_links.sms = services.twilio  # magic links by SMS go through it too
-    messages, sms_hours = PgMessaging(pg), settings.sms_window
-    sms = SmsService(messages, services.twilio, ReplicaFactsReader(replica_db), queues.recompute,
-                     events, clock, sms_hours, settings.sms_status_callback,
-                     settings.sms_max_attempts)
-    follow_ups = FollowUps(
-        PgFollowUps(pg), messages, sms, ReplicaFactsReader(replica_db),
-        services.replica, mark_sent, sms_hours, clock,
-        magic_link_provider(services.magic_links, settings.main_app_url),
-        settings.review_url or settings.main_app_url.rstrip("/") + "/review")
-    services.sms = Messaging(sms, follow_ups, SmsJobs(sms, follow_ups, partial(job_lock, pg),
-                                                      settings.sms_jobs_every_seconds))
-    services.outcomes.follow_ups = services.sms.follow_ups
-    services.changes.after_conversion = services.sms.follow_ups.schedule_review_request
-    services.closers.append(services.twilio.close)
+    wire_communications(services, pg, replica_db)
     # Closed in reverse: the embedded server (if any) goes last.
     services.closers += [runtime.close, redis.close, replica_db.close, engine.dispose,
                          pg.close, services.events.close, services.background.drain]
