@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 from pathlib import Path
@@ -29,6 +30,8 @@ class EmbeddedSqs:
         self.endpoint_url = self.queue_url = ""
 
     def start(self, max_receives: int = 5) -> str:
+        # moto's server logs every request through werkzeug; that is noise in our log.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         port = _free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()

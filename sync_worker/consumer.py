@@ -26,6 +26,9 @@ class Consumer:
     batch_size: int = 10
     wait_seconds: int = 20
     failure_delay: int = 5
+    # On stop, how long an open long poll may still take; past it the poll is dropped and
+    # anything SQS handed it comes back after its visibility timeout (never lost).
+    shutdown_grace: float = 3.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Polls until ``stop``; a batch in hand is finished first."""
@@ -50,10 +53,10 @@ class Consumer:
         stopping.cancel()
         if not stop.is_set():
             return receive.result()
-        # Stopping: a poll still open may yet hand over messages; they go back at once
+        # Stopping: a poll that answers soon may yet hand over messages; they go back at once
         # rather than waiting out their visibility timeout in a worker that is leaving.
         try:
-            late = await asyncio.wait_for(receive, self.wait_seconds + 5)
+            late = await asyncio.wait_for(receive, self.shutdown_grace)
         except Exception:  # noqa: BLE001 - nothing received, or SQS gone: nothing to give back
             return []
         if late:
