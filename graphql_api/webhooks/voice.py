@@ -47,18 +47,26 @@ def _when(form: dict[str, str], services: Services) -> datetime:
         return services.clock()
 
 
+async def _planned(services: Services, plan):
+    """Runs ``plan(calls)`` in one committed unit and acts on its effects; 400 for bad fields."""
+    try:
+        async with services.voice.units() as calls:
+            result = await plan(calls)
+    except InvalidCallReport as exc:
+        return _bad(exc)
+    await services.voice.finish(result)
+    return result
+
+
 @router.post("")
 async def browser_call(request: Request, form: dict = Depends(verified_twilio_form)):
     """The agent's browser placed a call (TwiML App voice URL): dial the user or refuse."""
     services = _services(request)
-    try:
-        async with services.voice.units() as calls:
-            plan = await services.voice.place_call(
-                calls, call_sid=form.get("CallSid"), caller=form.get("From"),
-                user_id=form.get("userId"), now=services.clock())
-    except InvalidCallReport as exc:
-        return _bad(exc)
-    await services.voice.finish(plan)
+    plan = await _planned(services, lambda calls: services.voice.place_call(
+        calls, call_sid=form.get("CallSid"), caller=form.get("From"),
+        user_id=form.get("userId"), now=services.clock()))
+    if isinstance(plan, Response):
+        return plan
     if plan.refusal:
         log.info("call refused", reason=plan.refusal, caller=form.get("From"),
                  user_id=form.get("userId"))
@@ -110,14 +118,11 @@ async def recording_callback(request: Request, form: dict = Depends(verified_twi
 async def inbound_call(request: Request, form: dict = Depends(verified_twilio_form)):
     """A call to the company's number: ring the available agents, or take it as missed."""
     services = _services(request)
-    try:
-        async with services.voice.units() as calls:
-            plan = await services.voice.inbound(
-                calls, call_sid=form.get("CallSid"), caller=form.get("From"),
-                to=form.get("To"), now=services.clock())
-    except InvalidCallReport as exc:
-        return _bad(exc)
-    await services.voice.finish(plan)
+    plan = await _planned(services, lambda calls: services.voice.inbound(
+        calls, call_sid=form.get("CallSid"), caller=form.get("From"),
+        to=form.get("To"), now=services.clock()))
+    if isinstance(plan, Response):
+        return plan
     if not plan.identities:
         return _xml(twiml.missed())
     return _xml(twiml.ring_agents(plan.identities, plan.call.user_id, str(plan.call.id),
