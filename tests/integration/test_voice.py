@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -74,12 +75,21 @@ def twiml(response) -> ET.Element:
     return ET.fromstring(response.text)
 
 
-@pytest.fixture(scope="module")
-async def env():
+@asynccontextmanager
+async def voice_env():
+    """(services, rows, clock, api, twilio) with Twilio configured, for the voice tests."""
     async with queue_env(**TWILIO) as (services, rows, clock):
         api = Api(services)
-        yield services, rows, clock, api, Twilio(api.http)
-        await api.http.aclose()
+        try:
+            yield services, rows, clock, api, Twilio(api.http)
+        finally:
+            await api.http.aclose()
+
+
+@pytest.fixture(scope="module")
+async def env():
+    async with voice_env() as built:
+        yield built
 
 
 @pytest.fixture(autouse=True)
@@ -155,16 +165,21 @@ def assert_refused(root: ET.Element, words: str) -> None:
     assert root.find("Hangup") is not None
 
 
+async def assert_refused_unchanged(services, twilio, agent_id, user: int, why: str) -> None:
+    """The browser call is refused saying ``why``, and no call or receipt row is written."""
+    before = await counts(services)
+    root = twiml(await twilio.post("/twilio/voice", browser_form(agent_id, user, sid())))
+    assert_refused(root, why)
+    assert await counts(services) == before
+
+
 async def test_an_undialable_number_is_refused(env):
     services, rows, _, api, twilio = env
     user = await rows.user(signature=None, phone_number="12345")
     await rows.claim(user)
     await services.queues.recompute([user], "test")
     agent, _ = await api.agent()
-    before = await counts(services)
-    root = twiml(await twilio.post("/twilio/voice", browser_form(agent.id, user, sid())))
-    assert_refused(root, "cannot be dialled")
-    assert await counts(services) == before
+    await assert_refused_unchanged(services, twilio, agent.id, user, "cannot be dialled")
 
 
 async def test_a_user_on_do_not_call_is_refused(env):
@@ -172,30 +187,21 @@ async def test_a_user_on_do_not_call_is_refused(env):
     agent, _, user, _ = await leased(env)
     async with services.pg.acquire() as conn:
         await conn.execute("INSERT INTO do_not_call (user_id, reason) VALUES ($1, 'STOP')", user)
-    before = await counts(services)
-    root = twiml(await twilio.post("/twilio/voice", browser_form(agent.id, user, sid())))
-    assert_refused(root, "do not call")
-    assert await counts(services) == before
+    await assert_refused_unchanged(services, twilio, agent.id, user, "do not call")
 
 
 async def test_a_user_leased_to_another_agent_is_refused(env):
     services, _, _, api, twilio = env
     _, _, user, _ = await leased(env)
     other, _ = await api.agent()
-    before = await counts(services)
-    root = twiml(await twilio.post("/twilio/voice", browser_form(other.id, user, sid())))
-    assert_refused(root, "not assigned to you")
-    assert await counts(services) == before
+    await assert_refused_unchanged(services, twilio, other.id, user, "not assigned to you")
 
 
 async def test_outside_the_calling_window_is_refused(env):
     services, _, clock, _, twilio = env
     agent, _, user, _ = await leased(env)
     clock.now = NOW.replace(hour=20, minute=1)
-    before = await counts(services)
-    root = twiml(await twilio.post("/twilio/voice", browser_form(agent.id, user, sid())))
-    assert_refused(root, "outside the calling window")
-    assert await counts(services) == before
+    await assert_refused_unchanged(services, twilio, agent.id, user, "outside the calling window")
 
 
 async def test_a_caller_that_is_not_an_agent_or_names_no_user_is_refused(env):

@@ -8,13 +8,11 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from tests.integration.test_leads import DISPOSE, Api
-from tests.integration.test_voice import (
+from tests.integration.test_leads import DISPOSE
+from tests.integration.test_voice import (  # env, reset_clock: the same fixtures
     ACCOUNT,
     APP_SID,
     AUTH_TOKEN,
-    TWILIO,
-    Twilio,
     browser_form,
     call_row,
     leased,
@@ -22,8 +20,9 @@ from tests.integration.test_voice import (
     sid,
     status_form,
     twiml,
+    voice_env,
 )
-from tests.queue_env import NOW, queue_env
+from tests.queue_env import NOW
 
 pytestmark = pytest.mark.integration
 USER_CALLS = """query($u: ID!, $first: Int!, $after: String) {
@@ -35,10 +34,8 @@ USER_CALLS = """query($u: ID!, $first: Int!, $after: String) {
 
 @pytest.fixture(scope="module")
 async def env():
-    async with queue_env(**TWILIO) as (services, rows, clock):
-        api = Api(services)
-        yield services, rows, clock, api, Twilio(api.http)
-        await api.http.aclose()
+    async with voice_env() as built:
+        yield built
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.test_leads import Api
-from tests.integration.test_voice import ACCOUNT, BASE, TWILIO, Twilio, call_row, sid, twiml
-from tests.queue_env import NOW, queue_env, queue_of
+from tests.integration.test_voice import ACCOUNT, BASE, call_row, sid, twiml, voice_env
+from tests.queue_env import NOW, queue_of
 
 pytestmark = pytest.mark.integration
 COMPANY = "+441615550100"
@@ -19,10 +18,8 @@ COMPANY = "+441615550100"
 
 @pytest.fixture(scope="module")
 async def env():
-    async with queue_env(**TWILIO) as (services, rows, clock):
-        api = Api(services)
-        yield services, rows, clock, api, Twilio(api.http)
-        await api.http.aclose()
+    async with voice_env() as built:
+        yield built
 
 
 async def available(env, count: int = 1):
