@@ -27,6 +27,7 @@ from domain.queue.model import QueueType  # noqa: E402
 from graphql_api.app import create_app  # noqa: E402
 from infrastructure.bootstrap import bootstrap  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
+from tests.services import insert_agents  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # inside the calling window
 NEXT = ("mutation { nextLead(type: UNSIGNED) { __typename "
@@ -34,13 +35,8 @@ NEXT = ("mutation { nextLead(type: UNSIGNED) { __typename "
 
 
 async def make_agents(services, count: int) -> list[uuid.UUID]:
-    ids = [uuid.uuid4() for _ in range(count)]
     async with services.pg.acquire() as conn:
-        await conn.executemany(
-            "INSERT INTO agents (id, email, name, role, password_hash, status, is_active) "
-            "VALUES ($1, $2, $3, 'AGENT', 'not-a-login', 'AVAILABLE', true)",
-            [(i, f"{i}@bench.local", f"Agent {n}") for n, i in enumerate(ids)])
-    return ids
+        return await insert_agents(conn, count, "bench.local")
 
 
 class Holders:

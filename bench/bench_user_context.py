@@ -32,8 +32,9 @@ from infrastructure.replica.seed import seed_replica  # noqa: E402
 from infrastructure.settings import Settings  # noqa: E402
 from service_layer.agents import create_agent  # noqa: E402
 from tests import services as svc  # noqa: E402
+from tests.contracts import OPERATIONS  # noqa: E402
 
-QUERY = (Path(__file__).resolve().parents[2] / "shared" / "contracts" / "operations"
+QUERY = (OPERATIONS
          / "user.graphql").read_text()
 MANY = ("query($ids: [ID!]!) { userContexts(userIds: $ids) { user { id firstName address "
         "{ postCode } } claims { id lender requirements { id status } vehiclePackages { make } }"

@@ -25,10 +25,10 @@ def percentiles(samples: list[float], unit: float = 1000.0, label: str = "ms") -
             f"max={ordered[-1] * unit:.2f} {label}")
 
 
-async def databases(users: int, seed: int = 7, replica_url: str | None = None
-                    ) -> tuple[DatabaseAddress, DatabaseAddress, bool]:
-    """(replica, dialler, replica_is_ours): a seeded replica (or a kept one) and a fresh,
-    migrated dialler database."""
+async def databases(users: int, seed: int = 7, replica_url: str | None = None,
+                    migrated: bool = True) -> tuple[DatabaseAddress, DatabaseAddress, bool]:
+    """(replica, dialler, replica_is_ours): a seeded replica (or a kept one) and a fresh
+    dialler database, migrated unless the caller's own server will do it."""
     ours = replica_url is None
     replica = await svc.create_mysql_database("bench_replica") if ours \
         else DatabaseAddress(replica_url)
@@ -37,6 +37,8 @@ async def databases(users: int, seed: int = 7, replica_url: str | None = None
         print(f"seeded {await seed_replica(db, users, seed=seed)}", flush=True)
         await db.close()
     dialler = await svc.create_postgres_database("bench_dialler")
+    if not migrated:
+        return replica, dialler, ours
     engine = make_engine(dialler, pool_size=1)
     await migrate(engine)
     await engine.dispose()

@@ -1,16 +1,21 @@
-"""`dialler agents …`: accounts for agents, supervisors, admins and integrations."""
+"""`dialler agents …`: accounts for agents, supervisors, admins and integrations.
+
+These commands need only the dialler's PostgreSQL and the password hasher, so they start
+nothing else (see infrastructure.bootstrap_accounts).
+"""
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
+from typing import NoReturn
 
-from cli.common import console, load_settings, run
-from cli.demo import ensure_schema
-from domain.agents.model import InvalidAgent
-from infrastructure.bootstrap import bootstrap
-from service_layer.agents import create_agent
+import typer
+from rich.markup import escape
+
+from cli.common import configure_logs, console, load_settings, run
 
 app = typer.Typer(help="Agents and other accounts.", no_args_is_help=True)
+_SHOWN_WITHOUT_PASSWORD = 20
 
 
 @app.command("create")
@@ -19,21 +24,96 @@ def create(email: str = typer.Option(...), name: str = typer.Option(...),
            password: str = typer.Option(..., prompt=True, hide_input=True,
                                         confirmation_prompt=True)) -> None:
     """Create an account; the password is stored only as an argon2 hash."""
-    settings = load_settings()
+    from domain.agents.model import InvalidAgent
+    from service_layer.agents import create_agent
 
-    async def main() -> None:
-        services = await bootstrap(settings)
-        try:
-            await ensure_schema(services)
-            agent = await create_agent(services.uow(), services.hasher, email=email,
-                                       password=password, name=name, role=role,
-                                       at=services.clock())
-        finally:
-            await services.close()
+    settings = load_settings(logs=False)  # see _with_accounts
+
+    async def main(accounts) -> None:
+        agent = await create_agent(accounts.uow(), accounts.hasher, email=email,
+                                   password=password, name=name, role=role,
+                                   at=accounts.clock())
         console.print(f"created {agent.role.value} {agent.name} <{agent.email}> id {agent.id}")
 
     try:
-        run(main)
+        run(lambda: _with_accounts(settings, main))
     except InvalidAgent as exc:
-        console.print(f"[red]not created:[/red] {exc}")
+        console.print(f"[red]not created:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
+
+
+@app.command("import")
+def import_command(file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True,
+        help="CSV with a header row: email,name,role[,queue_types][,password]")) -> None:
+    """Create or update many accounts from a CSV file: every row valid, or nothing written."""
+    from service_layer.agent_import import InvalidImport, import_agents, parse_agents_csv
+
+    try:
+        rows = parse_agents_csv(_read_text(file))
+    except InvalidImport as exc:
+        _refuse(file, exc)
+    settings = load_settings(logs=False)  # see _with_accounts
+
+    async def main(accounts) -> None:
+        from cli.common import progress_bar
+        from service_layer.agent_import import progress_total
+
+        with progress_bar("importing agents", progress_total(rows)) as advance:
+            report = await import_agents(accounts.uow, accounts.hasher, rows,
+                                         at=accounts.clock(), progress=advance)
+        _summarise(report)
+
+    try:
+        run(lambda: _with_accounts(settings, main))
+    except InvalidImport as exc:
+        _refuse(file, exc)
+
+
+async def _with_accounts(settings, main) -> None:
+    """Run main with the account services, the schema checked first; closed after."""
+    from cli.demo import ensure_account_schema
+    from infrastructure.bootstrap_accounts import bootstrap_accounts
+
+    if settings.embedded_postgres:
+        # Only the embedded server logs here (as it starts or joins); on a configured
+        # database nothing does, and structlog would cost a fifth of the command.
+        configure_logs(settings)
+    accounts = await bootstrap_accounts(settings)
+    try:
+        await ensure_account_schema(accounts)
+        await main(accounts)
+    finally:
+        await accounts.close()
+
+
+def _read_text(file: Path) -> str:
+    data = file.read_bytes()
+    try:
+        return data.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not a column
+    except UnicodeDecodeError as exc:
+        console.print(f"[red]nothing imported:[/red] {escape(str(file))} is not UTF-8 text "
+                      f"(byte {exc.start}: {data[exc.start:exc.start + 1]!r})")
+        raise typer.Exit(2) from None
+
+
+def _refuse(file: Path, exc) -> NoReturn:
+    where = escape(str(file))
+    for line, reason in exc.problems:  # the file's own text, never read as markup
+        console.print(f"[red]{where}:{line}:[/red] {escape(reason)}")
+    console.print(f"[red]nothing imported:[/red] {len(exc.problems)} problem(s) in {where}")
+    raise typer.Exit(2)
+
+
+def _summarise(report) -> None:
+    console.print(f"created {report.created}, updated {report.updated}, "
+                  f"unchanged {report.unchanged}")
+    missing = report.without_password
+    if not missing:
+        return
+    shown = ", ".join(missing[:_SHOWN_WITHOUT_PASSWORD])
+    if len(missing) > _SHOWN_WITHOUT_PASSWORD:
+        shown += f" and {len(missing) - _SHOWN_WITHOUT_PASSWORD} more"
+    console.print(f"[yellow]{len(missing)} agent(s) have no password and cannot log in until "
+                  "one is set (give it in the password column and import again):[/yellow] "
+                  f"{escape(shown)}")

@@ -1,25 +1,31 @@
-"""What every CLI command shares: settings errors made readable, async entry, progress."""
+"""What every CLI command shares: settings errors made readable, async entry, progress.
+
+Every command module imports this one, including for `dialler --help`: what is heavy
+(pydantic, the settings, logging, rich's progress) is imported only when used.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from infrastructure.logging import configure_logging
-from infrastructure.settings import Settings
+if TYPE_CHECKING:
+    from infrastructure.settings import Settings
 
 T = TypeVar("T")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a message stays one line, whatever the width
 
 
-def load_settings() -> Settings:
+def load_settings(*, logs: bool = True) -> Settings:
+    """The settings, or exit 2 naming each bad one; ``logs``: configure logging too."""
+    from pydantic import ValidationError
+
+    from infrastructure.settings import Settings
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -27,17 +33,28 @@ def load_settings() -> Settings:
             where = ".".join(str(p) for p in error["loc"]) or "settings"
             console.print(f"[red]configuration error[/red] {where.upper()}: {error['msg']}")
         raise typer.Exit(2) from None
-    configure_logging(settings.log_level, json=settings.log_json)
+    if logs:
+        configure_logs(settings)
     return settings
 
 
+def configure_logs(settings: Settings) -> None:
+    from infrastructure.logging import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+
+
 def run(main: Callable[[], Awaitable[T]]) -> T:
+    import asyncio
+
     return asyncio.run(main())
 
 
 @contextmanager
 def progress_bar(description: str, total: int):
     """Yields an ``advance(n)`` callback drawing a bar on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:

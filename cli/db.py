@@ -5,10 +5,6 @@ from __future__ import annotations
 import typer
 
 from cli.common import console, load_settings, progress_bar, run
-from infrastructure.postgres.engine import make_engine
-from infrastructure.replica.database import ReplicaDatabase
-from infrastructure.replica.seed import seed_replica
-from infrastructure.runtime import resolve_runtime
 
 app = typer.Typer(help="The dialler database and the replica's synthetic data.",
                   no_args_is_help=True)
@@ -17,7 +13,9 @@ app = typer.Typer(help="The dialler database and the replica's synthetic data.",
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply the dialler database's migrations (safe to run from several processes)."""
+    from infrastructure.postgres.engine import make_engine
     from infrastructure.postgres.migrate import migrate
+    from infrastructure.runtime import resolve_runtime
 
     settings = load_settings()
 
@@ -38,6 +36,10 @@ def migrate_command() -> None:
 def seed_command(users: int = typer.Option(..., min=1, max=5_000_000, help="Users to add."),
                  seed: int = typer.Option(1, help="Same seed, same data.")) -> None:
     """Create the replica tables if missing and add realistic synthetic users."""
+    from infrastructure.replica.database import ReplicaDatabase
+    from infrastructure.replica.seed import seed_replica
+    from infrastructure.runtime import resolve_runtime
+
     settings = load_settings()
 
     async def main() -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from domain.agents.model import InvalidAgent
-from infrastructure.bootstrap import Services
-from infrastructure.postgres.migrate import current_revision, head_revision, migrate
-from infrastructure.replica.database import ReplicaDatabase
-from infrastructure.replica.ddl import create_replica_tables
-from infrastructure.replica.seed import seed_replica
-from service_layer.agents import create_agent
+# Imported where used: every command imports this module, few need the replica or Alembic.
+if TYPE_CHECKING:
+    from infrastructure.bootstrap import Services
+    from infrastructure.bootstrap_accounts import AccountServices
 
 DEMO_USERS = 2_000
 DEMO_SUPERVISOR = "supervisor@demo.local"
@@ -19,10 +16,34 @@ DEMO_SUPERVISOR = "supervisor@demo.local"
 
 async def ensure_schema(services: Services) -> None:
     """Migrate the embedded database; a configured one must be migrated by its operator."""
+    from infrastructure.postgres.migrate import current_revision, head_revision, migrate
+
     if services.runtime.embedded_postgres:
         await migrate(services.engine)
         return
-    current, head = await current_revision(services.engine), head_revision()
+    _refuse_stale(await current_revision(services.engine), head_revision())
+
+
+async def ensure_account_schema(accounts: AccountServices) -> None:
+    """As ensure_schema, loading Alembic only when the embedded database needs migrating."""
+    from infrastructure.postgres.schema_version import script_head
+
+    current, head = await accounts.schema_revision(), script_head()
+    if current == head:
+        return
+    if not accounts.embedded_postgres:
+        _refuse_stale(current, head)
+    from infrastructure.postgres.engine import make_engine
+    from infrastructure.postgres.migrate import migrate
+
+    engine = make_engine(accounts.database, pool_size=1)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+def _refuse_stale(current: str | None, head: str | None) -> None:
     if current != head:
         raise SystemExit(f"the dialler database is at revision {current or 'none'}, this code "
                          f"needs {head}: run `dialler db migrate` first")
@@ -30,6 +51,9 @@ async def ensure_schema(services: Services) -> None:
 
 async def demo_replica_needs_data(services: Services) -> bool:
     """True when this process uses the demo replica and it has no users yet."""
+    from infrastructure.replica.database import ReplicaDatabase
+    from infrastructure.replica.ddl import create_replica_tables
+
     if not services.runtime.demo_replica:
         return False
     db = await ReplicaDatabase.open(services.runtime.replica, read_only=False, max_size=1)
@@ -41,6 +65,9 @@ async def demo_replica_needs_data(services: Services) -> bool:
 
 
 async def fill_demo_replica(services: Services, progress=None) -> int:
+    from infrastructure.replica.database import ReplicaDatabase
+    from infrastructure.replica.seed import seed_replica
+
     db = await ReplicaDatabase.open(services.runtime.replica, read_only=False)
     try:
         return (await seed_replica(db, DEMO_USERS, seed=1, progress=progress)).users
@@ -50,6 +77,11 @@ async def fill_demo_replica(services: Services, progress=None) -> int:
 
 async def ensure_demo_supervisor(services: Services) -> tuple[str, str] | None:
     """On the embedded default, a supervisor to log in as; its password kept in the data dir."""
+    import secrets
+
+    from domain.agents.model import InvalidAgent
+    from service_layer.agents import create_agent
+
     if not services.runtime.embedded_postgres:
         return None
     path = Path(services.settings.dialler_data_dir) / "demo_login"

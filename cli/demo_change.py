@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from cli.common import console, load_settings, run
-from infrastructure.bootstrap import bootstrap
-from infrastructure.embedded_sqs import EmbeddedSqs
-from infrastructure.replica.database import ReplicaDatabase
-from infrastructure.replica.demo_changes import (
-    DemoChangeError,
-    complete_requirement,
-    set_signed,
-)
-from sync_worker.sqs import QueueAddress, SqsQueue
+
+if TYPE_CHECKING:
+    from sync_worker.sqs import QueueAddress
 
 demo_app = typer.Typer(help="The embedded demo: make the main application's changes.",
                        no_args_is_help=True)
@@ -30,6 +26,15 @@ def change(user_id: int = typer.Argument(..., min=1),
     if [signed, unsigned, requirement_done].count(True) != 1:
         console.print("[red]say exactly one of --signed, --unsigned, --requirement-done[/]")
         raise typer.Exit(2)
+    from infrastructure.bootstrap import bootstrap
+    from infrastructure.replica.database import ReplicaDatabase
+    from infrastructure.replica.demo_changes import (
+        DemoChangeError,
+        complete_requirement,
+        set_signed,
+    )
+    from sync_worker.sqs import SqsQueue
+
     settings = load_settings()
 
     async def main() -> None:
@@ -62,6 +67,9 @@ def change(user_id: int = typer.Argument(..., min=1),
 
 
 def _queue(settings) -> QueueAddress:
+    from infrastructure.embedded_sqs import EmbeddedSqs
+    from sync_worker.sqs import QueueAddress
+
     if settings.sqs_queue_url:
         return QueueAddress(settings.sqs_queue_url, settings.aws_endpoint_url,
                             settings.aws_region)

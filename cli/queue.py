@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from cli.common import console, load_settings, progress_bar, run
 from cli.demo import ensure_schema
-from domain.scoring.explain import recommendations
-from infrastructure.bootstrap import bootstrap
-from service_layer.explain import explain
 
 queue_app = typer.Typer(help="The three calling queues.", no_args_is_help=True)
 scoring_app = typer.Typer(help="Scores and why.", no_args_is_help=True)
@@ -18,6 +14,8 @@ scoring_app = typer.Typer(help="Scores and why.", no_args_is_help=True)
 @queue_app.command("refresh")
 def refresh() -> None:
     """Rebuild all three queues from the replica and the dialler's own data."""
+    from infrastructure.bootstrap import bootstrap
+
     settings = load_settings()
 
     async def main() -> None:
@@ -40,6 +38,9 @@ def refresh() -> None:
 @scoring_app.command("explain")
 def explain_command(user_id: int = typer.Argument(..., min=1)) -> None:
     """Every factor of one user's score, the rule set, and what to chase."""
+    from infrastructure.bootstrap import bootstrap
+    from service_layer.explain import explain
+
     settings = load_settings()
 
     async def main() -> None:
@@ -65,6 +66,10 @@ async def _context(services, user_id: int):
 
 
 def _print(found, context) -> None:
+    from rich.table import Table
+
+    from domain.scoring.explain import recommendations
+
     b = found.breakdown
     arm = f", experiment arm {found.experiment_arm}" if found.experiment_arm else ""
     queue = found.queue_type.value if found.queue_type else "no queue"

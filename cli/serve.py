@@ -1,69 +1,126 @@
-"""`dialler serve`: the API (and, on the embedded default, everything it needs)."""
+"""`dialler serve`: the API (and, on the embedded default, everything it needs).
+
+Imports are light here (the heavy ones inside the functions) so `dialler --help` stays cheap.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 
 import typer
-import uvicorn
 
 from cli.common import console, load_settings, progress_bar, run
-from cli.demo import (
-    DEMO_USERS,
-    demo_replica_needs_data,
-    ensure_demo_supervisor,
-    ensure_schema,
-    fill_demo_replica,
-)
-from graphql_api.app import create_app
-from infrastructure.bootstrap import bootstrap
-from infrastructure.embedded_sqs import EmbeddedSqs
-from sync_worker.sqs import QueueAddress
-from sync_worker.worker import run_worker
+from infrastructure.logging import get_logger
+
+log = get_logger(__name__)
+WORKER_APP = "graphql_api.app:worker_app"
+GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
 def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-          port: int = typer.Option(8000, help="Port to listen on.")) -> None:
+          port: int = typer.Option(8000, help="Port to listen on."),
+          workers: int | None = typer.Option(
+              None, min=1, help="API processes behind the one port (default: one per core; "
+                                "always 1 on the embedded default).")) -> None:
     """Run the API. With nothing configured, on the embedded default."""
     settings = load_settings()
-
-    async def main() -> None:
-        services = await bootstrap(settings)
-        try:
-            await ensure_schema(services)
-            seeded = 0
-            if await demo_replica_needs_data(services):
-                with progress_bar("demo replica", DEMO_USERS) as advance:
-                    seeded = await fill_demo_replica(services, advance)
-            login = await ensure_demo_supervisor(services)
-            _announce(host, port, seeded, login)
-            config = uvicorn.Config(create_app(services), host=host, port=port,
-                                    log_config=None, access_log=False, lifespan="on")
-            stop = asyncio.Event()
-            background = []
-            if settings.enable_batch_sync:
-                background.append(asyncio.create_task(services.timers.run(stop)))
-            # Idle sessions and wrap-ups end on time whatever the sync switches say.
-            background.append(asyncio.create_task(services.presence.run(stop)))
-            # Due follow-up SMS and retries of failed hand-offs (one process, by advisory lock).
-            background.append(asyncio.create_task(services.sms.jobs.run(stop)))
-            embedded_sqs = _embedded_worker(services, stop, background)
-            try:
-                await serve_until_signalled(uvicorn.Server(config))
-            finally:
-                stop.set()
-                await asyncio.gather(*background, return_exceptions=True)
-                if embedded_sqs:
-                    embedded_sqs.stop()
-        finally:
-            await services.close()
-
-    run(main)
+    count = worker_count(settings, workers)
+    if count == 1:
+        run(lambda: _serve_here(settings, host, port))
+        return
+    run(lambda: _prepare(settings, host, port, count))
+    _serve_processes(host, port, count)
 
 
-async def serve_until_signalled(server: uvicorn.Server) -> None:
+def worker_count(settings, asked: int | None) -> int:
+    """One per core unless asked; one when Redis or PostgreSQL is in this process."""
+    if settings.embedded_postgres or not settings.redis_url:
+        if asked and asked > 1:
+            log.warning(f"running 1 API process, not {asked}: the embedded default's Redis "
+                        "(fakeredis) and SQS (moto) live inside this process; set "
+                        "DATABASE_URL and REDIS_URL for more")
+        return 1
+    return asked or os.cpu_count() or 1
+
+
+async def _set_up(services, host: str, port: int, workers: int = 1) -> None:
+    """The one-time set-up before anything serves: schema, demo data, demo login."""
+    from cli.demo import (
+        DEMO_USERS,
+        demo_replica_needs_data,
+        ensure_demo_supervisor,
+        ensure_schema,
+        fill_demo_replica,
+    )
+
+    await ensure_schema(services)
+    seeded = 0
+    if await demo_replica_needs_data(services):
+        with progress_bar("demo replica", DEMO_USERS) as advance:
+            seeded = await fill_demo_replica(services, advance)
+    login = await ensure_demo_supervisor(services)
+    _announce(host, port, seeded, login, workers)
+
+
+async def _prepare(settings, host: str, port: int, workers: int) -> None:
+    """Several processes: the set-up here, once; then each process wires its own."""
+    from infrastructure.bootstrap import bootstrap
+
+    services = await bootstrap(settings)
+    try:
+        await _set_up(services, host, port, workers)
+    finally:
+        await services.close()
+
+
+async def _serve_here(settings, host: str, port: int) -> None:
+    """One process: the API, its timers and (on the embedded default) the worker."""
+    import uvicorn
+
+    from graphql_api.app import create_app
+    from graphql_api.timers import serve_timers
+    from infrastructure.bootstrap import bootstrap
+    from infrastructure.runtime import settle_heap
+
+    services = await bootstrap(settings)
+    embedded_sqs = None
+    try:
+        await _set_up(services, host, port)
+        config = uvicorn.Config(create_app(services), host=host, port=port,
+                                log_config=None, access_log=False, lifespan="on",
+                                ws_per_message_deflate=False)
+        settle_heap()
+        async with serve_timers(services) as (stop, tasks):
+            embedded_sqs = _embedded_worker(services, stop, tasks)
+            await serve_until_signalled(uvicorn.Server(config))
+    finally:
+        if embedded_sqs:
+            embedded_sqs.stop()
+        await services.close()
+
+
+def _serve_processes(host: str, port: int, workers: int) -> None:
+    """N processes on one socket: uvicorn's supervisor starts them, replaces one that dies,
+    and on SIGINT/SIGTERM stops them all (each closes its services in its lifespan)."""
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(WORKER_APP, factory=True, host=host, port=port, workers=workers,
+                            log_config=None, access_log=False, lifespan="on",
+                            ws_per_message_deflate=False,
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    # A process that could not start stops them all; say so in the exit status too.
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        raise typer.Exit(STARTUP_FAILURE)
+
+
+async def serve_until_signalled(server) -> None:
     """Serve until SIGINT/SIGTERM, then return so everything is closed in order.
 
     uvicorn re-raises a captured signal after shutting down, which would kill the
@@ -80,11 +137,15 @@ async def serve_until_signalled(server: uvicorn.Server) -> None:
             loop.remove_signal_handler(sig)
 
 
-def _embedded_worker(services, stop: asyncio.Event, background: list) -> EmbeddedSqs | None:
+def _embedded_worker(services, stop: asyncio.Event, background: list):
     """On the embedded default (no SQS configured), the worker runs here on moto's SQS."""
     settings = services.settings
     if settings.sqs_queue_url or not services.runtime.embedded_postgres:
         return None
+    from infrastructure.embedded_sqs import EmbeddedSqs
+    from sync_worker.sqs import QueueAddress
+    from sync_worker.worker import run_worker
+
     sqs = EmbeddedSqs(settings.dialler_data_dir)
     sqs.start()
     address = QueueAddress(sqs.queue_url, sqs.endpoint_url, settings.aws_region)
@@ -96,9 +157,12 @@ def _embedded_worker(services, stop: asyncio.Event, background: list) -> Embedde
     return sqs
 
 
-def _announce(host: str, port: int, seeded: int, login: tuple[str, str] | None) -> None:
+def _announce(host: str, port: int, seeded: int, login: tuple[str, str] | None,
+              workers: int = 1) -> None:
     shown = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
     console.print(f"[bold green]RMC Dialler[/] GraphiQL: http://{shown}:{port}/graphql")
+    if workers > 1:
+        console.print(f"{workers} API processes on port {port}")
     if seeded:
         console.print(f"demo replica filled with {seeded} synthetic users")
     if login:

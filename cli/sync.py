@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.common import console, load_settings, progress_bar, run
 from cli.demo import ensure_schema
-from infrastructure.bootstrap import Services, bootstrap
-from sync_worker.jobs import run_job
-from sync_worker.replay import replay_dead_letters
-from sync_worker.sqs import SqsQueue
-from sync_worker.worker import queue_address, run_worker
+
+if TYPE_CHECKING:
+    from infrastructure.bootstrap import Services
 
 sync_app = typer.Typer(help="The CDC sync's batch jobs.", no_args_is_help=True)
 
 
 def worker() -> None:
     """Run the sync worker alone: CDC consumer and scheduled jobs, until SIGTERM."""
+    import asyncio
+    import signal
+
+    from infrastructure.bootstrap import bootstrap
+    from sync_worker.worker import run_worker
+
     settings = load_settings()
 
     async def main() -> None:
@@ -43,6 +46,9 @@ def worker() -> None:
 
 def _job_command(name: str, doc: str):
     def command() -> None:
+        from infrastructure.bootstrap import bootstrap
+        from sync_worker.jobs import run_job
+
         settings = load_settings()
 
         async def main() -> None:
@@ -94,6 +100,11 @@ def replay(include_poison: bool = typer.Option(
         False, "--include-poison", help="Also replay bodies that still cannot be parsed."),
         limit: int = typer.Option(10_000, min=1)) -> None:
     """Send dead-lettered messages back to the CDC queue (after fixing their cause)."""
+    from infrastructure.bootstrap import bootstrap
+    from sync_worker.replay import replay_dead_letters
+    from sync_worker.sqs import SqsQueue
+    from sync_worker.worker import queue_address
+
     settings = load_settings()
 
     async def main() -> None:

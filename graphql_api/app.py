@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -15,10 +17,14 @@ from graphql_api.context import RequestContext
 from graphql_api.errors import ApiError
 from graphql_api.http import RequestMetrics, router
 from graphql_api.schema import build_schema
+from graphql_api.timers import serve_timers
 from graphql_api.webhooks.links import router as links_router
 from graphql_api.webhooks.sms import router as sms_router
 from graphql_api.webhooks.voice import router as voice_router
-from infrastructure.bootstrap import Services
+from infrastructure.bootstrap import Services, bootstrap
+from infrastructure.logging import configure_logging
+from infrastructure.runtime import settle_heap
+from infrastructure.settings import Settings
 
 MAX_REQUEST_BYTES = 256 * 1024
 
@@ -53,11 +59,35 @@ def create_app(services: Services, *, close_services: bool = False) -> FastAPI:
         if close_services:
             await services.close()
 
-    settings = services.settings
+    app = _build(services.settings, lifespan)
+    app.state.services = services
+    return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one process of `dialler serve --workers N` (uvicorn's factory): its own
+    services and timers, started in the lifespan and closed at shutdown."""
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        services = await bootstrap(settings)
+        app.state.services = services
+        settle_heap()
+        try:
+            async with serve_timers(services):
+                yield
+        finally:
+            await services.close()
+
+    return _build(settings, lifespan)
+
+
+def _build(settings: Settings, lifespan) -> FastAPI:
     schema = build_schema(settings.max_query_depth, settings.max_query_tokens,
                           settings.max_query_aliases)
     app = FastAPI(title="RMC Dialler", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.services = services
     graphql = DiallerGraphQLRouter(
         schema, context_getter=_context, graphql_ide="graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
@@ -74,7 +104,29 @@ def create_app(services: Services, *, close_services: bool = False) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["*"],
                            allow_credentials=True)
+    app.add_middleware(ServedBy)  # outermost: even a refused request says who refused it
     return app
+
+
+class ServedBy:
+    """Names the process that answered (``X-Dialler-Process: host:pid``) on every response
+    and websocket handshake: with several processes behind one port, logs and tests can
+    tell them apart."""
+
+    def __init__(self, app):
+        self.app = app
+        self.header = (b"x-dialler-process", f"{socket.gethostname()}:{os.getpid()}".encode())
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+
+        async def send_named(message):
+            if message["type"] in ("http.response.start", "websocket.accept"):
+                message = {**message, "headers": [*message.get("headers", ()), self.header]}
+            await send(message)
+
+        return await self.app(scope, receive, send_named)
 
 
 class RequestSizeLimit:

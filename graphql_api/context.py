@@ -8,8 +8,9 @@ from strawberry.fastapi import BaseContext
 
 from domain.agents.ports import InvalidToken
 from domain.agents.sessions import Principal
+from domain.errors import ServiceBusy
 from graphql_api.dataloaders import Loaders
-from graphql_api.errors import Unauthenticated
+from graphql_api.errors import Busy, Unauthenticated
 from infrastructure.bootstrap import Services
 
 
@@ -31,6 +32,7 @@ class RequestContext(BaseContext):
         self.user_agent = user_agent
         # Set by the websocket protocols from connection_init's payload.
         self.connection_params: dict | None = None
+        self._busy: ServiceBusy | None = None
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -69,10 +71,18 @@ class RequestContext(BaseContext):
     async def check_session(self) -> None:
         """A token whose session ended (logout, idle) stops working at once, everywhere."""
         principal = self.principal
-        if principal is not None and not await self.services.presence.is_live(principal):
+        try:
+            live = principal is None or await self.services.presence.is_live(principal)
+        except ServiceBusy as exc:  # answered as SERVICE_BUSY when the principal is needed
+            self._busy = exc
+            return
+        if not live:
             self._auth = InvalidToken("SESSION_ENDED", "this session has ended; log in again")
 
     def require_principal(self) -> Principal:
+        if self._busy is not None:
+            raise Busy(f"the service is busy ({self._busy}); try again shortly",
+                       self._busy.retry_after_seconds)
         auth = self._auth
         if auth is None:
             raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>'",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from graphql import GraphQLError
 
+from domain.errors import ServiceBusy
+
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL = "INTERNAL_SERVER_ERROR"
+SERVICE_BUSY = "SERVICE_BUSY"
 
 
 class ApiError(GraphQLError):
@@ -30,6 +33,26 @@ class BadUserInput(ApiError):
     """Input the schema accepted but the rules refuse; ``field`` names it."""
 
     code = BAD_USER_INPUT
+
+
+class Busy(ApiError):
+    """Overloaded right now: the request changed nothing and may be sent again."""
+
+    code = SERVICE_BUSY
+
+    def __init__(self, message: str, retry_after_seconds: int = 1):
+        super().__init__(message, retryAfterSeconds=retry_after_seconds)
+
+
+def as_busy(error: GraphQLError) -> GraphQLError | None:
+    """The error a client sees when a dependency was too busy or too slow to answer."""
+    original = error.original_error
+    if isinstance(original, ServiceBusy):
+        return Busy(f"the service is busy ({original}); try again shortly",
+                    original.retry_after_seconds)
+    if isinstance(original, TimeoutError):
+        return Busy("a dependency took too long to answer; try again shortly")
+    return None
 
 
 def is_expected(error: GraphQLError) -> bool:

@@ -17,6 +17,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graphql_api import errors
+from graphql_api.execution import DiallerExecutionContext
 from graphql_api.permissions import (
     CanReadUsers,
     IsAdmin,
@@ -126,6 +127,9 @@ class DiallerSchema(strawberry.Schema):
                 code = errors.VALIDATION_FAILED if error.original_error is None \
                     else errors.BAD_USER_INPUT
                 error.extensions = {**(error.extensions or {}), "code": code}
+            elif errors.as_busy(error) is not None:
+                log.warning("request refused: busy", path=error.path,
+                            error=str(error.original_error))
             elif not errors.is_expected(error):
                 log.error("unexpected error", path=error.path,
                           exc_info=error.original_error)
@@ -139,9 +143,20 @@ class MaskUnexpectedErrors(MaskErrors):
                          error_message="Internal server error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        busy = errors.as_busy(error)
+        if busy is not None:  # overload is no bug: say so, with when to try again
+            error.message, error.extensions = busy.message, busy.extensions
+            return error
         masked = super().anonymise_error(error)
         masked.extensions = {"code": errors.INTERNAL}
         return masked
+
+    def _process_result(self, result: object) -> None:
+        # MaskErrors asks isinstance() of a runtime-checkable Protocol, which is slow and
+        # runs for every result streamed to every subscriber; it only checks the attribute.
+        found = getattr(result, "errors", None)
+        if found:
+            result.errors = self._process_errors(found)
 
 
 def build_schema(max_depth: int = 12, max_tokens: int = 2000,
@@ -154,6 +169,7 @@ def build_schema(max_depth: int = 12, max_tokens: int = 2000,
     return DiallerSchema(
         query=merge_types("Query", QUERIES), mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
+        execution_context_class=DiallerExecutionContext,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: AddValidationRules(limits),

@@ -12,15 +12,15 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.queue.builder import RulesForUser
+from infrastructure.postgres.agents import PgAgentProfiles
 from infrastructure.postgres.conversions import record_conversions
 from infrastructure.postgres.dispositions import PgCallbackStore, users_due_between
 from infrastructure.postgres.engine import make_engine, make_session_factory
 from infrastructure.postgres.leads import PgLeaseStore
-from infrastructure.postgres.locks import job_lock
+from infrastructure.postgres.locks import PgSchedule
 from infrastructure.postgres.pool import StatementCounter, create_pool
 from infrastructure.postgres.queue_stores import PgQueueStores
-from infrastructure.postgres.rule_sets import rules_for_users
+from infrastructure.postgres.rule_sets import RuleBook
 from infrastructure.postgres.sync_store import PgSyncStore
 from infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from infrastructure.redis.event_bus import RedisEventBus
@@ -67,6 +67,7 @@ class Services:
     pg_statements: StatementCounter
     queues: QueueMaintainer
     leases: PgLeaseStore
+    agent_profiles: PgAgentProfiles
     outcomes: CallOutcomes
     timers: QueueTimers
     background: BackgroundJobs
@@ -119,21 +120,20 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     """Start or reach every dependency the settings name and wire the adapters."""
     settings = settings or Settings()
     runtime = runtime or await resolve_runtime(settings)
-    engine = make_engine(runtime.database)
+    engine = make_engine(runtime.database, max(2, settings.pg_pool_size // 4),
+                         acquire_timeout=settings.pg_acquire_timeout_seconds,
+                         command_timeout=settings.pg_command_timeout_seconds)
     replica_db = await ReplicaDatabase.open(runtime.replica, read_only=True)
     redis = ResilientRedis(runtime.redis)
     session_factory = make_session_factory(engine)
     # asyncpg directly for the hot and bulk paths (leases, queue pages, rebuilds).
     pg_statements = StatementCounter()
-    pg = await create_pool(runtime.database, pg_statements, settings.pg_pool_size)
+    pg = await create_pool(runtime.database, pg_statements, settings.pg_pool_size,
+                           acquire_timeout=settings.pg_acquire_timeout_seconds,
+                           command_timeout=settings.pg_command_timeout_seconds)
     events = RedisEventBus(redis, settings.redis_key_prefix)
-
-    async def rules() -> RulesForUser:
-        async with pg.acquire() as conn:
-            return await rules_for_users(conn)
-
-    queues = QueueMaintainer(ReplicaFactsReader(replica_db), PgQueueStores(pg), events, rules,
-                             clock)
+    stores = PgQueueStores(pg, RuleBook(), lock_wait_seconds=settings.queue_lock_wait_seconds)
+    queues = QueueMaintainer(ReplicaFactsReader(replica_db), stores, events, clock)
     user_context_cache = UserContextCache(redis, settings.user_context_ttl_seconds,
                                           settings.redis_key_prefix)
     sync_store = PgSyncStore(pg)
@@ -147,10 +147,10 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         sync_store=sync_store, changes=changes,
         uow=lambda: SqlUnitOfWork(session_factory),
         replica=ReplicaReader(replica_db), pg=pg, pg_statements=pg_statements,
-        queues=queues, leases=PgLeaseStore(pg),
+        queues=queues, leases=PgLeaseStore(pg), agent_profiles=PgAgentProfiles(pg),
         outcomes=CallOutcomes(PgCallbackStore(pg), queues, ReplicaFactsReader(replica_db),
                               settings.calling_window),
-        timers=QueueTimers(queues, partial(users_due_between, pg), partial(job_lock, pg), clock),
+        timers=QueueTimers(queues, partial(users_due_between, pg), PgSchedule(pg), clock),
         background=BackgroundJobs(),
         redis=redis,
         user_context_cache=user_context_cache,

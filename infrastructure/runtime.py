@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -70,3 +71,13 @@ async def resolve_runtime(settings: Settings) -> Runtime:
     if settings.embedded_postgres and settings.jwt_secret_is_placeholder:
         secret = embedded_jwt_secret(settings.dialler_data_dir)
     return Runtime(database, replica, redis, secret, settings.embedded_postgres, demo, close)
+
+
+def settle_heap() -> None:
+    """After start-up: what was built so far lives as long as the process, so the collector
+    stops scanning it, and collects young objects less often. A 500-entry queue page
+    makes ~5,000 short-lived objects; at the default thresholds a full collection over
+    the whole heap ran every second page (150-380 ms each)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)

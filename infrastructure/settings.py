@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     calling_skips_bank_holidays: bool = True
     lease_minutes: int = Field(default=10, ge=1, le=120)
     pg_pool_size: int = Field(default=20, ge=2, le=500)
+    # Waiting for a free connection gives up sooner than a statement does: a full pool
+    # answers SERVICE_BUSY within seconds instead of hanging.
+    pg_acquire_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    pg_command_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # How long a queue update waits for other writers of the same users (or a rebuild
+    # writing their range) before it is left to the catch-up sweep.
+    queue_lock_wait_seconds: float = Field(default=5.0, gt=0, le=60)
     user_context_ttl_seconds: int = Field(default=15 * 60, ge=1)
     max_query_depth: int = Field(default=12, ge=2)
     max_query_tokens: int = Field(default=2000, ge=50)

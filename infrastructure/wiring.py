@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -14,7 +13,7 @@ from infrastructure.email import email_sender
 from infrastructure.postgres.analytics import PgAnalyticsReads
 from infrastructure.postgres.calls import PgCallUnits, PgRecordingStore
 from infrastructure.postgres.follow_ups import PgFollowUps, mark_sent
-from infrastructure.postgres.locks import job_lock
+from infrastructure.postgres.locks import PgSchedule
 from infrastructure.postgres.magic_links import PgMagicLinks
 from infrastructure.postgres.messages import PgMessaging
 from infrastructure.postgres.sessions import PgPresenceStore
@@ -47,7 +46,7 @@ def wire_communications(services: Services, pg: asyncpg.Pool, replica_db: Replic
         PgPresenceStore(pg), events,
         PresencePolicy(timedelta(seconds=s.session_idle_seconds),
                        timedelta(seconds=s.wrap_up_seconds)),
-        PauseReasons.of(s.pause_reasons), partial(job_lock, pg), clock,
+        PauseReasons.of(s.pause_reasons), PgSchedule(pg), clock,
         s.session_timer_seconds)
     services.analytics = SupervisorAnalytics(
         PgAnalyticsReads(pg), ReplicaUserLenders(services.replica), clock,
@@ -76,7 +75,7 @@ def wire_communications(services: Services, pg: asyncpg.Pool, replica_db: Replic
         services.replica, mark_sent, sms_hours, clock,
         magic_link_provider(services.magic_links, s.main_app_url),
         s.review_url or s.main_app_url.rstrip("/") + "/review")
-    services.sms = Messaging(sms, follow_ups, SmsJobs(sms, follow_ups, partial(job_lock, pg),
+    services.sms = Messaging(sms, follow_ups, SmsJobs(sms, follow_ups, PgSchedule(pg),
                                                       s.sms_jobs_every_seconds))
     services.outcomes.follow_ups = services.sms.follow_ups
     services.changes.after_conversion = services.sms.follow_ups.schedule_review_request

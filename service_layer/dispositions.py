@@ -11,7 +11,7 @@ from typing import Any
 from domain.calls.disposition import InvalidDisposition, check_callback_time, effects_of
 from domain.calls.outcomes import CallOutcome
 from domain.queue.calling_window import CallingWindow
-from domain.queue.model import QueueType
+from domain.queue.model import QueueEntry, QueueType
 from domain.queue.ports import CallbackStore, Keys, ReplicaFactsSource
 from service_layer.queues import QueueMaintainer
 
@@ -50,12 +50,23 @@ class CallOutcomes:
         await self.store.record_disposition(
             lease_id=lease_id, agent_id=agent_id, effects=effects, notes=notes,
             call_sid=call_sid, claims_fingerprint=fingerprint, now=now)
-        await self.queues.recompute([user_id], f"disposition {outcome.value}")
+        # Recorded: from here on nothing may fail the call (the queue update is owed and
+        # swept up by the timers if it cannot happen now).
+        entry = await self._update_queue(user_id, f"disposition {outcome.value}")
         await self._follow_up("after_disposition", user_id, outcome, effects.callback_at, now)
-        entry = await self.store.entry(user_id)
         return DispositionRecorded(
             entry.next_call_after if entry else effects.next_call_after,
             entry.queue_type if entry else None)
+
+    async def _update_queue(self, user_id: int, reason: str) -> QueueEntry | None:
+        """The user's queue entry after a committed change (None: in no queue, or the
+        update must wait for the catch-up sweep)."""
+        try:
+            return (await self.queues.recompute([user_id], reason)).entries.get(user_id)
+        except Exception:  # noqa: BLE001 - the change is committed and marked as owed
+            log.warning("queue update deferred to the catch-up sweep (%s, user %s)", reason,
+                        user_id, exc_info=True)
+            return None
 
     async def schedule(self, *, user_id: int, at: datetime, agent_id: uuid.UUID,
                        personal: bool, note: str | None, now: datetime) -> dict:
@@ -63,7 +74,7 @@ class CallOutcomes:
         if not (await self.replica.for_keys(Keys(ids=[user_id]))):
             raise InvalidDisposition(f"there is no user {user_id}")
         callback = await self.store.schedule_callback(user_id, at, agent_id, personal, note, now)
-        await self.queues.recompute([user_id], "callback scheduled")
+        await self._update_queue(user_id, "callback scheduled")
         await self._follow_up("after_callback", user_id, at, now)
         return callback
 
@@ -79,5 +90,5 @@ class CallOutcomes:
     async def cancel(self, *, callback_id: int, now: datetime) -> dict | None:
         callback = await self.store.cancel_callback(callback_id, now)
         if callback:
-            await self.queues.recompute([callback["user_id"]], "callback cancelled")
+            await self._update_queue(callback["user_id"], "callback cancelled")
         return callback

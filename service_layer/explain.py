@@ -28,7 +28,7 @@ async def explain(queues: QueueMaintainer, user_id: int, now: datetime) -> Expla
     replica = (await queues.replica.for_keys(Keys(ids=[user_id]))).get(user_id)
     if replica is None:
         return None
-    async with queues.stores.transaction() as store:
+    async with queues.stores.reading() as store:
         phones = await store.refresh_phones({user_id: replica.phone_raw})
         dialler = (await store.dialler_facts(Keys(ids=[user_id]), phones, now))[user_id]
     choice = (await queues.rules())(user_id)

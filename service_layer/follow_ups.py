@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.calls.outcomes import CallOutcome
@@ -20,6 +19,7 @@ from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
 from service_layer.magic_links import LinkIssued
+from service_layer.schedule import Schedule, repeat, run_if_due
 from service_layer.sms import SmsService
 
 log = logging.getLogger(__name__)
@@ -144,33 +144,33 @@ def _callback_pending(user_id: int, params: dict, callbacks: set) -> bool:
     return (user_id, datetime.fromisoformat(params["callback_at"])) in callbacks
 
 
-Lock = Callable[[str], contextlib.AbstractAsyncContextManager[bool]]
+SMS_JOBS = "sms-jobs"
 
 
 @dataclass
 class SmsJobs:
-    """Retries failed hand-offs and sends due follow-ups; one process at a time (the lock)."""
+    """Retries failed hand-offs and sends due follow-ups; one process at a time (the lock),
+    every ``every`` seconds across all of them (the shared mark)."""
 
     sms: SmsService
     follow_ups: FollowUps
-    lock: Lock
+    schedule: Schedule
     every: float = 30.0
 
     async def tick(self) -> FollowUpReport | None:
-        async with self.lock("sms-jobs") as held:
-            if not held:
-                return None
-            await self.sms.retry_due()
-            return await self.follow_ups.send_due()
+        async with self.schedule.lock(SMS_JOBS) as held:
+            return await self._send() if held else None
+
+    async def _send(self) -> FollowUpReport:
+        await self.sms.retry_due()
+        return await self.follow_ups.send_due()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.tick()
-            except Exception:  # noqa: BLE001 - a failed tick is retried on the next one
-                log.exception("sms jobs tick failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.every)
+        async def on_schedule() -> None:
+            await run_if_due(self.schedule, SMS_JOBS, timedelta(seconds=self.every),
+                             self.follow_ups.clock(), self._send)
+
+        await repeat(stop, self.every, on_schedule, "sms jobs")
 
 
 def magic_link_provider(magic_links: Any, fallback_url: str) -> LinkFor:

@@ -5,21 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from domain.agents.ports import AgentProfiles
 from domain.queue.calling_window import CallingWindow
 from domain.queue.leads import Lease, NoLead, no_entry_reason, not_allowed_reason
 from domain.queue.model import QueueType
 from domain.queue.ports import LeaseStore
-from domain.unit_of_work import UnitOfWork
 
 
-async def next_lead(uow: UnitOfWork, leases: LeaseStore, window: CallingWindow, *,
+async def next_lead(agents: AgentProfiles, leases: LeaseStore, window: CallingWindow, *,
                     agent_id: uuid.UUID, queue_type: QueueType, now: datetime,
                     length: timedelta) -> Lease | NoLead:
     closed = window.closed_reason(now)
     if closed:
         return NoLead(closed)
-    async with uow:
-        agent = await uow.agents.get(agent_id)
+    agent = await agents.get(agent_id)
     if agent is None or not agent.is_active:
         return NoLead("your account is disabled")
     if not agent.may_work(queue_type.value):

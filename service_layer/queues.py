@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.events import EventPublisher
 from domain.queue.builder import RulesForUser, build_entries
-from domain.queue.model import QueueChanged, diff
-from domain.queue.ports import Keys, QueueStore, QueueStores, ReplicaFactsSource
+from domain.queue.facts import ReplicaFacts
+from domain.queue.model import QueueChanged, QueueEntry, diff
+from domain.queue.ports import (
+    Keys,
+    QueueBusy,
+    QueueStore,
+    QueueStores,
+    RangeStore,
+    ReplicaFactsSource,
+)
 
-RANGE = 50_000  # user ids per rebuild step: bounds memory at any scale
-_BEYOND = 2**62
+CHUNK = 500  # users per incremental transaction: bounds the locks one transaction takes
+READS = 5  # replica reads of a user whose entry keeps being written by others meanwhile
 
 
 @dataclass
@@ -21,6 +29,8 @@ class RefreshReport:
     written: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
     changes: list[QueueChanged] = field(default_factory=list)
+    # After an incremental recompute: each user's entry now (absent: in no queue).
+    entries: dict[int, QueueEntry] = field(default_factory=dict)
 
     def add(self, users: int, written: int, excluded: dict[str, int],
             changes: list[QueueChanged]) -> None:
@@ -40,68 +50,124 @@ class RefreshReport:
 
 @dataclass
 class QueueMaintainer:
+    """Rebuilds and recomputes; writers of different users never wait for each other."""
+
     replica: ReplicaFactsSource
     stores: QueueStores
     events: EventPublisher
-    rules: Callable[[], Awaitable[RulesForUser]]
     clock: Callable[[], datetime]
-    range_size: int = RANGE
+    chunk: int = CHUNK
+
+    async def rules(self) -> RulesForUser:
+        return await self.stores.rules()
 
     async def rebuild(self, progress: Callable[[int], None] | None = None) -> RefreshReport:
-        """Every user from current data, in one transaction; events for every difference."""
-        report, now, rules_for = RefreshReport(), self.clock(), await self.rules()
-        async with self.stores.transaction() as store:
-            bounds = await self.replica.id_bounds()
-            low, high = bounds or (1, 0)
-            step = self.range_size
-            pending = await self.replica.pending_by_user() if high - low >= step else None
-            for start in range(low, high + 1, step):
-                keys = Keys(start, min(start + step - 1, high))
-                await self._refresh(store, keys, rules_for, now, "rebuild", report, pending)
-                if progress:
-                    progress(keys.high - keys.low + 1)
-            # Entries of users the replica no longer has, below or above its id range.
-            for keys in (Keys(-_BEYOND, low - 1), Keys(high + 1, _BEYOND)):
-                await self._refresh(store, keys, rules_for, now, "rebuild", report)
-        await self.events.publish(report.changes)
+        """Every user from current data, one range at a time; events for every difference.
+
+        Each range is read from the replica without holding anything, then written in a
+        short transaction that holds the range against incremental writers; users they
+        recomputed after this rebuild began reading keep their newer entries.
+        """
+        report = RefreshReport()
+        started = await self.stores.begin()
+        bounds = await self.replica.id_bounds()
+        step = self.stores.range_size
+        numbers = set(await self.stores.ranges_with_entries())
+        if bounds:
+            numbers.update(range(bounds[0] // step, bounds[1] // step + 1))
+        pending = await self.replica.pending_by_user() if len(numbers) > 1 else None
+        for number in sorted(numbers):
+            keys = Keys(number * step, number * step + step - 1)
+            facts = await self.replica.for_keys(keys, pending)
+            async with self.stores.for_range(keys, started) as store:
+                changes = await self._rebuild_range(store, keys, facts, report)
+            await self.events.publish(changes)
+            if progress:
+                progress(_within(keys, bounds))
         return report
 
+    async def _rebuild_range(self, store: RangeStore, keys: Keys,
+                             facts: dict[int, ReplicaFacts], report: RefreshReport
+                             ) -> list[QueueChanged]:
+        if await store.superseded():
+            return []
+        newer = await store.computed_since_start()
+        facts = {u: f for u, f in facts.items() if u not in newer}
+        return await self._refresh(store, keys, facts, self.clock(), "rebuild", report,
+                                   leave=newer)
+
     async def recompute(self, user_ids: Sequence[int], reason: str) -> RefreshReport:
-        """The same rules for just these users (CDC events, dispositions, callbacks)."""
+        """The same rules for just these users (CDC events, dispositions, callbacks).
+
+        Raises QueueBusy when their entries stay held elsewhere; whatever committed
+        before that is kept and published.
+        """
         report = RefreshReport()
         ids = sorted(set(user_ids))
-        if not ids:
-            return report
-        async with self.stores.transaction() as store:
-            await self._refresh(store, Keys(ids=ids), await self.rules(), self.clock(), reason,
-                                report)
-        await self.events.publish(report.changes)
+        for start in range(0, len(ids), self.chunk):
+            await self._recompute_chunk(ids[start:start + self.chunk], reason, report)
         return report
+
+    async def _recompute_chunk(self, ids: list[int], reason: str, report: RefreshReport
+                               ) -> None:
+        for _ in range(READS):
+            started = await self.stores.begin()
+            keys = Keys(ids=ids)
+            facts = await self.replica.for_keys(keys)
+            async with self.stores.for_users(ids, started) as store:
+                newer = await store.computed_since_start()
+                facts = {u: f for u, f in facts.items() if u not in newer}
+                changes = await self._refresh(store, Keys(ids=[u for u in ids
+                                                              if u not in newer]),
+                                              facts, self.clock(), reason, report,
+                                              keep=report.entries)
+            await self.events.publish(changes)
+            if not newer:
+                return
+            ids = sorted(newer)  # written meanwhile from facts we may not have: read again
+        raise QueueBusy(f"{len(ids)} users' entries keep changing under this recompute")
+
+    async def catch_up(self, older_than: datetime, limit: int = 1000) -> RefreshReport:
+        """Recomputes users whose change committed but whose recompute did not."""
+        users = await self.stores.dirty_users(older_than, limit)
+        return await self.recompute(users, "catch-up after a delayed update")
 
     async def compare(self, user_ids: Sequence[int]) -> list[QueueChanged]:
         """What a recompute of these users would change, without changing anything."""
         ids = sorted(set(user_ids))
         if not ids:
             return []
-        async with self.stores.transaction() as store:
-            *_, changes = await self._plan(store, Keys(ids=ids), await self.rules(),
-                                           self.clock(), "integrity check", None)
+        keys = Keys(ids=ids)
+        facts = await self.replica.for_keys(keys)
+        async with self.stores.reading() as store:
+            *_, changes = await self._plan(store, keys, facts, self.clock(), "integrity check")
         return changes
 
-    async def _refresh(self, store: QueueStore, keys: Keys, rules_for: RulesForUser,
+    async def _refresh(self, store: QueueStore, keys: Keys, facts: dict[int, ReplicaFacts],
                        now: datetime, reason: str, report: RefreshReport,
-                       pending: dict[int, int] | None = None) -> None:
-        replica, before, after, excluded, changes = await self._plan(
-            store, keys, rules_for, now, reason, pending)
+                       leave: set[int] = frozenset(), keep: dict | None = None
+                       ) -> list[QueueChanged]:
+        before, after, excluded, changes = await self._plan(store, keys, facts, now, reason,
+                                                            leave)
         written = await store.write_changes(before, after, changes)
-        report.add(len(replica), written, excluded, changes)
+        report.add(len(facts), written, excluded, changes)
+        if keep is not None:
+            keep.update(after)
+        return changes
 
-    async def _plan(self, store: QueueStore, keys: Keys, rules_for: RulesForUser,
-                    now: datetime, reason: str, pending: dict[int, int] | None):
-        empty = keys.low is not None and keys.low > keys.high
-        replica = {} if empty else await self.replica.for_keys(keys, pending)
-        phones = await store.refresh_phones({u: f.phone_raw for u, f in replica.items()})
+    async def _plan(self, store: QueueStore, keys: Keys, facts: dict[int, ReplicaFacts],
+                    now: datetime, reason: str, leave: set[int] = frozenset()):
+        phones = await store.refresh_phones({u: f.phone_raw for u, f in facts.items()})
         dialler = await store.dialler_facts(keys, phones, now)
         before = await store.current_entries(keys)
-        after, excluded = build_entries(replica, dialler, rules_for, now)
-        return replica, before, after, excluded, diff(before, after, reason, now)
+        for user_id in leave:
+            before.pop(user_id, None)
+        after, excluded = build_entries(facts, dialler, await store.rules(), now)
+        return before, after, excluded, diff(before, after, reason, now)
+
+
+def _within(keys: Keys, bounds: tuple[int, int] | None) -> int:
+    """How many of the replica's id range a range covers (for a progress bar)."""
+    if not bounds:
+        return 0
+    return max(0, min(keys.high, bounds[1]) - max(keys.low, bounds[0]) + 1)

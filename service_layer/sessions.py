@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.agents.model import AgentStatus
 from domain.agents.ports import PresenceStore, SessionsEnded
@@ -23,12 +22,14 @@ from domain.agents.presence import (
     PresencePolicy,
 )
 from domain.agents.sessions import AgentSession, Principal
+from domain.errors import ServiceBusy
 from domain.events import EventPublisher
 from domain.queue.model import QueueChanged, QueueChangeKind, QueueType
-from service_layer.timed import Lock
+from service_layer.schedule import Schedule, repeat, run_if_due
 
 log = logging.getLogger(__name__)
 _ALL_BUT_WRAP_UP = {s for s in AgentStatus if s is not AgentStatus.WRAP_UP}
+SWEEP = "agent-presence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class Presence:
     events: EventPublisher
     policy: PresencePolicy
     pause_reasons: PauseReasons
-    lock: Lock
+    schedule: Schedule
     clock: Callable[[], datetime]
     every: float = 5.0
 
@@ -71,11 +72,18 @@ class Presence:
         return ended.sessions > 0
 
     async def start_wrap_up(self, agent_id: uuid.UUID) -> None:
-        """After a disposition: WRAP_UP for the configured time (from any other status)."""
-        if self.policy.wraps_up:
+        """After a disposition: WRAP_UP for the configured time (from any other status).
+
+        Never fails: the disposition it follows is recorded already, and an agent left
+        AVAILABLE instead of WRAP_UP loses nothing."""
+        if not self.policy.wraps_up:
+            return
+        try:
             await self.events.publish(await self.store.move_status(
                 to=AgentStatus.WRAP_UP, reason=WRAP_UP_STARTED, at=self.clock(),
                 from_statuses=_ALL_BUT_WRAP_UP, agent_id=agent_id))
+        except ServiceBusy:
+            log.warning("wrap-up not started for agent %s: busy", agent_id)
 
     async def end_wrap_up(self, agent_id: uuid.UUID) -> None:
         """At once when the agent asks for their next lead."""
@@ -86,27 +94,27 @@ class Presence:
     async def tick(self) -> TickReport:
         """Closes idle sessions and ends wrap-ups that ran their time (one process at once)."""
         now = self.clock()
-        async with self.lock("agent-presence") as held:
-            if not held:
-                return TickReport()
-            ended = await self.store.end_sessions(at=now, reason=IDLE,
-                                                  idle_before=self.policy.idle_cutoff(now))
-            wrapped = await self.store.move_status(
-                to=AgentStatus.AVAILABLE, reason=WRAP_UP_OVER, at=now,
-                from_statuses={AgentStatus.WRAP_UP},
-                since_before=self.policy.wrap_up_cutoff(now))
+        async with self.schedule.lock(SWEEP) as held:
+            return await self._sweep(now) if held else TickReport()
+
+    async def _sweep(self, now: datetime) -> TickReport:
+        ended = await self.store.end_sessions(at=now, reason=IDLE,
+                                              idle_before=self.policy.idle_cutoff(now))
+        wrapped = await self.store.move_status(
+            to=AgentStatus.AVAILABLE, reason=WRAP_UP_OVER, at=now,
+            from_statuses={AgentStatus.WRAP_UP}, since_before=self.policy.wrap_up_cutoff(now))
         await self._announce(ended)
         await self.events.publish(wrapped)
         return TickReport(ended.sessions, len(wrapped), len(ended.released))
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.tick()
-            except Exception:  # noqa: BLE001 - a failed tick is retried on the next one
-                log.exception("agent presence tick failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.every)
+        """Sweeps every ``every`` seconds across all processes (the shared mark says when)."""
+        async def on_schedule() -> None:
+            now = self.clock()
+            await run_if_due(self.schedule, SWEEP, timedelta(seconds=self.every), now,
+                             lambda: self._sweep(now))
+
+        await repeat(stop, self.every, on_schedule, "agent presence")
 
     async def _announce(self, ended: SessionsEnded) -> None:
         """Status changes for the wallboard; released leads for queue subscribers.

@@ -3,50 +3,75 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from service_layer.queues import QueueMaintainer
+from service_layer.schedule import Schedule, due, known, repeat
 
-log = logging.getLogger(__name__)
 DueUsers = Callable[[datetime, datetime], Awaitable[list[int]]]
-Lock = Callable[[str], contextlib.AbstractAsyncContextManager[bool]]
+LOCK = "queue-timers"
+CALLBACKS = "queue-timers:callbacks"  # how far due callbacks have been scanned
+RESCORE = "queue-timers:rescore"  # the last rescore
+FIRST_LOOK_BACK = timedelta(days=1)
+# A change's own recompute normally follows within milliseconds; older owed ones failed.
+CATCH_UP_AFTER = timedelta(seconds=2)
+
+
+@dataclass(frozen=True, slots=True)
+class TimerReport:
+    due: int = 0
+    rescored: bool = False
+    caught_up: int = 0
 
 
 @dataclass
 class QueueTimers:
-    """Runs in one process at a time (the lock says which); each tick is cheap."""
+    """One process at a time (the lock says which) with the schedule in shared marks, so
+    N processes scan each callback once and rescore once per period; each tick is cheap.
+    Each tick also recomputes users whose change committed but whose queue update did not
+    (it met a busy pool or a replica that was down)."""
 
     queues: QueueMaintainer
     due_users: DueUsers
-    lock: Lock
+    schedule: Schedule
     clock: Callable[[], datetime]
     callback_every: float = 5.0
     rescore_every: timedelta = timedelta(minutes=5)
 
-    async def tick(self, since: datetime, last_rescore: datetime | None
-                   ) -> tuple[datetime, datetime | None]:
+    async def tick(self, *, on_schedule: bool = False) -> TimerReport | None:
+        """Moves users whose callback fell due since the last scan (by any process) and
+        rescores when due. None when another process has the timers, or (``on_schedule``)
+        when one of them scanned less than ``callback_every`` ago."""
         now = self.clock()
-        async with self.lock("queue-timers") as held:
+        async with self.schedule.lock(LOCK) as held:
             if not held:
-                return now, last_rescore
-            due = await self.due_users(since, now)
-            if due:
-                await self.queues.recompute(due, "callback due")
-            if last_rescore is None or now - last_rescore >= self.rescore_every:
-                await self.queues.rebuild()
-                last_rescore = now
-        return now, last_rescore
+                return None
+            since = known(await self.schedule.last(CALLBACKS), now)
+            if on_schedule and not due(since, now, timedelta(seconds=self.callback_every)):
+                return None
+            moved = await self._callbacks(since, now)
+            caught_up = (await self.queues.catch_up(now - CATCH_UP_AFTER)).users
+            return TimerReport(moved, await self._rescore(now), caught_up)
+
+    async def _callbacks(self, since: datetime | None, now: datetime) -> int:
+        start = now - FIRST_LOOK_BACK if since is None else min(since, now)
+        users = await self.due_users(start, now)
+        if users:
+            await self.queues.recompute(users, "callback due")
+        # Never backwards: a clock slightly behind the last scanner's re-scans nothing.
+        if since is None or since < now:
+            await self.schedule.mark(CALLBACKS, now)
+        return len(users)
+
+    async def _rescore(self, now: datetime) -> bool:
+        if not due(known(await self.schedule.last(RESCORE), now), now, self.rescore_every):
+            return False
+        await self.queues.rebuild()
+        await self.schedule.mark(RESCORE, now)
+        return True
 
     async def run(self, stop: asyncio.Event) -> None:
-        since, last_rescore = self.clock() - timedelta(days=1), None
-        while not stop.is_set():
-            try:
-                since, last_rescore = await self.tick(since, last_rescore)
-            except Exception:  # noqa: BLE001 - a failed tick is retried on the next one
-                log.exception("queue timer tick failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.callback_every)
+        await repeat(stop, self.callback_every, lambda: self.tick(on_schedule=True),
+                     "queue timer")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import uuid
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from infrastructure.embedded_sqs import REGION, create_queues
 from service_layer.cdc import BatchOutcome
 from sync_worker.consumer import Consumer
 from sync_worker.sqs import QueueAddress, SqsQueue
+from tests.contracts import CDC_SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "contracts" / "cdc"
+SAMPLES = CDC_SAMPLES
 
 
 def sample(name: str) -> str:

@@ -15,6 +15,16 @@ from tests import services as svc
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_nested_connections():
+    """Any code path that asks a pool for a connection while holding one fails its test."""
+    from infrastructure.postgres import pool_guard
+
+    pool_guard.set_strict(True)
+    yield
+    pool_guard.set_strict(False)
+
+
 @pytest.fixture(scope="session")
 async def pg_database():
     from infrastructure.postgres.engine import make_engine
@@ -141,3 +151,14 @@ def moto_endpoint():
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture
+def cli_env(settings, monkeypatch):
+    """The environment a `dialler` command reads, pointing at this run's services."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REPLICA_DATABASE_URL", settings.replica_database_url)
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("JWT_SECRET", TEST_SECRET)
+    monkeypatch.setenv("LOG_JSON", "false")
+    return monkeypatch

@@ -82,3 +82,14 @@ async def delete_redis_keys(prefix: str) -> None:
             await client.delete(*keys)
     finally:
         await client.aclose()
+
+
+async def insert_agents(conn, count: int, domain: str = "agents.test") -> list:
+    """AVAILABLE agents straight into the table, with no usable password (argon2 for
+    hundreds would only slow a test or benchmark down); returns their ids."""
+    ids = [uuid.uuid4() for _ in range(count)]
+    await conn.executemany(
+        "INSERT INTO agents (id, email, name, role, password_hash, status, is_active) "
+        "VALUES ($1, $2, $3, 'AGENT', 'not-a-login', 'AVAILABLE', true)",
+        [(i, f"{i}@{domain}", f"Agent {n}") for n, i in enumerate(ids)])
+    return ids

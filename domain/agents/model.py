@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.queue.model import QueueType
+
 
 class Role(StrEnum):
     AGENT = "AGENT"
@@ -27,6 +29,9 @@ class AgentStatus(StrEnum):
 MAX_REASON_LENGTH = 200
 MIN_PASSWORD_LENGTH = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The hash of an agent with no usable password: the hasher refuses every login against it
+# (after the same work as a wrong password), until a password is set.
+NO_PASSWORD = ""
 
 
 class InvalidAgent(ValueError):
@@ -88,13 +93,19 @@ def normalise_reason(raw: str | None) -> str | None:
 
 def check_new_agent(email: str, password: str, name: str, role: str) -> tuple[str, str, Role]:
     """Validate a new agent's fields; every problem named at once."""
+    return check_agent(email, name, role, password or "")
+
+
+def check_agent(email: str, name: str, role: str,
+                password: str | None) -> tuple[str, str, Role]:
+    """Validate an agent's fields (``password`` None: none given); every problem named at once."""
     problems: list[str] = []
     clean_email = ""
     try:
         clean_email = normalise_email(email)
     except InvalidAgent as exc:
         problems.append(str(exc))
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     clean_name = (name or "").strip()
     if not clean_name or len(clean_name) > 200:
@@ -107,6 +118,16 @@ def check_new_agent(email: str, password: str, name: str, role: str) -> tuple[st
     if problems:
         raise InvalidAgent("; ".join(problems))
     return clean_email, clean_name, clean_role
+
+
+def parse_queue_types(raw: str | None) -> frozenset[str] | None:
+    """Queue types as written in a file ("UNSIGNED;CALLBACK"); blank: every type (None)."""
+    names = [part.strip() for part in (raw or "").split(";") if part.strip()]
+    unknown = [n for n in names if n.upper() not in QueueType.__members__]
+    if unknown:
+        raise InvalidAgent(f"queue type {unknown[0]!r} is not one of "
+                           f"{', '.join(t.value for t in QueueType)}")
+    return frozenset(n.upper() for n in names) or None
 
 
 def new_agent(email: str, name: str, role: Role, password_hash: str, at: datetime) -> Agent:

@@ -11,6 +11,13 @@ from domain.agents.model import Agent, AgentStatus, AgentStatusChanged
 from domain.agents.sessions import AgentSession, IssuedToken, Principal
 
 
+class AgentProfiles(abc.ABC):
+    """Agents read as they are now, outside any unit of work (the per-request checks)."""
+
+    @abc.abstractmethod
+    async def get(self, agent_id: uuid.UUID) -> Agent | None: ...
+
+
 class AgentRepository(abc.ABC):
     """Agents by id or e-mail; every agent loaded or added is tracked for its events."""
 
@@ -27,6 +34,11 @@ class AgentRepository(abc.ABC):
 
     async def get_by_email(self, email: str) -> Agent | None:
         return self._track(await self._get_by_email(email))
+
+    async def get_by_emails(self, emails, *, for_update: bool = False) -> dict[str, Agent]:
+        """The agents with these (normalised) e-mails, in one read, tracked; by e-mail."""
+        found = await self._get_by_emails(sorted(set(emails)), for_update)
+        return {agent.email: self._track(agent) for agent in found}
 
     async def get_many(self, agent_ids) -> dict[uuid.UUID, Agent]:
         """Read-only batch load (not tracked for changes)."""
@@ -51,6 +63,9 @@ class AgentRepository(abc.ABC):
 
     @abc.abstractmethod
     async def _get_many(self, agent_ids: list[uuid.UUID]) -> dict[uuid.UUID, Agent]: ...
+
+    @abc.abstractmethod
+    async def _get_by_emails(self, emails: list[str], for_update: bool) -> list[Agent]: ...
 
 
 class AgentSessionRepository(abc.ABC):

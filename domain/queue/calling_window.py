@@ -7,13 +7,13 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 LONDON = "Europe/London"
 
 
 @lru_cache(maxsize=16)
 def _bank_holidays(year: int) -> frozenset[date]:
+    import holidays  # a large package: loaded when a window is first asked, not at start-up
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 
 

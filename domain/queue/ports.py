@@ -9,6 +9,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.errors import ServiceBusy
+from domain.queue.builder import RulesForUser
 from domain.queue.facts import DiallerFacts, ReplicaFacts
 from domain.queue.leads import Lease
 from domain.queue.model import QueueChanged, QueueEntry, QueueType
@@ -37,8 +39,21 @@ class ReplicaFactsSource(abc.ABC):
         """Every user's count of PENDING requirements, in one pass over the replica."""
 
 
+class QueueBusy(ServiceBusy):
+    """The users' entries stayed held by other writers past the wait allowed."""
+
+
 class QueueStore(abc.ABC):
-    """The queue tables inside one transaction that holds the queue lock."""
+    """The queue tables inside one transaction (QueueStores says what it holds)."""
+
+    @abc.abstractmethod
+    async def computed_since_start(self) -> set[int]:
+        """Users of this transaction computed by another writer since this one's start
+        (QueueStores.begin): their entries may rest on newer facts, so leave them."""
+
+    @abc.abstractmethod
+    async def rules(self) -> RulesForUser:
+        """The rules each user is scored by, as the database holds them now."""
 
     @abc.abstractmethod
     async def refresh_phones(self, phones: dict[int, str | None]) -> dict[int, str | None]:
@@ -56,10 +71,50 @@ class QueueStore(abc.ABC):
                             changes: list[QueueChanged]) -> int: ...
 
 
-class QueueStores(abc.ABC):
+class RangeStore(QueueStore):
+    """A rebuild's transaction over one range of user ids."""
+
     @abc.abstractmethod
-    def transaction(self) -> AbstractAsyncContextManager[QueueStore]:
-        """One transaction holding the queue lock; committed when the block ends cleanly."""
+    async def superseded(self) -> bool:
+        """True when a rebuild that started later has already written this range."""
+
+
+class QueueStores(abc.ABC):
+    range_size: int  # a rebuild's ranges start at multiples of it
+
+    @abc.abstractmethod
+    async def begin(self) -> int:
+        """A writer's start, taken before it reads any replica fact: its place in time."""
+
+    @abc.abstractmethod
+    def for_users(self, user_ids: Sequence[int], started: int
+                  ) -> AbstractAsyncContextManager[QueueStore]:
+        """A transaction holding these users against every other writer of them;
+        committed when the block ends cleanly. Raises QueueBusy when they stay held by
+        others. Users of different ids never wait for each other, except while a
+        rebuild writes their range."""
+
+    @abc.abstractmethod
+    def for_range(self, keys: Keys, started: int) -> AbstractAsyncContextManager[RangeStore]:
+        """A transaction holding a range (``keys.low`` a multiple of range_size) against
+        incremental writers while a rebuild writes it."""
+
+    @abc.abstractmethod
+    def reading(self) -> AbstractAsyncContextManager[QueueStore]:
+        """A transaction that holds nothing, for reads (only the phone cache is written)."""
+
+    @abc.abstractmethod
+    async def ranges_with_entries(self) -> list[int]:
+        """The numbers (id // range_size) of the ranges that hold any entry."""
+
+    @abc.abstractmethod
+    async def rules(self) -> RulesForUser:
+        """The rules as the database holds them now (outside any transaction)."""
+
+    @abc.abstractmethod
+    async def dirty_users(self, older_than: datetime, limit: int) -> list[int]:
+        """Users whose facts changed before ``older_than`` and whose recompute never
+        committed (it failed or is overdue)."""
 
 
 class LeaseStore(abc.ABC):

@@ -10,7 +10,9 @@ from graphql_api.types.activity import AgentActivity
 
 
 async def agent_activity(info: Info) -> AsyncGenerator[AgentActivity, None]:
-    async with info.context.services.events.listen("AgentStatusChanged") as events:
-        async for payload in events:
+    # Decoded once per event per process; every supervisor's subscription shares it.
+    async with info.context.services.events.listen("AgentStatusChanged",
+                                                   AgentActivity.from_payload) as events:
+        async for activity in events:
             info.context.refresh_loaders()
-            yield AgentActivity.from_payload(payload)
+            yield activity

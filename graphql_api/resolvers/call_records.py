@@ -85,9 +85,8 @@ async def call_updates(info: Info, call_id: strawberry.ID | None = None
     # CanWatchCall checked it before the subscription started; this is its normalised form.
     wanted = str(uuid_id(call_id, "callId")) if call_id is not None else None
     mine = str(principal.agent_id)
-    async with info.context.services.events.listen("CallUpdated") as events:
-        async for payload in events:
-            data = json.loads(payload)
+    async with info.context.services.events.listen("CallUpdated", json.loads) as events:
+        async for data in events:  # shared by every subscriber: read only
             if (data["call_id"] == wanted) if wanted else (data["agent_id"] == mine):
                 yield CallUpdate.from_event(data)
 
@@ -96,8 +95,8 @@ async def incoming_calls(info: Info) -> AsyncGenerator[IncomingCallType, None]:
     principal = info.context.require_principal()
     everyone = principal.has_role(*WATCH_ANY)
     mine = str(principal.agent_id)
-    async with info.context.services.events.listen("IncomingCall") as events:
-        async for payload in events:
-            ringing, agent_ids = IncomingCallType.from_payload(payload)
+    async with info.context.services.events.listen("IncomingCall",
+                                                   IncomingCallType.from_payload) as events:
+        async for ringing, agent_ids in events:
             if everyone or mine in agent_ids:
                 yield ringing

@@ -70,18 +70,25 @@ async def queue_stats(info: Info) -> list[QueueStatsType]:
             for s in sizes]
 
 
+def _queue_update(payload: bytes) -> QueueUpdate:
+    """One QueueChanged as the API shows it: made once per process, shared by every
+    subscriber (the bus calls it once per event), so never changed after."""
+    data = json.loads(payload)
+    return QueueUpdate(
+        kind=data["kind"], user_id=strawberry.ID(str(data["user_id"])),
+        from_queue=data["from_queue"], to_queue=data["to_queue"], score=data["score"],
+        reason=data["reason"], occurred_at=datetime.fromisoformat(data["occurred_at"]))
+
+
 async def queue_updates(info: Info, type: QueueType | None = None
                         ) -> AsyncGenerator[QueueUpdate, None]:
-    wanted = DomainQueueType(type) if type else None
-    async with info.context.services.events.listen("QueueChanged") as events:
-        async for payload in events:
-            data = json.loads(payload)
-            if wanted and wanted.value not in (data["from_queue"], data["to_queue"]):
+    wanted = DomainQueueType(type).value if type else None
+    async with info.context.services.events.listen("QueueChanged", _queue_update) as events:
+        async for update in events:
+            if wanted and wanted not in (update.from_queue, update.to_queue):
                 continue
-            yield QueueUpdate(
-                kind=data["kind"], user_id=strawberry.ID(str(data["user_id"])),
-                from_queue=data["from_queue"], to_queue=data["to_queue"], score=data["score"],
-                reason=data["reason"], occurred_at=datetime.fromisoformat(data["occurred_at"]))
+            info.context.refresh_loaders()  # the socket's context outlives each event
+            yield update
 
 
 async def next_lead(info: Info, type: QueueType) -> NextLeadResult:
@@ -89,7 +96,7 @@ async def next_lead(info: Info, type: QueueType) -> NextLeadResult:
     services = info.context.services
     await services.presence.end_wrap_up(principal.agent_id)  # asking ends wrap-up at once
     result = await next_lead_use_case(
-        services.uow(), services.leases, services.settings.calling_window,
+        services.agent_profiles, services.leases, services.settings.calling_window,
         agent_id=principal.agent_id, queue_type=DomainQueueType(type), now=services.clock(),
         length=timedelta(minutes=services.settings.lease_minutes))
     if isinstance(result, NoLead):

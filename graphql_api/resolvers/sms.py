@@ -70,9 +70,8 @@ async def sms_events(info: Info, user_id: strawberry.ID | None = None
     wanted = user_id_argument(user_id) if user_id is not None else None
     principal = info.context.require_principal()
     only_for = str(principal.agent_id) if principal.has_role(Role.AGENT) else None
-    async with info.context.services.events.listen("SmsEvent") as events:
-        async for payload in events:
-            data = json.loads(payload)
+    async with info.context.services.events.listen("SmsEvent", json.loads) as events:
+        async for data in events:  # shared by every subscriber: read only
             if wanted is not None and data["user_id"] != wanted:
                 continue
             if wanted is None and only_for and only_for not in data.get("watchers", ()):

@@ -64,25 +64,18 @@ class ClaimType:
     solicitor: str | None
     last_updated: datetime | None
     created_at: datetime | None
-    # Preloaded by whoever makes the claim (User.claims, UserContext), so these fields stay
-    # synchronous: an awaitable per claim costs far more than the rows themselves.
-    _requirements: strawberry.Private[tuple[model.Requirement, ...]] = ()
-    _packages: strawberry.Private[tuple[model.VehiclePackage, ...]] = ()
-
-    @strawberry.field
-    def requirements(self) -> list[RequirementType]:
-        return [RequirementType.from_domain(r) for r in self._requirements]
-
-    @strawberry.field
-    def vehicle_packages(self) -> list[VehiclePackageType]:
-        return [VehiclePackageType.from_domain(p) for p in self._packages]
+    # Preloaded by whoever makes the claim (User.claims, UserContext), so these are plain
+    # fields: no resolver per claim, and graphql_api.execution reads their rows directly.
+    requirements: list[RequirementType] = strawberry.field(default_factory=list)
+    vehicle_packages: list[VehiclePackageType] = strawberry.field(default_factory=list)
 
     @classmethod
     def from_domain(cls, c: model.Claim, requirements: tuple[model.Requirement, ...] = (),
                     packages: tuple[model.VehiclePackage, ...] = ()) -> ClaimType:
         return cls(id=strawberry.ID(str(c.id)), type=c.type, status=c.status, lender=c.lender,
                    solicitor=c.solicitor, last_updated=c.last_updated, created_at=c.created_at,
-                   _requirements=requirements, _packages=packages)
+                   requirements=[RequirementType.from_domain(r) for r in requirements],
+                   vehicle_packages=[VehiclePackageType.from_domain(p) for p in packages])
 
     @classmethod
     def from_detail(cls, d: model.ClaimDetail) -> ClaimType:

@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
+import asyncpg
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.agents.model import Agent, AgentStatus, AgentStatusChanged, Role
-from domain.agents.ports import AgentRepository, AgentSessionRepository
+from domain.agents.ports import AgentProfiles, AgentRepository, AgentSessionRepository
 from domain.agents.sessions import AgentSession
 from infrastructure.postgres.tables import AgentRow, AgentSessionRow, AgentStatusHistoryRow
 
 
+def agent_from(field: Callable[[str], Any]) -> Agent:
+    """An agent from a row's fields, whichever driver read them."""
+    queue_types = field("queue_types")
+    return Agent(id=field("id"), email=field("email"), name=field("name"),
+                 role=Role(field("role")), password_hash=field("password_hash"),
+                 status=AgentStatus(field("status")), status_reason=field("status_reason"),
+                 status_since=field("status_since"), is_active=field("is_active"),
+                 created_at=field("created_at"),
+                 queue_types=frozenset(queue_types) if queue_types is not None else None)
+
+
 def _to_domain(row: AgentRow) -> Agent:
-    return Agent(id=row.id, email=row.email, name=row.name, role=Role(row.role),
-                 password_hash=row.password_hash, status=AgentStatus(row.status),
-                 status_reason=row.status_reason, status_since=row.status_since,
-                 is_active=row.is_active, created_at=row.created_at,
-                 queue_types=frozenset(row.queue_types) if row.queue_types is not None else None)
+    return agent_from(partial(getattr, row))
+
+
+class PgAgentProfiles(AgentProfiles):
+    """One primary-key read on the pool: no ORM session on the hot path."""
+
+    def __init__(self, pool: asyncpg.Pool):
+        self._pool = pool
+
+    async def get(self, agent_id: uuid.UUID) -> Agent | None:
+        row = await self._pool.fetchrow("SELECT * FROM agents WHERE id = $1", agent_id)
+        return agent_from(row.__getitem__) if row else None
 
 
 def _copy_to_row(agent: Agent, row: AgentRow) -> None:
@@ -56,6 +78,16 @@ class SqlAgentRepository(AgentRepository):
             return {}
         rows = await self._session.exec(select(AgentRow).where(col(AgentRow.id).in_(agent_ids)))
         return {row.id: _to_domain(row) for row in rows}
+
+    async def _get_by_emails(self, emails: list[str], for_update: bool) -> list[Agent]:
+        if not emails:
+            return []
+        # In e-mail order, so concurrent writers lock rows in one order (no deadlock).
+        query = select(AgentRow).where(col(AgentRow.email).in_(emails)).order_by(AgentRow.email)
+        rows = list(await self._session.exec(query.with_for_update() if for_update else query))
+        for row in rows:
+            self._rows[row.id] = row
+        return [self._tracked.get(row.id) or _to_domain(row) for row in rows]
 
     async def _load(self, query) -> Agent | None:
         row = (await self._session.exec(query)).first()

@@ -34,6 +34,23 @@ async def _held_lease(conn: asyncpg.Connection, lease_id: uuid.UUID, agent_id: u
     return lease
 
 
+# The lease ends with its disposition; its entry is held off until its recompute
+# rewrites it (should that recompute fail, the entry must not be handed out again before
+# the cool-down the outcome set), and that recompute is owed until it commits.
+_END_LEASE = """
+WITH ended AS (
+    UPDATE leases SET ended_at = $2, end_reason = 'disposition' WHERE id = $1
+), held AS (
+    UPDATE queue_entries SET lease_id = NULL, leased_to = NULL, lease_expires_at = NULL,
+        next_call_after = COALESCE($3::timestamptz, 'infinity'),
+        due_at = CASE WHEN queue_type = 'CALLBACK' THEN 'infinity' ELSE due_at END
+    WHERE lease_id = $1
+)
+INSERT INTO queue_dirty (user_id, marked_at) VALUES ($4, $2)
+ON CONFLICT (user_id) DO UPDATE SET marked_at = LEAST(queue_dirty.marked_at, EXCLUDED.marked_at)
+"""
+
+
 async def record(conn: asyncpg.Connection, *, lease_id: uuid.UUID, agent_id: uuid.UUID,
                  effects: DispositionEffects, notes: str | None, call_sid: str | None,
                  claims_fingerprint: str | None, now: datetime) -> RecordedDisposition:
@@ -65,10 +82,7 @@ async def record(conn: asyncpg.Connection, *, lease_id: uuid.UUID, agent_id: uui
     await _close_callbacks(conn, user_id, lease["queue_type"], now)
     if effects.callback_at:
         await schedule(conn, user_id, effects.callback_at, agent_id, True, None, now)
-    await conn.execute("UPDATE leases SET ended_at = $2, end_reason = 'disposition' "
-                       "WHERE id = $1", lease_id, now)
-    await conn.execute("UPDATE queue_entries SET lease_id = NULL, leased_to = NULL, "
-                       "lease_expires_at = NULL WHERE lease_id = $1", lease_id)
+    await conn.execute(_END_LEASE, lease_id, now, effects.next_call_after, user_id)
     return RecordedDisposition(user_id, lease["queue_type"])
 
 
@@ -103,6 +117,14 @@ async def _close_callbacks(conn, user_id: int, queue_type: str, now: datetime) -
         await conn.execute(
             "UPDATE callbacks SET status = 'completed', updated_at = $2 WHERE user_id = $1 "
             "AND status = 'pending' AND scheduled_for <= $2", user_id, now)
+
+
+async def mark_dirty(conn, user_ids: list[int], now: datetime) -> None:
+    """With the change itself: the queue update is owed until a recompute commits."""
+    await conn.execute(
+        "INSERT INTO queue_dirty (user_id, marked_at) SELECT u, $2 FROM unnest($1::bigint[]) u "
+        "ON CONFLICT (user_id) DO UPDATE SET marked_at = "
+        "LEAST(queue_dirty.marked_at, EXCLUDED.marked_at)", user_ids, now)
 
 
 async def add_do_not_call(conn, user_id: int, reason: str) -> None:
@@ -150,11 +172,15 @@ class PgCallbackStore(CallbackStore):
     async def schedule_callback(self, user_id: int, at: datetime, agent_id: uuid.UUID | None,
                                 personal: bool, note: str | None, now: datetime) -> dict:
         async with self._pool.acquire() as conn, conn.transaction():
-            return dict(await schedule(conn, user_id, at, agent_id, personal, note, now))
+            row = dict(await schedule(conn, user_id, at, agent_id, personal, note, now))
+            await mark_dirty(conn, [user_id], now)
+        return row
 
     async def cancel_callback(self, callback_id: int, now: datetime) -> dict | None:
         async with self._pool.acquire() as conn, conn.transaction():
             row = await cancel(conn, callback_id, now)
+            if row:
+                await mark_dirty(conn, [row["user_id"]], now)
         return dict(row) if row else None
 
     async def entry(self, user_id: int) -> QueueEntry | None:

@@ -165,3 +165,33 @@ class QueueEventRow(SQLModel, table=True):
     score: float | None = Field(default=None, sa_column=Column(Float))
     reason: str = Field(sa_column=Column(String(200), nullable=False))
     occurred_at: datetime = Field(sa_column=_ts(False))
+
+
+class QueueMarkRow(SQLModel, table=True):
+    """When a user's entry was last computed incrementally (a ``queue_compute_seq`` value
+    taken after its replica read): an older rebuild must not overwrite it."""
+
+    __tablename__ = "queue_marks"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class QueueRangeMarkRow(SQLModel, table=True):
+    """When a rebuild last wrote a range of user ids (``queue_compute_seq``)."""
+
+    __tablename__ = "queue_range_marks"
+
+    range_no: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class QueueDirtyRow(SQLModel, table=True):
+    """A user whose dialler facts changed and whose entry is not recomputed yet: written
+    with the change, removed by the recompute, swept by the timers if that failed."""
+
+    __tablename__ = "queue_dirty"
+    __table_args__ = (Index("queue_dirty_marked_idx", "marked_at"),)
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    marked_at: datetime = Field(sa_column=_ts(False))

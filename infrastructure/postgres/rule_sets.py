@@ -125,3 +125,35 @@ async def rules_for_users(conn: asyncpg.Connection) -> RulesForUser:
             "variant": ScoringChoice(parse_rule_set(variant_record.document),
                                      variant_record.version, "variant")}
     return lambda user_id: arms[assign_arm(user_id, key, share)]
+
+
+# What decides the rules: the active version and any running experiment's arms. Rule-set
+# documents never change once stored, so the same stamp means the same rules.
+STAMP_COLUMNS = (
+    f"(SELECT id FROM rule_sets WHERE status = '{RuleSetStatus.ACTIVE.value}' "
+    "ORDER BY version DESC LIMIT 1) AS rules_active, "
+    "(SELECT id::text || ':' || variant_rule_set_id || ':' || share FROM experiments "
+    f"WHERE status = '{ExperimentStatus.RUNNING.value}' ORDER BY started_at DESC LIMIT 1) "
+    "AS rules_experiment")
+
+
+class RuleBook:
+    """The rules per user, parsed once per change of rule set or experiment.
+
+    Checked with one cheap read on the caller's own connection (or read with the
+    caller's own statement: STAMP_COLUMNS), so every process sees an activation at once
+    and no second connection is needed.
+    """
+
+    def __init__(self) -> None:
+        self._stamp: tuple | None = None
+        self._rules: RulesForUser | None = None
+
+    async def current(self, conn: asyncpg.Connection, row=None) -> RulesForUser:
+        """``row``: a record holding STAMP_COLUMNS, read already."""
+        row = row or await conn.fetchrow(f"SELECT {STAMP_COLUMNS}")
+        stamp = (row["rules_active"], row["rules_experiment"])
+        if self._rules is None or stamp != self._stamp or stamp[0] is None:
+            self._rules = await rules_for_users(conn)
+            self._stamp = stamp
+        return self._rules

@@ -1,12 +1,14 @@
 """Live events between processes over Redis pub/sub.
 
 Publishing sends each committed domain event to a channel named after its
-type. Listening uses ONE pattern subscription per process, fanned out to
-in-memory queues, so thousands of GraphQL subscribers cost one Redis
-connection. If Redis goes away the listener reconnects with back-off; events
-that could not be published are kept (up to UNDELIVERED_LIMIT, oldest dropped
-first) and sent once Redis answers again: live events are delayed, not lost
-(the data itself is in PostgreSQL either way).
+type. Listening uses ONE pattern subscription per process, fanned out in memory,
+so thousands of GraphQL subscribers cost one Redis connection: each event type
+keeps one short log of recent payloads that every listener reads with its own
+cursor, and a payload is decoded once per process, not once per listener.
+If Redis goes away the listener reconnects with back-off; events that could not
+be published are kept (up to UNDELIVERED_LIMIT, oldest dropped first) and sent
+once Redis answers again: live events are delayed, not lost (the data itself is
+in PostgreSQL either way).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import fields, is_dataclass
 from datetime import datetime
 from enum import Enum
 from functools import lru_cache
+from typing import Any
 from uuid import UUID
 
 import redis.asyncio as aioredis
@@ -27,10 +30,10 @@ from redis.exceptions import RedisError
 
 from domain.events import EventPublisher
 from infrastructure.logging import get_logger
+from infrastructure.redis.fanout import Channel, Decode
 from infrastructure.redis.resilient import ResilientRedis
 
 log = get_logger(__name__)
-QUEUE_SIZE = 1000
 PUBLISH_BATCH = 500
 UNDELIVERED_LIMIT = 50_000
 
@@ -67,7 +70,7 @@ class RedisEventBus(EventPublisher):
     def __init__(self, redis: ResilientRedis, prefix: str = "dialler:"):
         self._redis = redis
         self._prefix = f"{prefix}events:"
-        self._listeners: dict[str, set[asyncio.Queue]] = {}
+        self._channels: dict[str, Channel] = {}
         self._task: asyncio.Task | None = None
         self._connected = asyncio.Event()
         self._undelivered: deque[object] = deque(maxlen=UNDELIVERED_LIMIT)
@@ -109,16 +112,23 @@ class RedisEventBus(EventPublisher):
         return True
 
     @contextlib.asynccontextmanager
-    async def listen(self, event_name: str) -> AsyncIterator[AsyncIterator[bytes]]:
-        """``async with bus.listen("X") as events: async for payload in events: …``"""
-        channel = self.channel_for_name(event_name)
-        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
-        self._listeners.setdefault(channel, set()).add(queue)
+    async def listen(self, event_name: str, decode: Decode | None = None
+                     ) -> AsyncIterator[AsyncIterator[Any]]:
+        """``async with bus.listen("X") as events: async for payload in events: …``
+
+        Payloads are the published bytes, or with ``decode`` what it made of them: called
+        once per event per process, its result is shared by every listener with the same
+        (module-level) function, so treat it as read-only."""
+        name = self.channel_for_name(event_name)
+        channel = self._channels.setdefault(name, Channel())
+        channel.listeners += 1
         self._ensure_running()
         try:
-            yield _drain(queue)
+            yield channel.reader(decode)
         finally:
-            self._listeners[channel].discard(queue)
+            channel.listeners -= 1
+            if channel.listeners == 0 and self._channels.get(name) is channel:
+                del self._channels[name]
 
     async def wait_connected(self, within: float = 5.0) -> bool:
         """For tests and start-up: True once the process's subscription is live."""
@@ -160,12 +170,10 @@ class RedisEventBus(EventPublisher):
                 await pubsub.aclose()
 
     def _dispatch(self, message: dict) -> None:
-        channel = message["channel"]
-        channel = channel.decode() if isinstance(channel, bytes) else channel
-        for queue in self._listeners.get(channel, ()):
-            if queue.full():  # a stalled subscriber loses its oldest event, not everyone's
-                queue.get_nowait()
-            queue.put_nowait(message["data"])
+        name = message["channel"]
+        channel = self._channels.get(name.decode() if isinstance(name, bytes) else name)
+        if channel is not None:
+            channel.put(message["data"])
 
     async def close(self) -> None:
         if self._task is not None:
@@ -173,8 +181,3 @@ class RedisEventBus(EventPublisher):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-
-
-async def _drain(queue: asyncio.Queue) -> AsyncIterator[bytes]:
-    while True:
-        yield await queue.get()

@@ -12,13 +12,15 @@ class Argon2PasswordHasher(PasswordHasher):
     def __init__(self, time_cost: int = 2, memory_cost: int = 19_456):
         # OWASP's argon2id minimum (19 MiB, t=2): about 20 ms a verify here.
         self._argon = Argon2(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
-        self._dummy = self._argon.hash("not-a-real-password")
+        self._dummy: str | None = None  # made on the first unknown e-mail, not at start-up
 
     def hash(self, password: str) -> str:
         return self._argon.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         # An unknown e-mail still pays for one verify, so timing does not tell it apart.
+        if not password_hash and self._dummy is None:
+            self._dummy = self._argon.hash("not-a-real-password")
         try:
             return self._argon.verify(password_hash or self._dummy, password) and bool(
                 password_hash)

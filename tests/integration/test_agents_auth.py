@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from tests.conftest import error_codes
+from tests.contracts import OPERATIONS
 
 pytestmark = pytest.mark.integration
 
-OPERATIONS = (Path(__file__).resolve().parents[3] / "shared" / "contracts" / "operations"
+OPERATIONS = (OPERATIONS
               / "agent.graphql").read_text()
 
 

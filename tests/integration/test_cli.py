@@ -17,12 +17,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def env(settings, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("REPLICA_DATABASE_URL", settings.replica_database_url)
-    monkeypatch.setenv("REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("JWT_SECRET", TEST_SECRET)
-    monkeypatch.setenv("LOG_JSON", "false")
+def env(cli_env):
+    return cli_env
 
 
 async def invoke(*args: str):

@@ -224,7 +224,7 @@ async def test_a_personal_callback_goes_to_its_agent_first_then_anyone(env, api)
                         booker_token))["scheduleCallback"]["callback"]
     assert booked["status"] == "pending" and booked["agent"]["id"] == str(booker.id)
     clock.now = at
-    await services.timers.tick(NOW, clock.now)
+    await services.timers.tick()
     assert (await api(NEXT, {"t": "CALLBACK"}, other_token))["nextLead"]["__typename"] == \
         "NoLeadAvailable"
     clock.now = at + timedelta(minutes=16)

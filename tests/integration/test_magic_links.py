@@ -6,7 +6,6 @@ import asyncio
 import re
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,10 +16,10 @@ from domain.links.model import Channel, Invalidity, Purpose
 from graphql_api.app import create_app
 from service_layer.agents import create_agent
 from service_layer.magic_links import LinkIssued
+from tests.contracts import OPERATIONS
 from tests.queue_env import NOW, queue_env
 
 pytestmark = pytest.mark.integration
-OPERATIONS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "operations"
 _CONTRACT = (OPERATIONS / "communications.graphql").read_text().split("\n\n")
 SEND, LIST, REDEEM = (next(b for b in _CONTRACT if f" {name}(" in b)
                       for name in ("SendMagicLink", "MagicLinks", "RedeemMagicLink"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -14,12 +13,12 @@ from sqlalchemy import event
 from graphql_api.app import create_app
 from infrastructure.bootstrap import bootstrap
 from infrastructure.replica.seed import seed_replica
+from tests.contracts import OPERATIONS
 from tests.integration.test_leads import Api
 from tests.queue_env import queue_env
 from tests.services import free_port
 
 pytestmark = pytest.mark.integration
-OPERATIONS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "operations"
 PAGE = (OPERATIONS / "queue.graphql").read_text()
 
 

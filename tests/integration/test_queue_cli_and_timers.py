@@ -50,11 +50,12 @@ async def test_a_callback_falling_due_moves_its_user_on_the_next_tick(env):
     await services.queues.rebuild()
     async with services.pg.acquire() as conn:
         await schedule(conn, user, NOW + timedelta(minutes=30), None, False, None, NOW)
-    since, rescored = await services.timers.tick(NOW - timedelta(seconds=5), None)
+    assert (await services.timers.tick()).due == 0
     assert await _queue_of(services, user) == "UNSIGNED"
     clock.now = NOW + timedelta(minutes=30, seconds=2)
-    since, rescored = await services.timers.tick(since, rescored)
+    assert (await services.timers.tick()).due == 1
     assert await _queue_of(services, user) == "CALLBACK"
+    assert (await services.timers.tick()).due == 0  # the scan resumes where it stopped
 
 
 async def test_only_one_process_runs_the_timers_at_once(env):

@@ -118,27 +118,36 @@ async def test_a_user_deleted_from_the_replica_leaves_the_queue(env):
     assert user_id not in await _entries(services)
 
 
-async def test_a_failed_rebuild_leaves_the_previous_queue(env, monkeypatch):
+async def test_a_failed_rebuild_leaves_each_range_whole(env, monkeypatch):
+    """Ranges commit one by one: a crash in one leaves it as it was, those before rebuilt."""
     services, rows, _ = env
-    await services.queues.rebuild()
-    before = await _entries(services)
-    user_id = await rows.user(signature=None)
-    await rows.claim(user_id)
-    from infrastructure.postgres import queue_store
-
-    real = queue_store.write_changes
-    calls = {"n": 0}
-
-    async def failing(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("crash mid-refresh")
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(queue_store, "write_changes", failing)
-    with pytest.raises(RuntimeError):
+    services.queues.stores.range_size = 4
+    try:
         await services.queues.rebuild()
-    assert await _entries(services) == before
+        before = await _entries(services)
+        fresh = [await rows.user(signature=None) for _ in range(9)]  # spans 3+ ranges
+        for user_id in fresh:
+            await rows.claim(user_id)
+        from infrastructure.postgres import queue_store
+
+        real = queue_store.write_changes
+        failing_range = fresh[-1] // 4
+
+        async def failing(conn, before_, after, changes):
+            if any(u // 4 == failing_range for u in after):
+                raise RuntimeError("crash mid-rebuild")
+            return await real(conn, before_, after, changes)
+
+        monkeypatch.setattr(queue_store, "write_changes", failing)
+        with pytest.raises(RuntimeError):
+            await services.queues.rebuild()
+    finally:
+        services.queues.stores.range_size = 50_000
+    after = await _entries(services)
+    assert {u: e for u, e in after.items() if u // 4 == failing_range} == {
+        u: e for u, e in before.items() if u // 4 == failing_range}
+    assert all(u not in after for u in fresh if u // 4 == failing_range)
+    assert all(u in after for u in fresh if u // 4 < failing_range)
 
 
 async def test_a_rebuild_in_many_ranges_gives_the_same_queue(env):
@@ -148,9 +157,9 @@ async def test_a_rebuild_in_many_ranges_gives_the_same_queue(env):
         await rows.requirement(await rows.claim(user))
     await services.queues.rebuild()
     whole = await _entries(services)
-    services.queues.range_size = 2  # many ranges, pending requirements read in one pass
+    services.queues.stores.range_size = 2  # many ranges, pending requirements read in one pass
     try:
         report = await services.queues.rebuild()
     finally:
-        services.queues.range_size = 50_000
+        services.queues.stores.range_size = 50_000
     assert report.changes == [] and await _entries(services) == whole

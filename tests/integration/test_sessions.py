@@ -10,14 +10,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 
 from graphql_api.app import create_app
 from infrastructure.postgres.locks import job_lock
 from service_layer.agents import create_agent
+from tests.live_server import live_server
 from tests.queue_env import NOW, queue_env
-from tests.services import free_port
 
 pytestmark = pytest.mark.integration
 PASSWORD = "a long enough password"
@@ -332,26 +331,17 @@ async def test_tokens_minted_without_a_session_keep_working(env):
 async def test_a_logged_out_token_cannot_open_a_websocket(env):
     services, _, _, api = env
     _, token, _ = await api.login("SUPERVISOR")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
-        await asyncio.sleep(0.02)
 
-    async def connect() -> dict:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql",
+    async def connect(address: str) -> dict:
+        async with websockets.connect(f"ws://{address}/graphql",
                                       subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init",
                                       "payload": {"Authorization": f"Bearer {token}"}}))
             return json.loads(await asyncio.wait_for(ws.recv(), 5))
 
-    try:
-        assert (await connect())["type"] == "connection_ack"
+    async with live_server(services) as address:
+        assert (await connect(address))["type"] == "connection_ack"
         await api("mutation { logout }", token=token)
         with pytest.raises(websockets.ConnectionClosed) as closed:
-            await connect()
+            await connect(address)
         assert closed.value.rcvd.code == 4403  # the same token was accepted before logout
-    finally:
-        server.should_exit = True
-        await task

@@ -256,8 +256,9 @@ async def test_retries_stop_at_the_limit(env):
 async def test_concurrent_deliveries_of_one_message_hand_it_over_once(env):
     user = await texting_user(env)
     sms = env.services.sms.sms
+    to = await e164_of(env, user)  # before the transaction: one connection at a time
     async with sms.store.transaction() as tx:
-        queued = await tx.queue_outbound(user_id=user, to=await e164_of(env, user),
+        queued = await tx.queue_outbound(user_id=user, to=to,
                                          body="only once", agent_id=None, automated=False,
                                          follow_up_id=None, now=NOW)
     before = len(env.http.messages())
@@ -269,8 +270,9 @@ async def test_concurrent_deliveries_of_one_message_hand_it_over_once(env):
 
 async def test_an_interrupted_hand_off_is_failed_not_sent_again(env):
     user = await texting_user(env)
+    to = await e164_of(env, user)
     async with env.services.sms.sms.store.transaction() as tx:
-        queued = await tx.queue_outbound(user_id=user, to=await e164_of(env, user), body="x",
+        queued = await tx.queue_outbound(user_id=user, to=to, body="x",
                                          agent_id=None, automated=False, follow_up_id=None,
                                          now=NOW)
         assert await tx.claim_for_send(queued.id, NOW)  # then the process "dies"

@@ -7,7 +7,6 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -17,12 +16,13 @@ from sqlalchemy import event
 from domain.agents.sessions import Principal
 from graphql_api.app import create_app
 from service_layer.agents import create_agent
+from tests.contracts import OPERATIONS
 from tests.integration.test_sessions import Api
 from tests.queue_env import NOW, queue_env
 from tests.services import free_port
 
 pytestmark = pytest.mark.integration
-CONTRACT = (Path(__file__).resolve().parents[3] / "shared" / "contracts" / "operations"
+CONTRACT = (OPERATIONS
             / "supervisor.graphql").read_text()
 TODAY = NOW.replace(hour=0)  # NOW is in November: London is on UTC
 JULY = datetime(2026, 7, 1, tzinfo=UTC)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,11 +11,11 @@ from sync_worker.consumer import Consumer
 from sync_worker.jobs import run_job
 from sync_worker.replay import replay_dead_letters
 from tests.cdc_env import drain, signed_update, sqs_queue
+from tests.contracts import OPERATIONS
 from tests.integration.test_leads import Api
 from tests.queue_env import NOW, queue_env, queue_of
 
 pytestmark = pytest.mark.integration
-OPERATIONS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "operations"
 SYNC_STATUS = next(b for b in (OPERATIONS / "supervisor.graphql").read_text().split("\n\n")
                    if "query SyncStatus" in b)
 STAMP, COMMITTED = "2026-11-24 09:59:00", "2026-11-24T09:59:00.200000Z"

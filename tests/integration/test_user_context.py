@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import text
 
 from domain.agents.model import Role
 from tests.conftest import error_codes, expired_token
+from tests.contracts import OPERATIONS
 
 pytestmark = pytest.mark.integration
 
-OPERATIONS = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "operations"
 USER_CONTEXT = """
 query UserContext($userId: ID!) {
   userContext(userId: $userId) {

@@ -7,11 +7,9 @@ import contextlib
 import json
 
 import pytest
-import uvicorn
 import websockets
 
-from graphql_api.app import create_app
-from tests.services import free_port
+from tests.live_server import live_server
 
 pytestmark = pytest.mark.integration
 ACTIVITY = "subscription { agentActivity { agentId status previousStatus reason occurredAt } }"
@@ -19,15 +17,8 @@ ACTIVITY = "subscription { agentActivity { agentId status previousStatus reason 
 
 @pytest.fixture
 async def server_url(services):
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
-        await asyncio.sleep(0.02)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with live_server(services) as address:
+        yield address
 
 
 async def _recv(ws, within: float = 5.0) -> dict:

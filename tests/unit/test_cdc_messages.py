@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +24,9 @@ from domain.sync.routing import (
     freshness,
     users_touched,
 )
+from tests.contracts import CDC_SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "cdc"
+SAMPLES = CDC_SAMPLES
 
 
 def sample(name: str) -> str:

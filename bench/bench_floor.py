@@ -1,0 +1,260 @@
+"""A floor at full strength over real HTTP: `dialler serve --workers N` and 200 agents.
+
+    .venv/bin/python bench/bench_floor.py --users 50000 --agents 200 --rounds 5 --workers 1,2
+        [--replica-url URL] [--source /tmp/before,.]
+
+For each checkout and worker count it migrates a fresh dialler database and builds the
+queue with that checkout's own commands, starts its `dialler serve` as a process group,
+then: every agent asks `nextLead` at the same moment, then every agent records
+NO_ANSWER at the same moment, `rounds` times, while one more client asks `{ me { id } }`
+every 50 ms. It prints p50/p99 and errors for each, the slowest `me`, and the server's CPU
+per request (all its processes, measured from /proc over sequential requests).
+`--source A,B` compares checkouts (e.g. a worktree of an older commit, run with this venv)
+in one run; `--workers` is passed to this checkout only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp  # noqa: E402
+import asyncpg  # noqa: E402
+import psutil  # noqa: E402
+
+from bench.common import databases, percentiles, settings_for  # noqa: E402
+from domain.agents.model import Role  # noqa: E402
+from domain.agents.sessions import Principal  # noqa: E402
+from infrastructure.logging import configure_logging  # noqa: E402
+from infrastructure.security.tokens import JwtTokenService  # noqa: E402
+from tests import services as svc  # noqa: E402
+from tests.services import free_port  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+NEXT = ("mutation { nextLead(type: UNSIGNED) { __typename "
+        "... on LeadAssigned { assignment { id user { id } } } "
+        "... on NoLeadAvailable { reason } } }")
+DISPOSE = ("mutation($i: DispositionInput!) { recordDisposition(input: $i) { __typename "
+           "... on DispositionRejected { message } } }")
+ME = "{ me { id } }"
+
+
+def environment(settings, source: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "REPLICA"))}
+    env.update(DATABASE_URL=settings.database_url,
+               REPLICA_DATABASE_URL=settings.replica_database_url,
+               REDIS_URL=settings.redis_url,
+               JWT_SECRET=settings.jwt_secret.get_secret_value(),
+               REDIS_KEY_PREFIX=settings.redis_key_prefix, LOG_LEVEL="WARNING",
+               # No 5-minute rescore (a full rebuild) inside the measured CPU.
+               ENABLE_BATCH_SYNC="false", PYTHONPATH=str(source))
+    return env
+
+
+class Server:
+    """`dialler serve` in its own process group, stopped with SIGTERM."""
+
+    def __init__(self, settings, port: int, workers: int | None, source: Path):
+        args = [sys.executable, "-m", "cli.main", "serve", "--port", str(port)]
+        if workers is not None:
+            args += ["--workers", str(workers)]
+        self.log = open(f"/tmp/bench_floor_{port}.log", "wb")  # noqa: SIM115 - kept open
+        self.proc = subprocess.Popen(args, cwd=source, env=environment(settings, source),
+                                     start_new_session=True, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def ready(self, http: aiohttp.ClientSession, within: float = 60) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            try:
+                async with http.get(self.url + "/health") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+        raise RuntimeError("the server did not start")
+
+    def cpu_seconds(self) -> float:
+        root = psutil.Process(self.proc.pid)
+        total = 0.0
+        for proc in [root, *root.children(recursive=True)]:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        return total
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+async def post(http, url: str, token: str, query: str, variables=None, within=90.0):
+    """(seconds, error or None, data)."""
+    started = time.perf_counter()
+    try:
+        async with http.post(url + "/graphql", json={"query": query, "variables": variables or {}},
+                             headers={"Authorization": f"Bearer {token}"},
+                             timeout=aiohttp.ClientTimeout(total=within)) as response:
+            body = await response.json(content_type=None)
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        return time.perf_counter() - started, type(exc).__name__, None
+    elapsed = time.perf_counter() - started
+    if body.get("errors"):
+        return elapsed, body["errors"][0].get("extensions", {}).get("code", "ERROR"), None
+    return elapsed, None, body["data"]
+
+
+class Watcher:
+    def __init__(self, http, url: str, token: str):
+        self.http, self.url, self.token = http, url, token
+        self.samples: list[float] = []
+        self.errors = 0
+        self.stopped = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self.stopped.is_set():
+            elapsed, error, _ = await post(self.http, self.url, self.token, ME)
+            self.samples.append(elapsed)
+            self.errors += error is not None
+            await asyncio.sleep(0.05)
+
+
+async def rounds(http, server: Server, tokens: list[str], count: int) -> tuple:
+    leases, disposals, errors = [], [], {"nextLead": {}, "recordDisposition": {}}
+    for _ in range(count):
+        results = await asyncio.gather(*(post(http, server.url, t, NEXT) for t in tokens))
+        held = []
+        for token, (elapsed, error, data) in zip(tokens, results, strict=True):
+            leases.append(elapsed)
+            if error:
+                errors["nextLead"][error] = errors["nextLead"].get(error, 0) + 1
+            elif data["nextLead"]["__typename"] == "LeadAssigned":
+                held.append((token, data["nextLead"]["assignment"]["id"]))
+        results = await asyncio.gather(*(
+            post(http, server.url, t, DISPOSE, {"i": {"assignmentId": lease,
+                                                      "outcome": "NO_ANSWER"}})
+            for t, lease in held))
+        for elapsed, error, data in results:
+            disposals.append(elapsed)
+            if error or data["recordDisposition"]["__typename"] != "DispositionRecorded":
+                key = error or data["recordDisposition"].get("message", "rejected")
+                errors["recordDisposition"][key] = errors["recordDisposition"].get(key, 0) + 1
+    return leases, disposals, errors
+
+
+async def cpu_per_request(http, server: Server, tokens: list[str], n: int) -> tuple[float, float]:
+    """Server CPU ms per nextLead and per recordDisposition, one request at a time."""
+    before, held = server.cpu_seconds(), []
+    for token in tokens[:n]:
+        _, error, data = await post(http, server.url, token, NEXT, within=15)
+        if not error and data["nextLead"]["__typename"] == "LeadAssigned":
+            held.append((token, data["nextLead"]["assignment"]["id"]))
+    middle = server.cpu_seconds()
+    for token, lease in held:
+        await post(http, server.url, token, DISPOSE,
+                   {"i": {"assignmentId": lease, "outcome": "NO_ANSWER"}}, within=15)
+    after = server.cpu_seconds()
+    return (middle - before) * 1000 / n, (after - middle) * 1000 / max(1, len(held))
+
+
+def dialler(settings, source: Path, *args: str) -> None:
+    """A `dialler` command of the checkout under test (its own migrations, its own code)."""
+    subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=source, check=True,
+                   env=environment(settings, source), stdout=subprocess.DEVNULL)
+
+
+async def make_agents(address, count: int) -> list[uuid.UUID]:
+    conn = await asyncpg.connect(address.plain_url)
+    try:
+        return await svc.insert_agents(conn, count, "bench.local")
+    finally:
+        await conn.close()
+
+
+async def one_server(args, replica, workers: int | None, source: Path) -> None:
+    """A fresh dialler database, migrated and filled by the checkout's own commands."""
+    address = await svc.create_postgres_database("bench_floor")
+    settings = settings_for(replica, address)
+    try:
+        dialler(settings, source, "db", "migrate")
+        dialler(settings, source, "queue", "refresh")
+        agents = await make_agents(address, args.agents + 1 + args.cpu_requests + 20)
+        tokens = JwtTokenService(settings.jwt_secret.get_secret_value(), timedelta(hours=2))
+        minted = [tokens.issue(Principal(a, Role.AGENT)).token for a in agents]
+        await measure(args, settings, workers, source, minted)
+    finally:
+        await svc.delete_redis_keys(settings.redis_key_prefix)
+        await svc.drop_postgres_database(address)
+
+
+async def measure(args, settings, workers: int | None, source: Path, tokens: list[str]) -> None:
+    server = Server(settings, free_port(), workers, source)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        try:
+            await server.ready(http)
+            label = f"{source.name} workers={workers if workers is not None else 'default'}"
+            # One at a time first, on a fresh server: CPU per request (after a warm-up).
+            await cpu_per_request(http, server, tokens[-20:], 10)
+            lead_cpu, dispose_cpu = await cpu_per_request(
+                http, server, tokens[args.agents + 1:-20], args.cpu_requests)
+            print(f"{label}: server CPU per request, one at a time: nextLead {lead_cpu:.2f} ms, "
+                  f"recordDisposition {dispose_cpu:.2f} ms", flush=True)
+            watcher = Watcher(http, server.url, tokens[args.agents])
+            watching = asyncio.create_task(watcher.run())
+            leases, disposals, errors = await rounds(http, server, tokens[:args.agents],
+                                                     args.rounds)
+            watcher.stopped.set()
+            await watching
+            print(f"{label}: nextLead, {args.agents} at once x{args.rounds}: "
+                  f"{percentiles(leases)}; errors {errors['nextLead']}")
+            print(f"{label}: recordDisposition, {args.agents} at once x{args.rounds}: "
+                  f"{percentiles(disposals)}; errors {errors['recordDisposition']}")
+            print(f"{label}: me meanwhile: {percentiles(watcher.samples)}; "
+                  f"errors {watcher.errors}", flush=True)
+        finally:
+            server.stop()
+
+
+async def main(args, sources: list[Path]) -> None:
+    configure_logging("WARNING")
+    replica, _, ours = await databases(args.users, replica_url=args.replica_url,
+                                       migrated=False)
+    try:
+        for source in sources:
+            counts = [None] if source != ROOT else [int(w) for w in args.workers.split(",")]
+            for workers in counts:
+                await one_server(args, replica, workers, source)
+    finally:
+        if ours:
+            await svc.drop_mysql_database(replica)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=50_000)
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--cpu-requests", type=int, default=200)
+    parser.add_argument("--replica-url", help="a replica already seeded (kept from before)")
+    parser.add_argument("--source", default=str(ROOT),
+                        help="checkouts to compare, comma-separated (another one runs with "
+                             "this venv and without --workers)")
+    parsed = parser.parse_args()
+    asyncio.run(main(parsed, [Path(s).resolve() for s in parsed.source.split(",")]))

@@ -1,0 +1,324 @@
+"""Execution that completes the plain parts of a result directly.
+
+graphql-core builds a path, a resolve info and a chain of resolver wrappers for every
+field, and Strawberry adds its own wrapper on top: on a page of 500 queue entries that is
+about 20,000 fields, most of the request's time. A field that only reads an attribute
+(graphql_api.plain_fields), below which every field does the same, needs none of it: its
+value is read and serialised here directly. Anything unusual (a null where the schema
+says non-null, a value that does not serialise, an awaitable, an error, a directive, a
+schema extension with a resolve hook) goes back to graphql-core, which completes that
+field from the start and reports exactly what it always did.
+
+A subscription event whose whole selection is plain depends only on the event, the
+operation and its variables, never on who subscribed: it is completed once per event and
+handed to every subscription of the same operation and variables (_SharedResults).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    OperationType,
+    get_named_type,
+)
+from graphql.execution.collect_fields import GroupedFieldSet, collect_fields
+from graphql.pyutils import Path, RefMap, Undefined, gather_with_cancel
+from strawberry.execution import optimized_is_awaitable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from graphql_api.plain_fields import plain_field
+
+_SCALARS = frozenset({str, int, float, bool})
+_LEAVES = (GraphQLScalarType, GraphQLEnumType)
+
+
+class _Fallback(Exception):
+    """graphql-core decides this value."""
+
+
+class _EventPlan(NamedTuple):
+    """How a subscription's events are completed when its whole selection is plain."""
+
+    response_name: str
+    type_: Any
+    details: Any
+    # What the result depends on besides the event: the schema, the operation's text and
+    # place in it (equal texts parse alike, parsed once or not) and the coerced variables.
+    key: tuple
+
+
+class _SharedResults:
+    """The completed root values of the last few events, by event and _EventPlan.key.
+
+    An entry keeps its event and schema alive, so no id in a key can be reused while the
+    entry exists; a lookup still checks they are the very same objects.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: dict[tuple, tuple[Any, Any, Any]] = {}
+
+    def get(self, key: tuple, root: Any, schema: Any) -> Any:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is root and entry[1] is schema:
+            return entry[2]
+        return Undefined
+
+    def put(self, key: tuple, root: Any, schema: Any, value: Any) -> None:
+        entries = self._entries
+        entries.pop(key, None)
+        entries[key] = (root, schema, value)
+        if len(entries) > self._size:
+            del entries[next(iter(entries))]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+# A subscriber late by more events than this recomputes its result, which is only slower.
+SHARED_RESULTS = _SharedResults(64)
+
+
+class DiallerExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context, completing plain fields without per-field cost."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        # A schema extension's resolve hook must see every field: no shortcut then.
+        self._direct = not (manager and manager.middlewares)
+        # graphql-core memoises grouped field sets per request, so each position of the
+        # query is planned once however many objects fill it; keyed by id, kept alive.
+        self._planned: dict[int, tuple[GroupedFieldSet, list]] = {}
+        self._subtrees: dict[tuple, tuple[list, list | None]] = {}
+        # Set on a subscription's executor by its first event, then copied to each
+        # per-event executor: None when the events must be executed one by one.
+        self._event_plan: _EventPlan | None = None
+        self._event_planned = False
+        self._subscription: DiallerExecutionContext | None = None
+
+    def build_per_event_executor(self, payload: Any) -> DiallerExecutionContext:
+        """A per-event executor with memos of its own.
+
+        graphql-core shares the memos with the subscription's executor, but they are keyed
+        by field lists that every event collects anew: shared, they would grow by an entry
+        per event for as long as the subscription lives.
+        """
+        if not self._event_planned:
+            self._event_plan = self._plan_event()
+            self._event_planned = True
+        executor = super().build_per_event_executor(payload)
+        executor._planned, executor._subtrees = {}, {}
+        executor._relevant_sub_fields = {}
+        executor._stream_usages = RefMap()
+        executor._subscription = self
+        return executor
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        """A plain subscription event's result is completed once for every subscriber."""
+        plan, subscription = self._event_plan, self._subscription
+        if plan is None or subscription is None or (
+                self.abort_signal is not None and self.abort_signal.aborted):
+            return super().execute_operation(serially)
+        root, schema = self.root_value, self.schema
+        key = (id(root), *plan.key)
+        value = SHARED_RESULTS.get(key, root, schema)
+        if value is Undefined:
+            try:
+                # The subscription's own memos: its field lists are collected only once.
+                value = subscription._complete(plan.type_, plan.details, root)
+            except Exception:  # noqa: BLE001 - graphql-core says what it is
+                return super().execute_operation(serially)
+            SHARED_RESULTS.put(key, root, schema, value)
+        return self.finish(self.build_response({plan.response_name: value}))
+
+    def _plan_event(self) -> _EventPlan | None:
+        """The plan of a subscription whose events need no resolver, or None."""
+        root_type, loc = self.schema.subscription_type, self.operation.loc
+        if not self._direct or root_type is None or loc is None or loc.source is None or \
+                self.operation.operation is not OperationType.SUBSCRIPTION:
+            return None
+        variables = _hashable_variables(self.variable_values)
+        if variables is None:
+            return None
+        try:
+            grouped, defers, _ = collect_fields(
+                self.schema, self.fragments, self.variable_values, root_type,
+                self.operation, self.hide_suggestions)
+        except Exception:  # noqa: BLE001 - execution reports it
+            return None
+        if defers or len(grouped) != 1:
+            return None
+        (name, details), = grouped.items()
+        node = details[0].node
+        field_def = root_type.fields.get(node.name.value)
+        if field_def is None or not _passes_event_on(field_def) or \
+                any(d.node.directives for d in details) or \
+                not self._is_plain(field_def.type, details):
+            return None
+        return _EventPlan(name, field_def.type, details,
+                          (id(self.schema), loc.source.body, loc.start, variables))
+
+    def execute_fields(self, parent_type, source_value, path, grouped_field_set,
+                       position_context):
+        """graphql-core's ``execute_fields``, completing plain fields directly."""
+        if not self._direct:
+            return super().execute_fields(parent_type, source_value, path,
+                                          grouped_field_set, position_context)
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for name, details, plain in self._fields_of(parent_type, grouped_field_set):
+                if plain is not None:
+                    try:
+                        results[name] = self._complete(
+                            plain.type_, details, plain.read(source_value, plain.python_name))
+                        continue
+                    except Exception:  # noqa: BLE001, S112 - graphql-core says what it is
+                        pass
+                result = self.execute_field(parent_type, source_value, details,
+                                            Path(path, name, parent_type.name),
+                                            position_context)
+                if result is not Undefined:
+                    results[name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(name)
+        except Exception:
+            if awaitable_fields:  # settle the siblings' awaitables, they may fail too
+                self.settle_in_background([results[f] for f in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return _gather_fields(results, awaitable_fields)
+
+    def complete_value(self, return_type, field_details_list, info, path, result,
+                       position_context):
+        """A resolver's value below which everything is plain is completed directly."""
+        if self._direct and self._is_plain(return_type, field_details_list):
+            try:
+                return self._complete(return_type, field_details_list, result)
+            except Exception:  # noqa: BLE001, S110 - graphql-core says what it is
+                pass
+        return super().complete_value(return_type, field_details_list, info, path, result,
+                                      position_context)
+
+    def _complete(self, type_, details, value) -> Any:
+        """The value graphql-core would complete; _Fallback where it would do more."""
+        if isinstance(type_, GraphQLNonNull):
+            if value is None:
+                raise _Fallback
+            type_ = type_.of_type
+        elif value is None:
+            return None
+        if type(value) not in _SCALARS:
+            if isinstance(value, Exception) or optimized_is_awaitable(value):
+                raise _Fallback
+            if isinstance(type_, GraphQLList):
+                if type(value) not in (list, tuple):
+                    raise _Fallback
+                return [self._complete(type_.of_type, details, v) for v in value]
+            if isinstance(type_, GraphQLObjectType):
+                return self._complete_object(type_, details, value)
+        if not isinstance(type_, _LEAVES):
+            raise _Fallback
+        coerced = type_.coerce_output_value(value)
+        if coerced is None or coerced is Undefined:
+            raise _Fallback
+        return coerced
+
+    def _complete_object(self, type_: GraphQLObjectType, details, value) -> dict:
+        fields = self._subfields(type_, details)
+        if fields is None:
+            raise _Fallback
+        return {name: self._complete(plain.type_, sub, plain.read(value, plain.python_name))
+                for name, sub, plain in fields}
+
+    def _fields_of(self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet) -> list:
+        """(response name, field details, PlainField or None) for each field of a set."""
+        found = self._planned.get(id(grouped))
+        if found is None:
+            found = (grouped, [(name, details, self._direct_field(parent_type, details))
+                               for name, details in grouped.items()])
+            self._planned[id(grouped)] = found
+        return found[1]
+
+    def _direct_field(self, parent_type: GraphQLObjectType, details):
+        node = details[0].node
+        plain = plain_field(parent_type, node.name.value)
+        if plain is None or node.arguments or any(d.node.directives for d in details):
+            return None
+        return plain if self._is_plain(plain.type_, details) else None
+
+    def _is_plain(self, type_, details) -> bool:
+        named = get_named_type(type_)
+        if isinstance(named, _LEAVES):
+            return True
+        return isinstance(named, GraphQLObjectType) and \
+            self._subfields(named, details) is not None
+
+    def _subfields(self, type_: GraphQLObjectType, details) -> list | None:
+        """The plain fields selected on an object type here; None if any is not plain."""
+        key = (type_, id(details))
+        found = self._subtrees.get(key)
+        if found is None:
+            found = (details, self._plan_subfields(type_, details))
+            self._subtrees[key] = found
+        return found[1]
+
+    def _plan_subfields(self, type_: GraphQLObjectType, details) -> list | None:
+        if type_.is_type_of is not None:
+            return None
+        grouped, defers, _ = self.collect_subfields(type_, details)
+        if defers:
+            return None
+        fields = []
+        for name, sub in grouped.items():
+            plain = self._direct_field(type_, sub)
+            if plain is None:
+                return None
+            fields.append((name, sub, plain))
+        return fields
+
+
+def _passes_event_on(field_def) -> bool:
+    """Whether a subscription field resolves each event to the event itself.
+
+    Its arguments and permissions then only shape the stream (Strawberry runs them in the
+    subscribe resolver, once per subscription), never what an event looks like.
+    """
+    strawberry_field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    resolve = field_def.resolve
+    return (strawberry_field is not None and strawberry_field.is_subscription
+            and field_def.subscribe is not None
+            and getattr(resolve, "__module__", "") == GraphQLCoreConverter.__module__
+            and getattr(resolve, "__qualname__", "") ==
+            "GraphQLCoreConverter.from_field.<locals>.<lambda>")
+
+
+def _hashable_variables(variable_values) -> tuple | None:
+    """The coerced variables as a key (with each value's type: 1 is not True), or None."""
+    coerced = getattr(variable_values, "coerced", variable_values)
+    try:
+        key = tuple(sorted((name, type(value), value) for name, value in coerced.items()))
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict:
+    if len(awaitable_fields) == 1:
+        field = awaitable_fields[0]
+        results[field] = await results[field]
+    else:
+        awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
+        results.update(zip(awaitable_fields, awaited, strict=True))
+    return results

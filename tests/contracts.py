@@ -1,0 +1,11 @@
+"""Where the tests find the contracts: the copy in this repository (contracts/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACTS = ROOT / "contracts"
+OPERATIONS = CONTRACTS / "operations"
+CDC_SAMPLES = CONTRACTS / "cdc"
+SHARED = ROOT.parent / "shared" / "contracts"  # the source, when present beside the clone

@@ -1,0 +1,28 @@
+"""The app under a real uvicorn server on a free loopback port, for websocket tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+
+from graphql_api.app import create_app
+from tests.services import free_port
+
+
+@asynccontextmanager
+async def live_server(services) -> AsyncIterator[str]:
+    """Yields ``host:port`` while the server answers; stops it afterwards."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
+                                           log_config=None, lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
+            await asyncio.sleep(0.02)
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
