@@ -10,7 +10,8 @@ are made: BENCH_FRESH_MEMOS=1 gives each subscription event's executor its own m
 event, so they grow by an entry per event per subscriber); BENCH_GC_FREEZE=1 moves what
 start-up made out of the collector's sight (settle_heap, as ``dialler serve`` does, runs
 anyway); BENCH_WS_DEFLATE=1 turns per-message deflate back on (``dialler serve`` has it
-off).
+off); BENCH_SHARED_RESULTS=0 executes every subscriber's event on its own, as before plain
+subscription results were shared (graphql_api/execution.py).
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ async def serve(port: int, ws: str) -> None:
     configure_logging(settings.log_level)
     if os.environ.get("BENCH_FRESH_MEMOS") == "1":
         fresh_memos()
+    if os.environ.get("BENCH_SHARED_RESULTS") == "0":
+        from graphql_api.execution import DiallerExecutionContext
+
+        DiallerExecutionContext._plan_event = lambda self: None
     services = await bootstrap(settings)
     app = create_app(services)
     settle_heap()  # what ``dialler serve`` does once it has started up

@@ -21,6 +21,7 @@ from graphql_api.timers import serve_timers
 from graphql_api.webhooks.links import router as links_router
 from graphql_api.webhooks.sms import router as sms_router
 from graphql_api.webhooks.voice import router as voice_router
+from graphql_api.ws_encoding import encode_message
 from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.logging import configure_logging
 from infrastructure.runtime import settle_heap
@@ -39,6 +40,9 @@ async def _context(connection: HTTPConnection) -> RequestContext:
 
 
 class DiallerGraphQLRouter(GraphQLRouter):
+    def encode_json(self, data: object) -> str:
+        return encode_message(data)
+
     async def on_ws_connect(self, context: RequestContext):
         """Refuses a websocket whose token is missing, forged or expired (close 4403)."""
         try:

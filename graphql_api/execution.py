@@ -58,7 +58,8 @@ class _SharedResults:
     """The completed root values of the last few events, by event and _EventPlan.key.
 
     An entry keeps its event and schema alive, so no id in a key can be reused while the
-    entry exists; a lookup still checks they are the very same objects.
+    entry exists; a lookup still checks they are the very same objects. A value goes to
+    every subscriber as it is: nothing after execution changes a result's data.
     """
 
     def __init__(self, size: int) -> None:
@@ -103,6 +104,13 @@ class DiallerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._event_plan: _EventPlan | None = None
         self._event_planned = False
         self._subscription: DiallerExecutionContext | None = None
+
+    def __copy__(self) -> DiallerExecutionContext:
+        # What copy() does for a plain object, without its reduce protocol: graphql-core
+        # copies the subscription's executor for every event of every subscriber.
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
 
     def build_per_event_executor(self, payload: Any) -> DiallerExecutionContext:
         """A per-event executor with memos of its own.

@@ -132,7 +132,8 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
                            acquire_timeout=settings.pg_acquire_timeout_seconds,
                            command_timeout=settings.pg_command_timeout_seconds)
     events = RedisEventBus(redis, settings.redis_key_prefix)
-    stores = PgQueueStores(pg, RuleBook(), lock_wait_seconds=settings.queue_lock_wait_seconds)
+    rule_book = RuleBook()  # one per process: every reader of the rules shares its parse
+    stores = PgQueueStores(pg, rule_book, lock_wait_seconds=settings.queue_lock_wait_seconds)
     queues = QueueMaintainer(ReplicaFactsReader(replica_db), stores, events, clock)
     user_context_cache = UserContextCache(redis, settings.user_context_ttl_seconds,
                                           settings.redis_key_prefix)
@@ -148,8 +149,8 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         uow=lambda: SqlUnitOfWork(session_factory),
         replica=ReplicaReader(replica_db), pg=pg, pg_statements=pg_statements,
         queues=queues, leases=PgLeaseStore(pg), agent_profiles=PgAgentProfiles(pg),
-        outcomes=CallOutcomes(PgCallbackStore(pg), queues, ReplicaFactsReader(replica_db),
-                              settings.calling_window),
+        outcomes=CallOutcomes(PgCallbackStore(pg, rule_book), queues,
+                              ReplicaFactsReader(replica_db), settings.calling_window),
         timers=QueueTimers(queues, partial(users_due_between, pg), PgSchedule(pg), clock),
         background=BackgroundJobs(),
         redis=redis,

@@ -37,10 +37,11 @@ class CallOutcomes:
                      notes: str | None, callback_at: datetime | None, call_sid: str | None,
                      now: datetime) -> DispositionRecorded:
         """Raises InvalidDisposition (nothing changed) when the rules refuse it."""
-        user_id = await self.store.lease_user(lease_id)
-        if user_id is None:
+        subject = await self.store.lease_user(lease_id)
+        if subject is None:
             raise InvalidDisposition("no such assignment of yours")
-        choice = (await self.queues.rules())(user_id)
+        user_id, rules_for = subject
+        choice = rules_for(user_id)
         effects = effects_of(outcome, notes, callback_at, now, self.window,
                              choice.rules.cooldowns)
         fingerprint = None

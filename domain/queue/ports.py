@@ -130,7 +130,8 @@ class CallbackStore(abc.ABC):
     """Dispositions and callbacks; every method is one transaction."""
 
     @abc.abstractmethod
-    async def lease_user(self, lease_id: uuid.UUID) -> int | None: ...
+    async def lease_user(self, lease_id: uuid.UUID) -> tuple[int, RulesForUser] | None:
+        """Whom the lease is on, and the rules that score them now (one read)."""
 
     @abc.abstractmethod
     async def record_disposition(self, *, lease_id: uuid.UUID, agent_id: uuid.UUID,

@@ -9,9 +9,11 @@ from datetime import datetime
 import asyncpg
 
 from domain.calls.disposition import DispositionEffects, InvalidDisposition
+from domain.queue.builder import RulesForUser
 from domain.queue.model import QueueEntry
 from domain.queue.ports import CallbackStore, Keys
 from infrastructure.postgres.queue_store import current_entries
+from infrastructure.postgres.rule_sets import STAMP_COLUMNS, RuleBook
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +161,14 @@ async def users_with_newly_due_callbacks(conn, since: datetime, now: datetime) -
 
 
 class PgCallbackStore(CallbackStore):
-    def __init__(self, pool: asyncpg.Pool):
-        self._pool = pool
+    def __init__(self, pool: asyncpg.Pool, rule_book: RuleBook):
+        self._pool, self._rule_book = pool, rule_book
 
-    async def lease_user(self, lease_id: uuid.UUID) -> int | None:
-        return await self._pool.fetchval("SELECT user_id FROM leases WHERE id = $1", lease_id)
+    async def lease_user(self, lease_id: uuid.UUID) -> tuple[int, RulesForUser] | None:
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(f"SELECT user_id, {STAMP_COLUMNS} FROM leases "
+                                      "WHERE id = $1", lease_id)
+            return (row["user_id"], await self._rule_book.current(conn, row)) if row else None
 
     async def record_disposition(self, **kwargs) -> int:
         async with self._pool.acquire() as conn, conn.transaction():

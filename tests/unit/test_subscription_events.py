@@ -96,12 +96,16 @@ def _empty_shared_results():
 
 async def _subscribe(schema, hub: Hub, query: str, count: int, variables=None,
                      contexts=None) -> list:
+    listening = len(hub.listeners) + count
     streams = [await schema.subscribe(query, variable_values=variables or {},
                                       context_value=(contexts or [{"allowed": True}] * count)[i])
                for i in range(count)]
     pending = [asyncio.ensure_future(anext(s)) for s in streams]
-    while len(hub.listeners) < count:  # a subscription listens once it first awaits
+    for _ in range(100):  # a subscription listens once it is first awaited
+        if len(hub.listeners) >= listening:
+            break
         await asyncio.sleep(0)
+    assert len(hub.listeners) == listening
     return [streams, pending]
 
 
