@@ -84,11 +84,6 @@ async def set_status(uow: UnitOfWork, publisher: EventPublisher, *, agent_id: uu
     return agent
 
 
-async def get_agent(uow: UnitOfWork, agent_id: uuid.UUID) -> Agent | None:
-    async with uow:
-        return await uow.agents.get(agent_id)
-
-
 async def set_queue_types(uow: UnitOfWork, *, agent_id: uuid.UUID,
                           queue_types: frozenset[str] | None) -> Agent:
     """What an agent works (None: every type); raises InvalidAgent for an unknown agent."""
