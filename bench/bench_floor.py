@@ -233,8 +233,9 @@ async def measure(args, settings, workers: int | None, source: Path, tokens: lis
 
 async def main(args, sources: list[Path]) -> None:
     configure_logging("WARNING")
-    replica, _, ours = await databases(args.users, replica_url=args.replica_url,
-                                       migrated=False)
+    replica, spare, ours = await databases(args.users, replica_url=args.replica_url,
+                                           migrated=False)
+    await svc.drop_postgres_database(spare)  # each server run makes a database of its own
     try:
         for source in sources:
             counts = [None] if source != ROOT else [int(w) for w in args.workers.split(",")]
