@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
 from domain.users.phone import to_e164
+
+log = logging.getLogger(__name__)
 
 # A hand-off older than this never finished (the process died while Twilio was called).
 INTERRUPTED_AFTER = timedelta(minutes=5)
@@ -143,12 +146,17 @@ class SmsService:
                 first = await tx.opt_out(e164, user_id, body.strip().upper()[:16], now)
                 reply = STOP_REPLY if first else None
             elif keyword is Keyword.START:
-                reply = START_REPLY if await tx.opt_in(e164, user_id) else None
+                reply = START_REPLY if await tx.opt_in(e164, user_id, now) else None
             if reply:  # Twilio sends it from our TwiML answer; kept so the thread is whole
                 answer = await tx.store_reply(user_id=user_id, to=e164, body=reply, now=now)
         if keyword and user_id is not None:
             # Opted-out users leave the queues at once (do_not_call); START brings them back.
-            await self.recompute([user_id], f"sms {keyword.value.lower()}")
+            # Committed and owed already: a failure here is swept up by the queue timers.
+            try:
+                await self.recompute([user_id], f"sms {keyword.value.lower()}")
+            except Exception:  # noqa: BLE001 - Twilio must still get its answer
+                log.warning("queue update after an SMS %s deferred to the sweep (user %s)",
+                            keyword.value, user_id, exc_info=True)
         await self._publish(SmsEventKind.RECEIVED, message)
         if answer:
             await self._publish(SmsEventKind.STATUS_CHANGED, answer)

@@ -13,7 +13,7 @@ import asyncpg
 from domain.calls.ports import CallRepository, ExpiredRecording, RecordingStore
 from domain.calls.status import CallProgress, CallStatus
 from domain.calls.voice import CallDirection, CallRecord, DialFacts
-from infrastructure.postgres.dispositions import schedule
+from infrastructure.postgres.dispositions import mark_dirty, schedule
 
 _DIAL_FACTS = """
 SELECT (SELECT is_active FROM agents WHERE id = $2) AS agent_active,
@@ -96,6 +96,7 @@ class PgCalls(CallRepository):
 
     async def schedule_callback_now(self, user_id: int, now: datetime, note: str) -> None:
         await schedule(self.conn, user_id, now, None, False, note, now)
+        await mark_dirty(self.conn, [user_id], now)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import asyncpg
 from domain.messaging.model import Direction, Message, SmsStatus, advances
 from domain.messaging.opt_out import OPT_OUT_REASON
 from domain.messaging.ports import ContactState
-from infrastructure.postgres.dispositions import add_do_not_call
+from infrastructure.postgres.dispositions import add_do_not_call, mark_dirty
 from infrastructure.postgres.phones import refresh_phones
 
 _COLUMNS = "id, user_id, direction, body, status, created_at, failure_reason, agent_id"
@@ -199,12 +199,13 @@ class MessagingTx:
             e164, user_id, keyword, now)
         if user_id is not None:
             await add_do_not_call(self.conn, user_id, OPT_OUT_REASON)
+            await mark_dirty(self.conn, [user_id], now)
         await self.conn.execute(
             "UPDATE sms_follow_ups SET status = 'CANCELLED', skip_reason = 'OPTED_OUT', "
             "updated_at = $2 WHERE user_id = $1 AND status = 'PENDING'", user_id, now)
         return bool(first)
 
-    async def opt_in(self, e164: str, user_id: int | None) -> bool:
+    async def opt_in(self, e164: str, user_id: int | None, now: datetime) -> bool:
         """Lifts this number's opt-out and only the do-not-call entry it caused."""
         removed = await self.conn.fetch(
             "DELETE FROM sms_opt_outs WHERE e164 = $1 OR (user_id = $2) RETURNING e164",
@@ -212,4 +213,5 @@ class MessagingTx:
         if user_id is not None:
             await self.conn.execute("DELETE FROM do_not_call WHERE user_id = $1 AND reason = $2",
                                     user_id, OPT_OUT_REASON)
+            await mark_dirty(self.conn, [user_id], now)
         return bool(removed)
