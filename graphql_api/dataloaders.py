@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -14,8 +15,31 @@ from domain.users.model import Address, Claim, Requirement, User, VehiclePackage
 from infrastructure.bootstrap import Services
 from service_layer.user_contexts import ContextSources, assemble_contexts
 
+K = TypeVar("K")
+V = TypeVar("V")
 
-class UserByIdLoader(DataLoader[int, User | None]):
+
+class Loader(DataLoader[K, V]):
+    """A DataLoader that also takes a large set of keys known up front (a queue page) in
+    one call of its batch function: no future, task and callback per key."""
+
+    async def many(self, keys: Sequence[K]) -> list[V]:
+        found: dict = {}
+        missing = []
+        for key in dict.fromkeys(keys):
+            future = self.cache_map.get(key)
+            if future is not None and future.done() and future.exception() is None:
+                found[key] = future.result()
+            else:
+                missing.append(key)
+        if missing:
+            loaded = dict(zip(missing, await self.load_fn(missing), strict=True))
+            self.prime_many(loaded)
+            found.update(loaded)
+        return [found[key] for key in keys]
+
+
+class UserByIdLoader(Loader[int, User | None]):
     def __init__(self, services: Services):
         super().__init__(load_fn=self._load)
         self._reader = services.replica
@@ -25,7 +49,7 @@ class UserByIdLoader(DataLoader[int, User | None]):
         return [found.get(k) for k in keys]
 
 
-class AddressByIdLoader(DataLoader[str, Address | None]):
+class AddressByIdLoader(Loader[str, Address | None]):
     def __init__(self, services: Services):
         super().__init__(load_fn=self._load)
         self._reader = services.replica
@@ -35,7 +59,7 @@ class AddressByIdLoader(DataLoader[str, Address | None]):
         return [found.get(k) for k in keys]
 
 
-class ClaimsByUserIdLoader(DataLoader[int, list[Claim]]):
+class ClaimsByUserIdLoader(Loader[int, list[Claim]]):
     def __init__(self, services: Services):
         super().__init__(load_fn=self._load)
         self._reader = services.replica
@@ -45,7 +69,7 @@ class ClaimsByUserIdLoader(DataLoader[int, list[Claim]]):
         return [found.get(k, []) for k in keys]
 
 
-class RequirementsByClaimIdLoader(DataLoader[int, list[Requirement]]):
+class RequirementsByClaimIdLoader(Loader[int, list[Requirement]]):
     def __init__(self, services: Services):
         super().__init__(load_fn=self._load)
         self._reader = services.replica
@@ -55,7 +79,7 @@ class RequirementsByClaimIdLoader(DataLoader[int, list[Requirement]]):
         return [found.get(k, []) for k in keys]
 
 
-class VehiclePackagesByClaimIdLoader(DataLoader[int, list[VehiclePackage]]):
+class VehiclePackagesByClaimIdLoader(Loader[int, list[VehiclePackage]]):
     def __init__(self, services: Services):
         super().__init__(load_fn=self._load)
         self._reader = services.replica

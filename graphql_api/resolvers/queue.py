@@ -53,7 +53,7 @@ async def _page_users(info: Info, user_ids: list[int]) -> dict[int, UserType]:
     wanted = selected_paths(info)
     if "edges.node.user" not in wanted or not user_ids:
         return {}
-    found = [u for u in await info.context.loaders.user.load_many(user_ids) if u is not None]
+    found = [u for u in await info.context.loaders.user.many(user_ids) if u is not None]
     claims: list = [None] * len(found)
     if "edges.node.user.claims" in wanted:
         claims = await claim_details(

@@ -142,19 +142,26 @@ async def load_claims(info: Info, user_id: int) -> tuple[model.ClaimDetail, ...]
     """One user's claims with the rows the query asks for (batched across the request)."""
     wanted = selected_paths(info)
     return (await claim_details(info, [user_id], "requirements" in wanted,
-                                "vehiclePackages" in wanted))[0]
+                                "vehiclePackages" in wanted, at_once=False))[0]
 
 
-async def claim_details(info: Info, user_ids: list[int], requirements: bool, packages: bool
-                        ) -> list[tuple[model.ClaimDetail, ...]]:
-    """Claims of many users, each with requirements and packages when asked for."""
+async def claim_details(info: Info, user_ids: list[int], requirements: bool, packages: bool,
+                        *, at_once: bool = True) -> list[tuple[model.ClaimDetail, ...]]:
+    """Claims of many users, each with requirements and packages when asked for.
+
+    ``at_once``: these are all the users wanted (a page), so each loader is called once
+    directly; otherwise the loads wait to batch with other users' in the request."""
     loaders = info.context.loaders
-    claims = await loaders.claims_by_user.load_many(user_ids)
+
+    async def load(loader, keys):
+        return await (loader.many(keys) if at_once else loader.load_many(keys))
+
+    claims = await load(loaders.claims_by_user, user_ids)
     ids = [c.id for user_claims in claims for c in user_claims]
     none: list = [()] * len(ids)
-    found_r = dict(zip(ids, await loaders.requirements_by_claim.load_many(ids)
+    found_r = dict(zip(ids, await load(loaders.requirements_by_claim, ids)
                        if requirements else none, strict=True))
-    found_p = dict(zip(ids, await loaders.packages_by_claim.load_many(ids)
+    found_p = dict(zip(ids, await load(loaders.packages_by_claim, ids)
                        if packages else none, strict=True))
     return [tuple(model.ClaimDetail(c, tuple(found_r[c.id]), tuple(found_p[c.id]))
                   for c in user_claims) for user_claims in claims]
