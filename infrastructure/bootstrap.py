@@ -12,7 +12,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from infrastructure.postgres.agents import PgAgentProfiles
+from infrastructure.postgres.agent_accounts import PgAgentProfiles
 from infrastructure.postgres.conversions import record_conversions
 from infrastructure.postgres.dispositions import PgCallbackStore, users_due_between
 from infrastructure.postgres.engine import make_engine, make_session_factory

@@ -91,10 +91,8 @@ class QueueMaintainer:
                              ) -> list[QueueChanged]:
         if await store.superseded():
             return []
-        newer = await store.computed_since_start()
-        facts = {u: f for u, f in facts.items() if u not in newer}
         return await self._refresh(store, keys, facts, self.clock(), "rebuild", report,
-                                   leave=newer)
+                                   leave=await store.computed_since_start())
 
     async def recompute(self, user_ids: Sequence[int], reason: str) -> RefreshReport:
         """The same rules for just these users (CDC events, dispositions, callbacks).
@@ -116,11 +114,8 @@ class QueueMaintainer:
             facts = await self.replica.for_keys(keys)
             async with self.stores.for_users(ids, started) as store:
                 newer = await store.computed_since_start()
-                facts = {u: f for u, f in facts.items() if u not in newer}
-                changes = await self._refresh(store, Keys(ids=[u for u in ids
-                                                              if u not in newer]),
-                                              facts, self.clock(), reason, report,
-                                              keep=report.entries)
+                changes = await self._refresh(store, keys, facts, self.clock(), reason,
+                                              report, leave=newer, keep=report.entries)
             await self.events.publish(changes)
             if not newer:
                 return
@@ -147,6 +142,9 @@ class QueueMaintainer:
                        now: datetime, reason: str, report: RefreshReport,
                        leave: set[int] = frozenset(), keep: dict | None = None
                        ) -> list[QueueChanged]:
+        """Writes the difference; users in ``leave`` (computed by a newer writer) are
+        neither read nor written."""
+        facts = {u: f for u, f in facts.items() if u not in leave} if leave else facts
         before, after, excluded, changes = await self._plan(store, keys, facts, now, reason,
                                                             leave)
         written = await store.write_changes(before, after, changes)

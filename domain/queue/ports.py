@@ -145,6 +145,3 @@ class CallbackStore(abc.ABC):
 
     @abc.abstractmethod
     async def cancel_callback(self, callback_id: int, now: datetime) -> dict | None: ...
-
-    @abc.abstractmethod
-    async def entry(self, user_id: int) -> QueueEntry | None: ...

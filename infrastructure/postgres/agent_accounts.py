@@ -1,4 +1,5 @@
-"""Agents over asyncpg alone: the account commands' unit of work, without SQLAlchemy.
+"""Agents over asyncpg alone: the account commands' unit of work, without SQLAlchemy,
+and the agent read of every request.
 
 Loading SQLAlchemy and the SQLModel tables costs a CLI process most of a second; the
 account commands (`agents create`, `agents import`) need only the agents table. New and
@@ -8,12 +9,14 @@ changed agents are written at commit in one bulk statement each.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import astuple, dataclass
+from typing import Any
 
 import asyncpg
 
 from domain.agents.model import Agent, AgentStatus, InvalidAgent, Role
-from domain.agents.ports import AgentRepository
+from domain.agents.ports import AgentProfiles, AgentRepository
 from domain.unit_of_work import UnitOfWork
 
 _COLUMNS = ("id, email, name, role, password_hash, status, status_reason, status_since, "
@@ -57,14 +60,31 @@ class _Row:
                    agent.created_at, types)
 
 
+def agent_from(field: Callable[[str], Any]) -> Agent:
+    """An agent from a row's fields, whichever driver read them."""
+    queue_types = field("queue_types")
+    return Agent(id=field("id"), email=field("email"), name=field("name"),
+                 role=Role(field("role")), password_hash=field("password_hash"),
+                 status=AgentStatus(field("status")), status_reason=field("status_reason"),
+                 status_since=field("status_since"), is_active=field("is_active"),
+                 created_at=field("created_at"),
+                 queue_types=frozenset(queue_types) if queue_types is not None else None)
+
+
 def _to_domain(record: asyncpg.Record) -> Agent:
-    types = record["queue_types"]
-    return Agent(id=record["id"], email=record["email"], name=record["name"],
-                 role=Role(record["role"]), password_hash=record["password_hash"],
-                 status=AgentStatus(record["status"]), status_reason=record["status_reason"],
-                 status_since=record["status_since"], is_active=record["is_active"],
-                 created_at=record["created_at"],
-                 queue_types=frozenset(types) if types is not None else None)
+    return agent_from(record.__getitem__)
+
+
+class PgAgentProfiles(AgentProfiles):
+    """One primary-key read on the pool: no ORM session on the hot path."""
+
+    def __init__(self, pool: asyncpg.Pool):
+        self._pool = pool
+
+    async def get(self, agent_id: uuid.UUID) -> Agent | None:
+        row = await self._pool.fetchrow(f"SELECT {_COLUMNS} FROM agents WHERE id = $1",
+                                        agent_id)
+        return _to_domain(row) if row else None
 
 
 def _columns(rows: list[_Row]) -> list[list]:

@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
-import asyncpg
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.agents.model import Agent, AgentStatus, AgentStatusChanged, Role
-from domain.agents.ports import AgentProfiles, AgentRepository, AgentSessionRepository
+from domain.agents.model import Agent, AgentStatusChanged
+from domain.agents.ports import AgentRepository, AgentSessionRepository
 from domain.agents.sessions import AgentSession
+from infrastructure.postgres.agent_accounts import agent_from
 from infrastructure.postgres.tables import AgentRow, AgentSessionRow, AgentStatusHistoryRow
-
-
-def agent_from(field: Callable[[str], Any]) -> Agent:
-    """An agent from a row's fields, whichever driver read them."""
-    queue_types = field("queue_types")
-    return Agent(id=field("id"), email=field("email"), name=field("name"),
-                 role=Role(field("role")), password_hash=field("password_hash"),
-                 status=AgentStatus(field("status")), status_reason=field("status_reason"),
-                 status_since=field("status_since"), is_active=field("is_active"),
-                 created_at=field("created_at"),
-                 queue_types=frozenset(queue_types) if queue_types is not None else None)
 
 
 def _to_domain(row: AgentRow) -> Agent:
     return agent_from(partial(getattr, row))
-
-
-class PgAgentProfiles(AgentProfiles):
-    """One primary-key read on the pool: no ORM session on the hot path."""
-
-    def __init__(self, pool: asyncpg.Pool):
-        self._pool = pool
-
-    async def get(self, agent_id: uuid.UUID) -> Agent | None:
-        row = await self._pool.fetchrow("SELECT * FROM agents WHERE id = $1", agent_id)
-        return agent_from(row.__getitem__) if row else None
 
 
 def _copy_to_row(agent: Agent, row: AgentRow) -> None:

@@ -10,9 +10,7 @@ import asyncpg
 
 from domain.calls.disposition import DispositionEffects, InvalidDisposition
 from domain.queue.builder import RulesForUser
-from domain.queue.model import QueueEntry
-from domain.queue.ports import CallbackStore, Keys
-from infrastructure.postgres.queue_store import current_entries
+from domain.queue.ports import CallbackStore
 from infrastructure.postgres.rule_sets import STAMP_COLUMNS, RuleBook
 
 
@@ -36,6 +34,11 @@ async def _held_lease(conn: asyncpg.Connection, lease_id: uuid.UUID, agent_id: u
     return lease
 
 
+# A user whose queue update is owed (the earliest time it was, if already).
+_OWE = ("INSERT INTO queue_dirty (user_id, marked_at) SELECT u, {at} FROM unnest({users}) u "
+        "ON CONFLICT (user_id) DO UPDATE SET marked_at = "
+        "LEAST(queue_dirty.marked_at, EXCLUDED.marked_at)")
+_MARK_DIRTY = _OWE.format(users="$1::bigint[]", at="$2")
 # The lease ends with its disposition; its entry is held off until its recompute
 # rewrites it (should that recompute fail, the entry must not be handed out again before
 # the cool-down the outcome set), and that recompute is owed until it commits.
@@ -48,9 +51,8 @@ WITH ended AS (
         due_at = CASE WHEN queue_type = 'CALLBACK' THEN 'infinity' ELSE due_at END
     WHERE lease_id = $1
 )
-INSERT INTO queue_dirty (user_id, marked_at) VALUES ($4, $2)
-ON CONFLICT (user_id) DO UPDATE SET marked_at = LEAST(queue_dirty.marked_at, EXCLUDED.marked_at)
-"""
+{owe}
+""".format(owe=_OWE.format(users="ARRAY[$4::bigint]", at="$2"))
 
 
 async def record(conn: asyncpg.Connection, *, lease_id: uuid.UUID, agent_id: uuid.UUID,
@@ -123,10 +125,7 @@ async def _close_callbacks(conn, user_id: int, queue_type: str, now: datetime) -
 
 async def mark_dirty(conn, user_ids: list[int], now: datetime) -> None:
     """With the change itself: the queue update is owed until a recompute commits."""
-    await conn.execute(
-        "INSERT INTO queue_dirty (user_id, marked_at) SELECT u, $2 FROM unnest($1::bigint[]) u "
-        "ON CONFLICT (user_id) DO UPDATE SET marked_at = "
-        "LEAST(queue_dirty.marked_at, EXCLUDED.marked_at)", user_ids, now)
+    await conn.execute(_MARK_DIRTY, user_ids, now)
 
 
 async def add_do_not_call(conn, user_id: int, reason: str) -> None:
@@ -187,10 +186,6 @@ class PgCallbackStore(CallbackStore):
             if row:
                 await mark_dirty(conn, [row["user_id"]], now)
         return dict(row) if row else None
-
-    async def entry(self, user_id: int) -> QueueEntry | None:
-        async with self._pool.acquire() as conn:
-            return (await current_entries(conn, Keys(ids=[user_id]))).get(user_id)
 
 
 async def users_due_between(pool: asyncpg.Pool, since: datetime, now: datetime) -> list[int]:

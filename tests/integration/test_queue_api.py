@@ -6,17 +6,15 @@ import asyncio
 import json
 
 import pytest
-import uvicorn
 import websockets
 from sqlalchemy import event
 
-from graphql_api.app import create_app
 from infrastructure.bootstrap import bootstrap
 from infrastructure.replica.seed import seed_replica
 from tests.contracts import OPERATIONS
 from tests.integration.test_leads import Api
+from tests.live_server import live_server
 from tests.queue_env import queue_env
-from tests.services import free_port
 
 pytestmark = pytest.mark.integration
 PAGE = (OPERATIONS / "queue.graphql").read_text()
@@ -111,18 +109,12 @@ async def test_stats_count_sizes_and_what_is_callable(env):
 async def test_an_event_on_one_api_process_reaches_a_subscriber_on_another(env):
     services, rows, _, api = env
     other = await bootstrap(services.settings)  # a second API process's own wiring
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(other), host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
     try:
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
-            await asyncio.sleep(0.02)
         _, token = await api.agent()
         user = await rows.user(signature=None)
         await rows.claim(user)
-        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql",
-                                      subprotocols=["graphql-transport-ws"]) as ws:
+        async with live_server(other) as address, websockets.connect(
+                f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init",
                                       "payload": {"Authorization": f"Bearer {token}"}}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -133,8 +125,6 @@ async def test_an_event_on_one_api_process_reaches_a_subscriber_on_another(env):
             await services.queues.recompute([user], "cdc")  # on the first process
             message = json.loads(await asyncio.wait_for(ws.recv(), 5))
     finally:
-        server.should_exit = True
-        await task
         await other.close()
     update = message["payload"]["data"]["queueUpdates"]
     assert (update["kind"], update["userId"], update["toQueue"], update["reason"]) == (
