@@ -27,7 +27,13 @@ import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 import websockets  # noqa: E402
 
-from bench.common import databases, drop, percentiles, settings_for  # noqa: E402
+from bench.common import (  # noqa: E402
+    databases,
+    drop,
+    percentiles,
+    settings_for,
+    token_for_new_agent,
+)
 from domain.agents.model import AgentStatus, AgentStatusChanged, Role  # noqa: E402
 from domain.agents.sessions import Principal  # noqa: E402
 from graphql_api.app import create_app  # noqa: E402
@@ -75,7 +81,7 @@ async def main(args: argparse.Namespace) -> None:
     try:
         while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
             await asyncio.sleep(0.02)
-        supervisor = services.tokens.issue(Principal(uuid.uuid4(), Role.SUPERVISOR)).token
+        supervisor = await token_for_new_agent(services, Role.SUPERVISOR)
         arrivals: dict[str, list[float]] = {}
         people = [Watcher(arrivals) for _ in range(args.supervisors)]
         watchers = [asyncio.create_task(w.run(f"ws://127.0.0.1:{port}/graphql", supervisor))

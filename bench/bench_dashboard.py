@@ -22,9 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.common import databases, drop, percentiles, settings_for  # noqa: E402
+from bench.common import (  # noqa: E402
+    databases,
+    drop,
+    percentiles,
+    settings_for,
+    token_for_new_agent,
+)
 from domain.agents.model import Role  # noqa: E402
-from domain.agents.sessions import Principal  # noqa: E402
 from domain.analytics.figures import OutcomeGroup, london_day  # noqa: E402
 from domain.calls.outcomes import CallOutcome  # noqa: E402
 from graphql_api.app import create_app  # noqa: E402
@@ -130,7 +135,7 @@ async def main(args: argparse.Namespace) -> None:
             await services.analytics.board()
             sql.append(time.perf_counter() - t)
         print(f"dashboard SQL only (2 statements):  {percentiles(sql)}")
-        token = services.tokens.issue(Principal(uuid.uuid4(), Role.SUPERVISOR)).token
+        token = await token_for_new_agent(services, Role.SUPERVISOR)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(services)),
                                      base_url="http://bench") as http:
             headers = {"Authorization": f"Bearer {token}"}

@@ -159,17 +159,18 @@ asyncio.run(server.serve(int(sys.argv[1]), "auto"))
 
 
 class api_process:  # noqa: N801 - used as `async with api_process(...)`
-    """bench/api_server.py under uvicorn on a free port, on the bench's databases."""
+    """bench/api_server.py under uvicorn on a free port, on the bench's databases; from
+    another checkout's ``root`` when given (with this venv)."""
 
-    def __init__(self, settings: Settings, gc_tuned: bool = False):
-        self.settings, self.gc_tuned = settings, gc_tuned
+    def __init__(self, settings: Settings, gc_tuned: bool = False, root: Path = ROOT):
+        self.settings, self.gc_tuned, self.root = settings, gc_tuned, root
 
     async def __aenter__(self) -> tuple[str, int]:
         port = _free_port()
         command = ["-c", GC_TUNED] if self.gc_tuned else ["-m", "bench.api_server"]
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, *command, str(port), cwd=ROOT,
-            env={**os.environ, **_environment(self.settings)},
+            sys.executable, *command, str(port), cwd=self.root,
+            env={**os.environ, **_environment(self.settings), "PYTHONPATH": str(self.root)},
             stdout=asyncio.subprocess.PIPE)
         line = b""
         while not line.startswith(b"READY"):

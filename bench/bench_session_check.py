@@ -1,9 +1,12 @@
-"""What checking "is this token's session still live?" costs on every request.
+"""What checking a token's standing (its session still live, its agent's current role and
+active flag) costs on every request, and what each API process's live-socket sweep costs.
 
     .venv/bin/python bench/bench_session_check.py --sessions 10000 --checks 2000
-The check is one primary-key lookup in agent_sessions (PostgreSQL is the truth, so a
-logout holds in every process at once). Compared with a Redis GET of one key (what a
-cache in front of it would cost) and with the whole Me request with and without it.
+The check is one read: two primary-key probes, agents and agent_sessions (PostgreSQL is
+the truth, so a logout or a role change holds in every process at once). Compared with a
+Redis GET of one key (what a cache in front of it would cost) and with the whole Me
+request with and without a session. The sweep reads the standing of every open socket of
+a process in one batched statement.
 """
 
 from __future__ import annotations
@@ -56,12 +59,15 @@ async def main(args: argparse.Namespace) -> None:
         with_session = Principal(agent, Role.AGENT, sessions[len(sessions) // 2])
         key = f"{services.settings.redis_key_prefix}session:{with_session.session_id}"
         await services.redis.client.set(key, b"1")
-        await timed(200, lambda: services.presence.is_live(with_session))  # warm up
+        await timed(200, lambda: services.presence.standing(with_session))  # warm up
         print(f"{args.sessions} sessions")
-        pg = await timed(args.checks, lambda: services.presence.is_live(with_session))
+        pg = await timed(args.checks, lambda: services.presence.standing(with_session))
         redis = await timed(args.checks, lambda: services.redis.client.get(key))
-        print(f"PostgreSQL primary-key check: {percentiles(pg)}")
+        print(f"PostgreSQL standing check:    {percentiles(pg)}")
         print(f"Redis GET of one key:         {percentiles(redis)}")
+        sockets = [Principal(agent, Role.AGENT, s) for s in sessions[:args.sockets]]
+        sweep = await timed(200, lambda: services.presence.standings(sockets))
+        print(f"Sweep of {args.sockets} sockets, one read: {percentiles(sweep)}")
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(services)),
                                      base_url="http://bench") as http:
             for label, principal in (("Me, token with a session:   ", with_session),
@@ -86,4 +92,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--checks", type=int, default=2_000)
+    parser.add_argument("--sockets", type=int, default=500, help="open sockets per process")
     asyncio.run(main(parser.parse_args()))

@@ -9,6 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from domain.agents.model import Role  # noqa: E402
+from domain.agents.sessions import Principal  # noqa: E402
 from infrastructure.postgres.engine import make_engine  # noqa: E402
 from infrastructure.postgres.migrate import migrate  # noqa: E402
 from infrastructure.replica.database import ReplicaDatabase  # noqa: E402
@@ -43,6 +45,17 @@ async def databases(users: int, seed: int = 7, replica_url: str | None = None,
     await migrate(engine)
     await engine.dispose()
     return replica, dialler, ours
+
+
+async def token_for_new_agent(services, role: Role) -> str:
+    """A token for an agent made here: a token's agent must exist and be active."""
+    agent_id = uuid.uuid4()
+    async with services.pg.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO agents (id, email, name, role, password_hash, is_active) "
+            "VALUES ($1, $2, 'Bench', $3, 'x', true)", agent_id, f"{agent_id}@bench.local",
+            role.value)
+    return services.tokens.issue(Principal(agent_id, role)).token
 
 
 def settings_for(replica: DatabaseAddress, dialler: DatabaseAddress, **extra) -> Settings:

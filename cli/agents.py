@@ -6,6 +6,7 @@ nothing else (see infrastructure.bootstrap_accounts).
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -42,6 +43,41 @@ def create(email: str = typer.Option(...), name: str = typer.Option(...),
         raise typer.Exit(2) from None
 
 
+@app.command("update")
+def update(email: str = typer.Argument(..., help="The agent's e-mail"),
+           role: str | None = typer.Option(None, help="AGENT, SUPERVISOR, ADMIN or INTEGRATION"),
+           active: bool | None = typer.Option(None, "--active/--inactive",
+                                              help="Enable, or disable, the account")) -> None:
+    """Change an account's role, or enable or disable it, at once.
+
+    A disabled agent's sessions end and their leads return to the queue; a new role holds
+    from their next request. Their live subscriptions close on every API process.
+    """
+    from domain.agents.model import InvalidAgent
+    from service_layer.agent_admin import update_agent
+
+    settings = load_settings(logs=False)  # see _with_accounts
+
+    async def main(accounts) -> None:
+        from infrastructure.postgres.sessions import PgPresenceStore
+
+        async with _announcer(settings) as events:
+            done = await update_agent(accounts.uow(), PgPresenceStore(accounts.pool), events,
+                                      email=email, role=role, active=active,
+                                      at=accounts.clock())
+        agent = done.agent
+        state = "active" if agent.is_active else "disabled"
+        console.print(f"updated {agent.role.value} {escape(agent.name)} <{agent.email}>: "
+                      f"{state}; {done.sessions_ended} session(s) ended, "
+                      f"{done.leads_released} lead(s) returned to the queue")
+
+    try:
+        run(lambda: _with_accounts(settings, main))
+    except InvalidAgent as exc:
+        console.print(f"[red]not updated:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+
+
 @app.command("import")
 def import_command(file: Path = typer.Argument(
         ..., exists=True, dir_okay=False, readable=True,
@@ -59,9 +95,11 @@ def import_command(file: Path = typer.Argument(
         from cli.common import progress_bar
         from service_layer.agent_import import progress_total
 
-        with progress_bar("importing agents", progress_total(rows)) as advance:
-            report = await import_agents(accounts.uow, accounts.hasher, rows,
-                                         at=accounts.clock(), progress=advance)
+        async with _announcer(settings) as events:
+            with progress_bar("importing agents", progress_total(rows)) as advance:
+                report = await import_agents(accounts.uow, accounts.hasher, rows,
+                                             at=accounts.clock(), progress=advance,
+                                             events=events)
         _summarise(report)
 
     try:
@@ -85,6 +123,23 @@ async def _with_accounts(settings, main) -> None:
         await main(accounts)
     finally:
         await accounts.close()
+
+
+@asynccontextmanager
+async def _announcer(settings):
+    """The event bus to announce access changes on, or None on the embedded default (its
+    Redis lives inside `serve`: the API processes' own sweeps close the sockets)."""
+    if settings.redis_url is None:
+        yield None
+        return
+    from infrastructure.redis.event_bus import RedisEventBus
+    from infrastructure.redis.resilient import ResilientRedis, connect
+
+    redis = ResilientRedis(connect(settings.redis_url))
+    try:
+        yield RedisEventBus(redis, settings.redis_key_prefix)
+    finally:
+        await redis.close()
 
 
 def _read_text(file: Path) -> str:

@@ -62,7 +62,7 @@ async def _set_up(services, host: str, port: int, workers: int = 1) -> None:
         with progress_bar("demo replica", DEMO_USERS) as advance:
             seeded = await fill_demo_replica(services, advance)
     login = await ensure_demo_supervisor(services)
-    _announce(host, port, seeded, login, workers)
+    _announce(host, port, seeded, login, workers, services.settings.graphiql_enabled)
 
 
 async def _prepare(settings, host: str, port: int, workers: int) -> None:
@@ -89,9 +89,10 @@ async def _serve_here(settings, host: str, port: int) -> None:
     embedded_sqs = None
     try:
         await _set_up(services, host, port)
+        # proxy_headers off here and below: the app applies FORWARDED_ALLOW_IPS itself, once.
         config = uvicorn.Config(create_app(services), host=host, port=port,
                                 log_config=None, access_log=False, lifespan="on",
-                                ws_per_message_deflate=False)
+                                ws_per_message_deflate=False, proxy_headers=False)
         settle_heap()
         async with serve_timers(services) as (stop, tasks):
             embedded_sqs = _embedded_worker(services, stop, tasks)
@@ -111,7 +112,7 @@ def _serve_processes(host: str, port: int, workers: int) -> None:
 
     config = uvicorn.Config(WORKER_APP, factory=True, host=host, port=port, workers=workers,
                             log_config=None, access_log=False, lifespan="on",
-                            ws_per_message_deflate=False,
+                            ws_per_message_deflate=False, proxy_headers=False,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     supervisor.run()
@@ -144,23 +145,27 @@ def _embedded_worker(services, stop: asyncio.Event, background: list):
         return None
     from infrastructure.embedded_sqs import EmbeddedSqs
     from sync_worker.sqs import QueueAddress
+    from sync_worker.supervisor import keep_running
     from sync_worker.worker import run_worker
 
     sqs = EmbeddedSqs(settings.dialler_data_dir)
     sqs.start()
     address = QueueAddress(sqs.queue_url, sqs.endpoint_url, settings.aws_region)
-    background.append(asyncio.create_task(run_worker(
+    # Nobody else would notice this worker die (no process of its own to be restarted):
+    # it is started again here, with a log line and dialler_task_restarts_total.
+    background.append(asyncio.create_task(keep_running("sync worker", lambda: run_worker(
         services, stop, address=address, cdc=settings.enable_cdc_sync,
-        scheduled=settings.enable_batch_sync, sms_jobs=False)))
+        scheduled=settings.enable_batch_sync, sms_jobs=False), stop)))
     console.print(f"sync worker running on an in-process SQS ({sqs.queue_url}); try "
                   "[bold]dialler demo change USER_ID --signed[/]")
     return sqs
 
 
 def _announce(host: str, port: int, seeded: int, login: tuple[str, str] | None,
-              workers: int = 1) -> None:
+              workers: int = 1, graphiql: bool = True) -> None:
     shown = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
-    console.print(f"[bold green]RMC Dialler[/] GraphiQL: http://{shown}:{port}/graphql")
+    what = "GraphiQL" if graphiql else "GraphQL"
+    console.print(f"[bold green]RMC Dialler[/] {what}: http://{shown}:{port}/graphql")
     if workers > 1:
         console.print(f"{workers} API processes on port {port}")
     if seeded:

@@ -30,8 +30,10 @@ def worker() -> None:
         try:
             await ensure_schema(services)
             if settings.worker_metrics_port:
-                from prometheus_client import start_http_server
-                start_http_server(settings.worker_metrics_port)
+                from infrastructure.metrics import serve_metrics
+                token = settings.metrics_token
+                serve_metrics(settings.worker_metrics_port,
+                              token.get_secret_value() if token else None)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -114,7 +116,7 @@ def replay(include_poison: bool = typer.Option(
             if address is None:
                 console.print("[red]SQS_QUEUE_URL is not set[/]")
                 raise typer.Exit(2)
-            async with SqsQueue(address) as queue:
+            async with SqsQueue(address, settings.outbound_http_timeout_seconds) as queue:
                 with progress_bar("replaying", 0) as step:
                     report = await replay_dead_letters(services, queue,
                                                        include_poison=include_poison,

@@ -12,16 +12,19 @@ from starlette.requests import HTTPConnection
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from graphql_api.context import RequestContext
 from graphql_api.errors import ApiError
 from graphql_api.http import RequestMetrics, router
+from graphql_api.live_sockets import LiveSockets
 from graphql_api.schema import build_schema
 from graphql_api.timers import serve_timers
 from graphql_api.webhooks.links import router as links_router
 from graphql_api.webhooks.sms import router as sms_router
 from graphql_api.webhooks.voice import router as voice_router
 from graphql_api.ws_encoding import encode_message
+from graphql_api.ws_handlers import WatchedLegacyWS, WatchedTransportWS
 from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.logging import configure_logging
 from infrastructure.runtime import settle_heap
@@ -40,6 +43,14 @@ async def _context(connection: HTTPConnection) -> RequestContext:
 
 
 class DiallerGraphQLRouter(GraphQLRouter):
+    # Open sockets are watched: closed when their session ends or their agent changes.
+    graphql_transport_ws_handler_class = WatchedTransportWS
+    graphql_ws_handler_class = WatchedLegacyWS
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.live_sockets = LiveSockets()
+
     def encode_json(self, data: object) -> str:
         return encode_message(data)
 
@@ -90,12 +101,17 @@ def worker_app() -> FastAPI:
 
 def _build(settings: Settings, lifespan) -> FastAPI:
     schema = build_schema(settings.max_query_depth, settings.max_query_tokens,
-                          settings.max_query_aliases)
-    app = FastAPI(title="RMC Dialler", lifespan=lifespan, docs_url=None, redoc_url=None)
+                          settings.max_query_aliases,
+                          introspection=settings.introspection_enabled)
+    # No OpenAPI document or docs pages: the API is GraphQL, and they map the webhooks.
+    app = FastAPI(title="RMC Dialler", lifespan=lifespan, openapi_url=None, docs_url=None,
+                  redoc_url=None)
     graphql = DiallerGraphQLRouter(
-        schema, context_getter=_context, graphql_ide="graphiql",
+        schema, context_getter=_context,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
     )
+    app.state.live_sockets = graphql.live_sockets  # this process's open websockets
     app.include_router(graphql, prefix="/graphql")
     app.include_router(router)
     # Twilio webhooks and link redirects: one include_router per area, below.
@@ -104,10 +120,14 @@ def _build(settings: Settings, lifespan) -> FastAPI:
     app.include_router(voice_router)
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)
-    if settings.cors_origins:
+    if settings.cors_origins:  # never "*": the settings refuse it (credentials are allowed)
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["*"],
                            allow_credentials=True)
+    # The one place a client's address is decided: X-Forwarded-For counts only from the
+    # proxies FORWARDED_ALLOW_IPS names (uvicorn's own handling is off, see cli/serve.py),
+    # so limits, audit and webhooks all see the same, believed address.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.add_middleware(ServedBy)  # outermost: even a refused request says who refused it
     return app
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cached_property
 
 from strawberry.fastapi import BaseContext
 
 from domain.agents.ports import InvalidToken
-from domain.agents.sessions import Principal
+from domain.agents.sessions import TOKEN_EXPIRED, Principal, refusal_message
+from domain.audit.model import RequestReads
 from domain.errors import ServiceBusy
 from graphql_api.dataloaders import Loaders
 from graphql_api.errors import Busy, Unauthenticated
@@ -38,9 +40,16 @@ class RequestContext(BaseContext):
     def loaders(self) -> Loaders:
         return Loaders(self.services)
 
+    @cached_property
+    def audit_reads(self) -> RequestReads:
+        """The users this request has recorded as read (graphql_api.audit), each once."""
+        return RequestReads()
+
     def refresh_loaders(self) -> None:
-        """A websocket's context lives as long as the socket: each event gets fresh loaders."""
+        """A websocket's context lives as long as the socket: each event gets fresh loaders
+        (and records its reads anew)."""
         self.__dict__.pop("loaders", None)
+        self.audit_reads.start_over()
 
     def authenticate_connection(self) -> Principal:
         """At connection_init: the token from the payload (key in any case) or the upgrade."""
@@ -68,16 +77,31 @@ class RequestContext(BaseContext):
         auth = self._auth
         return auth if isinstance(auth, Principal) else None
 
+    @property
+    def refused_because(self) -> str | None:
+        """The stable reason a token given is refused (SESSION_ENDED, …), or None."""
+        auth = self._auth
+        return auth.code if isinstance(auth, InvalidToken) else None
+
     async def check_session(self) -> None:
-        """A token whose session ended (logout, idle) stops working at once, everywhere."""
+        """The token's agent as they are now, in one read: a session that ended (logout,
+        idle) or an agent disabled stops working at once, everywhere, and a changed role
+        holds from the next request. A websocket calls this again for each operation."""
+        self._busy = None
         principal = self.principal
+        if principal is None:
+            return
+        if principal.expired(datetime.now(UTC)):  # a websocket outliving its token
+            self._auth = InvalidToken(TOKEN_EXPIRED, "the token has expired; log in again")
+            return
         try:
-            live = principal is None or await self.services.presence.is_live(principal)
+            standing = await self.services.presence.standing(principal)
         except ServiceBusy as exc:  # answered as SERVICE_BUSY when the principal is needed
             self._busy = exc
             return
-        if not live:
-            self._auth = InvalidToken("SESSION_ENDED", "this session has ended; log in again")
+        refusal = standing.refusal()
+        self._auth = InvalidToken(refusal, refusal_message(refusal)) if refusal \
+            else standing.apply_to(principal)
 
     def require_principal(self) -> Principal:
         if self._busy is not None:

@@ -111,6 +111,28 @@ class AgentByIdLoader(DataLoader[uuid.UUID, Agent | None]):
         return [found.get(k) for k in keys]
 
 
+class WorkedOnLoader(Loader[tuple[uuid.UUID, int], bool]):
+    """Whether an agent works on a user right now, by (agent, user): one statement per
+    agent asking (a request has one)."""
+
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._ties, self._rule, self._clock = (services.work_ties, services.access_rule,
+                                               services.clock)
+
+    async def _load(self, keys: Sequence[tuple[uuid.UUID, int]]) -> list[bool]:
+        now = self._clock()
+        since = self._rule.records_since(now)
+        by_agent: dict[uuid.UUID, list[int]] = {}
+        for agent_id, user_id in keys:
+            by_agent.setdefault(agent_id, []).append(user_id)
+        worked_on = {(agent_id, user_id)
+                     for agent_id, users in by_agent.items()
+                     for user_id in self._rule.worked_on(
+                         await self._ties.of_agent(agent_id, users, since), now)}
+        return [key in worked_on for key in keys]
+
+
 class UserContextByUserIdLoader(DataLoader[int, ScoredUserContext | None]):
     """Whole contexts from the cache; misses assembled from the loaders above and cached."""
 
@@ -167,4 +189,7 @@ class Loaders:
         self.packages_by_claim = VehiclePackagesByClaimIdLoader(services)
         self.call_score = CallScoreByUserIdLoader(services)
         self.agent = AgentByIdLoader(services)
+        self.worked_on = WorkedOnLoader(services)
+        # Users the asker took a lease of in this request: worked on, without a statement.
+        self.granted: set[int] = set()
         self.user_context = UserContextByUserIdLoader(services, self)

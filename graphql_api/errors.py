@@ -12,6 +12,7 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 SERVICE_BUSY = "SERVICE_BUSY"
+RATE_LIMITED = "RATE_LIMITED"
 
 
 class ApiError(GraphQLError):
@@ -42,6 +43,16 @@ class Busy(ApiError):
 
     def __init__(self, message: str, retry_after_seconds: int = 1):
         super().__init__(message, retryAfterSeconds=retry_after_seconds)
+
+
+class RateLimited(ApiError):
+    """Over a rate limit: the request changed nothing; ``retryAfterSeconds`` says when
+    there is room again."""
+
+    code = RATE_LIMITED
+
+    def __init__(self, message: str, retry_after_seconds: int):
+        super().__init__(message, retryAfterSeconds=max(1, int(retry_after_seconds)))
 
 
 def as_busy(error: GraphQLError) -> GraphQLError | None:

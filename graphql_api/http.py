@@ -7,7 +7,7 @@ import time
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from infrastructure.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from infrastructure.metrics import HTTP_LATENCY, HTTP_REQUESTS, bearer_matches, method_label, render
 
 router = APIRouter()
 
@@ -22,19 +22,27 @@ async def health() -> dict:
 @router.get("/ready")
 @router.get("/api/ready")
 async def ready(request: Request) -> JSONResponse:
-    """Ready only when PostgreSQL, the replica and Redis all answer; names any that is down."""
-    report = await request.app.state.services.readiness()
-    down = sorted(name for name, problem in report.items() if problem)
+    """Ready while PostgreSQL and the replica answer (503 names any that is down); Redis
+    down is "degraded", still 200: the API answers from the databases, slower."""
+    checks = await request.app.state.services.readiness()
+    down = sorted(name for name, state in checks.items() if state == "down")
+    degraded = sorted(name for name, state in checks.items() if state == "degraded")
     body = {
-        "status": "ready" if not down else "unavailable",
+        "status": "unavailable" if down else "degraded" if degraded else "ready",
         "down": down,
-        "checks": {name: problem or "ok" for name, problem in report.items()},
+        "degraded": degraded,
+        "checks": checks,
     }
     return JSONResponse(body, status_code=503 if down else 200)
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    token = request.app.state.services.settings.metrics_token
+    if token and not bearer_matches(request.headers.get("authorization"),
+                                    token.get_secret_value()):
+        return Response("a bearer token is required\n", status_code=401,
+                        headers={"WWW-Authenticate": "Bearer"}, media_type="text/plain")
     payload, content_type = render()
     return Response(payload, media_type=content_type)
 
@@ -60,7 +68,9 @@ class RequestMetrics:
             await self.app(scope, receive, send_and_note)
         finally:
             route = scope.get("route")
-            # Label by route, not raw URL, so unknown paths cannot explode the series count.
+            # Label by route, not raw URL, and by known methods only, so that made-up paths
+            # and methods cannot explode the series count.
             path = (getattr(route, "path", "") or scope["path"]) if route else "unmatched"
-            HTTP_REQUESTS.labels(scope["method"], path, str(status["code"])).inc()
-            HTTP_LATENCY.labels(scope["method"], path).observe(time.perf_counter() - started)
+            method = method_label(scope["method"])
+            HTTP_REQUESTS.labels(method, path, str(status["code"])).inc()
+            HTTP_LATENCY.labels(method, path).observe(time.perf_counter() - started)

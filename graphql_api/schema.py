@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -13,11 +16,16 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from graphql_api import errors
+from graphql_api.access import ReadsUserContexts, SeesUser
+from graphql_api.audit import AuditMutations
 from graphql_api.execution import DiallerExecutionContext
+from graphql_api.limits import RequestBudget
 from graphql_api.permissions import (
     CanReadUsers,
     IsAdmin,
@@ -26,6 +34,7 @@ from graphql_api.permissions import (
     IsSupervisor,
 )
 from graphql_api.resolvers import activity, agents, scoring, users
+from graphql_api.resolvers import audit as audit_resolvers
 from graphql_api.resolvers import calls as call_resolvers
 from graphql_api.resolvers import queue as queue_resolvers
 from graphql_api.roots.calls import CallsQuery, CallsSubscription
@@ -35,6 +44,7 @@ from graphql_api.roots.supervisor import SupervisorMutation, SupervisorQuery
 from graphql_api.roots.sync import SyncQuery
 from graphql_api.types.activity import AgentActivity
 from graphql_api.types.agents import AgentType, LoginResult
+from graphql_api.types.audit import AuditConnection
 from graphql_api.types.calls import CallbackType
 from graphql_api.types.queue import QueueConnection, QueueStatsType, QueueUpdate
 from graphql_api.types.scoring import ExperimentType, RuleSetType, ScoreExplanation
@@ -42,6 +52,8 @@ from graphql_api.types.users import UserContextType
 from infrastructure.logging import get_logger
 
 log = get_logger(__name__)
+# graphql-core ends a message with its suggestions: "… Did you mean 'x' or 'y'?"
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
 
 
 @strawberry.type
@@ -49,10 +61,10 @@ class Query:
     me: AgentType = strawberry.field(resolver=agents.me, permission_classes=[IsAuthenticated],
                                      description="The agent the token belongs to.")
     user_context: UserContextType | None = strawberry.field(
-        resolver=users.user_context, permission_classes=[CanReadUsers],
+        resolver=users.user_context, permission_classes=[CanReadUsers, ReadsUserContexts],
         description="A user's whole context; null when the user does not exist.")
     user_contexts: list[UserContextType | None] = strawberry.field(
-        resolver=users.user_contexts, permission_classes=[CanReadUsers],
+        resolver=users.user_contexts, permission_classes=[CanReadUsers, ReadsUserContexts],
         description="Several users' contexts in the order asked (1 to 100); null for unknown.")
     queue: QueueConnection = strawberry.field(
         resolver=queue_resolvers.queue, permission_classes=[IsStaff],
@@ -60,12 +72,16 @@ class Query:
     queue_stats: list[QueueStatsType] = strawberry.field(
         resolver=queue_resolvers.queue_stats, permission_classes=[CanReadUsers])
     explain_score: ScoreExplanation | None = strawberry.field(
-        resolver=scoring.explain_score, permission_classes=[IsStaff],
+        resolver=scoring.explain_score, permission_classes=[IsStaff, SeesUser],
         description="Every rule that fired for a user, with its points; null: no such user.")
     rule_sets: list[RuleSetType] = strawberry.field(
         resolver=scoring.list_rule_sets, permission_classes=[IsSupervisor])
     experiment: ExperimentType | None = strawberry.field(
         resolver=scoring.experiment, permission_classes=[IsSupervisor])
+    audit_log: AuditConnection = strawberry.field(
+        resolver=audit_resolvers.audit_log, permission_classes=[IsSupervisor],
+        description="Reads of personal data and mutations, newest first: a user's, an "
+                    "agent's, or both (at least one); the period at most AUDIT_KEEP_DAYS.")
 
 
 @strawberry.type
@@ -84,7 +100,7 @@ class Mutation:
     record_disposition: call_resolvers.DispositionResult = strawberry.field(
         resolver=call_resolvers.record_disposition, permission_classes=[IsStaff])
     schedule_callback: call_resolvers.CallbackResult = strawberry.field(
-        resolver=call_resolvers.schedule_callback, permission_classes=[IsStaff],
+        resolver=call_resolvers.schedule_callback, permission_classes=[IsStaff, SeesUser],
         description="Books (or reschedules) a callback; personal: for the booking agent first.")
     cancel_callback: CallbackType = strawberry.field(
         resolver=call_resolvers.cancel_callback, permission_classes=[IsStaff])
@@ -118,9 +134,25 @@ SUBSCRIPTIONS: tuple[type, ...] = (Subscription, CallsSubscription, MessagingSub
 
 
 class DiallerSchema(strawberry.Schema):
+    hide_suggestions = False  # "Did you mean …" names fields, arguments and enum values
+
+    async def execute(self, query: str | None, variable_values: dict | None = None,
+                      context_value: object | None = None, root_value: object | None = None,
+                      operation_name: str | None = None,
+                      allowed_operation_types: Iterable[OperationType] | None = None,
+                      operation_extensions: dict | None = None) -> ExecutionResult:
+        """A subscription lives on a websocket: sent over HTTP it is refused (400), where
+        Strawberry would run its resolver once as a query and fail."""
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+        allowed.discard(OperationType.SUBSCRIPTION)
+        return await super().execute(query, variable_values, context_value, root_value,
+                                     operation_name, allowed, operation_extensions)
+
     def process_errors(self, errs: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
         for error in errs:
+            if self.hide_suggestions:
+                error.message = _SUGGESTION.sub("", error.message)
             if not (error.extensions or {}).get("code") and errors.is_expected(error):
                 # No original error: the document failed validation; a GraphQLError inside:
                 # a variable's value could not be coerced.
@@ -159,14 +191,17 @@ class MaskUnexpectedErrors(MaskErrors):
             result.errors = self._process_errors(found)
 
 
-def build_schema(max_depth: int = 12, max_tokens: int = 2000,
-                 max_aliases: int = 30) -> strawberry.Schema:
+def build_schema(max_depth: int = 12, max_tokens: int = 2000, max_aliases: int = 30, *,
+                 introspection: bool = True) -> strawberry.Schema:
+    """``introspection`` False: no __schema/__type and no "Did you mean" suggestions."""
     # The limiters' validation rules are built once: a rule class made per request would
     # never hit the validation cache (it keys on the rules), and parsing plus validation is
     # most of a cached request's cost.
     limits = [*QueryDepthLimiter(max_depth=max_depth).validation_rules,
               *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules]
-    return DiallerSchema(
+    if not introspection:
+        limits.append(NoSchemaIntrospectionCustomRule)
+    built = DiallerSchema(
         query=merge_types("Query", QUERIES), mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         execution_context_class=DiallerExecutionContext,
@@ -176,8 +211,12 @@ def build_schema(max_depth: int = 12, max_tokens: int = 2000,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             MaskUnexpectedErrors,
+            RequestBudget,
+            AuditMutations,  # after the budget: a refused operation did nothing to record
         ],
     )
+    built.hide_suggestions = not introspection
+    return built
 
 
 schema = build_schema()

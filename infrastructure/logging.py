@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 
+from domain.links.masking import stored_form as mask_link_tokens
 from domain.users.phone import mask as mask_phone
 
 REDACTED = "[redacted]"
@@ -49,7 +50,7 @@ def redact_text(text: str) -> str:
     """The text with tokens, e-mail addresses and phone numbers masked."""
     if len(text) < _MIN_SENSITIVE:
         return text
-    text = _JWT.sub(REDACTED, text)
+    text = mask_link_tokens(_JWT.sub(REDACTED, text))
     text = _BEARER.sub(f"Bearer {REDACTED}", text)
     text = _URL_SECRET.sub(rf"\1{REDACTED}", text)
     if "@" in text:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import time
 from functools import cached_property
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.limits.rates import LoginBackoff, Rate, RatePolicy
 from domain.queue.calling_window import CallingWindow
 
 JWT_SECRET_PLACEHOLDER = "change-me"
@@ -217,6 +219,142 @@ class Settings(BaseSettings):
         "break", "lunch", "training", "meeting", "coaching", "admin", "comfort break"])
     # The longest period agentPerformance / outcomeBreakdown accept.
     analytics_max_days: int = Field(default=93, ge=1, le=3660)
+    # --- rate limits ---
+    # Counted in Redis (every API process shares them); Redis down: per process. Each
+    # limit is a moving window: at most N in any minute / day.
+    # Every GraphQL operation (subscriptions' starts too): per agent once authenticated,
+    # per address before (mostly logins: an office of agents shares one address).
+    rate_requests_per_agent_per_minute: int = Field(default=1200, ge=1)
+    # The main application's INTEGRATION account reads for all its users.
+    rate_requests_per_integration_per_minute: int = Field(default=6000, ge=1)
+    rate_requests_per_address_per_minute: int = Field(default=600, ge=1)
+    # sendSms and sendMagicLink: per sending agent and per receiving user. A user's SMS
+    # leave room for a live text conversation; their links are also held to
+    # MAGIC_LINK_RATE_PER_HOUR (in PostgreSQL, answered as MagicLinkRejected), which is
+    # stricter than a minute's allowance here unless raised.
+    rate_sms_per_agent_per_minute: int = Field(default=20, ge=1)
+    rate_sms_per_agent_per_day: int = Field(default=500, ge=1)
+    rate_sms_per_user_per_minute: int = Field(default=6, ge=1)
+    rate_sms_per_user_per_day: int = Field(default=30, ge=1)
+    rate_links_per_agent_per_minute: int = Field(default=20, ge=1)
+    rate_links_per_agent_per_day: int = Field(default=500, ge=1)
+    rate_links_per_user_per_minute: int = Field(default=5, ge=1)
+    rate_links_per_user_per_day: int = Field(default=10, ge=1)
+    # Failed logins per (e-mail, address) within the window: the first N are free, then
+    # each makes the next attempt wait, doubling from the base up to the longest wait.
+    login_free_failures: int = Field(default=5, ge=1, le=100)
+    login_backoff_base_seconds: int = Field(default=2, ge=1, le=3600)
+    login_backoff_max_seconds: int = Field(default=900, ge=1, le=86_400)
+    login_failure_window_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+
+    @property
+    def rate_policy(self) -> RatePolicy:
+        """The limits as the domain states them (not cached: a copied Settings differs)."""
+        minute, day = 60, 86_400
+
+        def both(name: str, per_minute: int, per_day: int) -> tuple[Rate, Rate]:
+            return Rate(name, per_minute, minute), Rate(name, per_day, day)
+
+        return RatePolicy(
+            requests_per_agent=Rate("requests.agent", self.rate_requests_per_agent_per_minute,
+                                    minute),
+            requests_per_integration=Rate(
+                "requests.integration", self.rate_requests_per_integration_per_minute, minute),
+            requests_per_address=Rate("requests.address",
+                                      self.rate_requests_per_address_per_minute, minute),
+            sms_per_agent=both("sms.agent", self.rate_sms_per_agent_per_minute,
+                               self.rate_sms_per_agent_per_day),
+            sms_per_user=both("sms.user", self.rate_sms_per_user_per_minute,
+                              self.rate_sms_per_user_per_day),
+            links_per_agent=both("links.agent", self.rate_links_per_agent_per_minute,
+                                 self.rate_links_per_agent_per_day),
+            links_per_user=both("links.user", self.rate_links_per_user_per_minute,
+                                self.rate_links_per_user_per_day),
+            login=LoginBackoff(self.login_free_failures, self.login_backoff_base_seconds,
+                               self.login_backoff_max_seconds,
+                               self.login_failure_window_seconds))
+
+    @model_validator(mode="after")
+    def _login_backoff_is_valid(self) -> Settings:
+        if self.login_backoff_max_seconds < self.login_backoff_base_seconds:
+            raise ValueError("LOGIN_BACKOFF_MAX_SECONDS must be at least "
+                             "LOGIN_BACKOFF_BASE_SECONDS")
+        return self
+    # --- access to personal data ---
+    # After a call, disposition or SMS with a user, an agent still works on them this long.
+    work_on_hours: float = Field(default=24, gt=0, le=24 * 31)
+    # --- live sessions ---
+    # How often each API process re-checks its open websockets' sessions and agents (one
+    # batched query) and token expiry; the fallback when a Redis notice is lost.
+    live_socket_sweep_seconds: float = Field(default=1.0, gt=0, le=60)
+    # --- production surface and recording notice ---
+    # GraphiQL at /graphql, and introspection with "Did you mean" suggestions; unset: on
+    # for the embedded default only. GraphiQL needs introspection: GRAPHIQL=true turns
+    # both on, GRAPHQL_INTROSPECTION=false alone turns both off.
+    graphiql: bool | None = None
+    graphql_introspection: bool | None = None
+    # Set: /metrics (API and worker) answers only `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
+    # Proxies whose X-Forwarded-For / -Proto are believed (comma-separated IPs or CIDRs, or
+    # *): the address that limits and the audit trail see. Others' headers are ignored.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Every outbound HTTP call (Twilio, SQS) gives up after this long.
+    outbound_http_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    # Said to the customer at the start of every call, outbound and inbound.
+    recording_notice: str = Field(
+        default="This call is recorded for quality and compliance purposes.",
+        min_length=1, max_length=500)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard_with_credentials(cls, value: list[str]) -> list[str]:
+        if any(origin.strip() == "*" for origin in value):
+            raise ValueError("CORS_ORIGINS must list origins: '*' is refused because "
+                             "requests carry credentials")
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _trusted_proxies_parse(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item == "*":
+                continue
+            try:
+                ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"FORWARDED_ALLOW_IPS: {item!r} is not an IP address, a "
+                                 "CIDR range or *") from None
+        return value
+
+    @field_validator("recording_notice")
+    @classmethod
+    def _notice_is_spoken_text(cls, value: str) -> str:
+        if not value.strip() or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+            raise ValueError("RECORDING_NOTICE must be plain text to be spoken, not blank")
+        return value.strip()
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        if self.graphiql is not None:
+            return self.graphiql
+        return self.embedded_postgres and self.graphql_introspection is not False
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """Introspection and suggestions: what lets a stranger map the schema."""
+        asked = self.graphql_introspection
+        return self.graphiql_enabled or (self.embedded_postgres if asked is None else asked)
+
+    # --- audit trail ---
+    # Records of reads of personal data and of mutations are kept this long (the daily
+    # cleanup deletes older ones); auditLog's period may span at most this many days.
+    audit_keep_days: int = Field(default=400, ge=1, le=3660)
+    # Each process writes its buffered records this often, or at once when a batch is full.
+    audit_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+    audit_batch_size: int = Field(default=1000, ge=1, le=50_000)
+    # Records a process holds while PostgreSQL cannot take them; past this, new ones are
+    # dropped and logged as errors.
+    audit_buffer_max: int = Field(default=200_000, ge=1000, le=10_000_000)
 
     @field_validator("pause_reasons")
     @classmethod

@@ -69,7 +69,7 @@ def wire_communications(services: Services, pg: asyncpg.Pool, replica_db: Replic
     messages, sms_hours = PgMessaging(pg), s.sms_window
     sms = SmsService(messages, services.twilio, ReplicaFactsReader(replica_db), queues.recompute,
                      events, clock, sms_hours, s.sms_status_callback,
-                     s.sms_max_attempts)
+                     s.sms_max_attempts, links=services.magic_links)
     follow_ups = FollowUps(
         PgFollowUps(pg), messages, sms, ReplicaFactsReader(replica_db),
         services.replica, mark_sent, sms_hours, clock,

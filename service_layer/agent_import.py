@@ -12,6 +12,7 @@ import asyncio
 import csv
 import io
 import os
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ from domain.agents.model import (
     parse_queue_types,
 )
 from domain.agents.ports import PasswordHasher
+from domain.events import EventPublisher
 from domain.unit_of_work import UnitOfWork
+from service_layer.agent_admin import announce_role_changes
 
 REQUIRED_COLUMNS = ("email", "name", "role")
 OPTIONAL_COLUMNS = ("queue_types", "password")
@@ -61,6 +64,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     without_password: list[str] = field(default_factory=list)
+    role_changed: list[uuid.UUID] = field(default_factory=list)  # existing agents only
 
 
 # -- reading the file ---------------------------------------------------------------------------
@@ -187,8 +191,13 @@ def progress_total(rows: list[ImportRow]) -> int:
 
 async def import_agents(uow_factory: Callable[[], UnitOfWork], hasher: PasswordHasher,
                         rows: list[ImportRow], *, at: datetime,
-                        progress: Progress = lambda n: None) -> ImportReport:
-    """Create or update every row's agent in one transaction; re-importing changes nothing."""
+                        progress: Progress = lambda n: None,
+                        events: EventPublisher | None = None) -> ImportReport:
+    """Create or update every row's agent in one transaction; re-importing changes nothing.
+
+    Agents whose role changed are announced on ``events``: their live sockets close, and
+    their next request acts in the new role (without ``events``, each API process's sweep
+    closes the sockets within its period)."""
     emails = [r.email for r in rows]
     async with uow_factory() as uow:
         before = await uow.agents.get_by_emails(emails)
@@ -200,6 +209,8 @@ async def import_agents(uow_factory: Callable[[], UnitOfWork], hasher: PasswordH
             _apply(uow, row, current.get(row.email), passwords.get(row.email), at, report)
         await uow.commit()
     progress(len(rows))
+    if events is not None:
+        await announce_role_changes(events, report.role_changed, at)
     return report
 
 
@@ -213,7 +224,7 @@ def _apply(uow: UnitOfWork, row: ImportRow, agent: Agent | None, password: _Pass
         agent.queue_types = row.queue_types
         uow.agents.add(agent)
         report.created += 1
-    elif _update(agent, row, password):
+    elif _update(agent, row, password, report):
         report.updated += 1
     else:
         report.unchanged += 1
@@ -226,10 +237,13 @@ def _changed_meanwhile(row: ImportRow) -> InvalidImport:
                                      "imported; nothing was written: import it again")])
 
 
-def _update(agent: Agent, row: ImportRow, password: _Password | None) -> bool:
+def _update(agent: Agent, row: ImportRow, password: _Password | None,
+            report: ImportReport) -> bool:
     """Bring an existing agent to the row; True when anything changed."""
     if password is not None and password.kept_hash not in (None, agent.password_hash):
         raise _changed_meanwhile(row)
+    if row.role is not agent.role:
+        report.role_changed.append(agent.id)
     before = (agent.name, agent.role, agent.queue_types, agent.password_hash)
     agent.name, agent.role = row.name, row.role
     if row.queue_types_given:

@@ -19,6 +19,8 @@ from domain.agents.presence import PauseReasons
 from domain.agents.sessions import AgentSession, IssuedToken, Principal
 from domain.events import EventPublisher
 from domain.unit_of_work import UnitOfWork
+from service_layer.passwords import hash_password, verify_password
+from service_layer.rate_limits import LoginThrottle
 
 LOGIN_FAILED_MESSAGE = "Wrong e-mail or password."
 
@@ -34,13 +36,21 @@ class LoginFailed:
     message: str = LOGIN_FAILED_MESSAGE
 
 
+@dataclass(frozen=True, slots=True)
+class LoginThrottled:
+    """Too many failures from this (e-mail, address) lately: try again after this long."""
+
+    retry_after_seconds: int
+
+
 async def create_agent(uow: UnitOfWork, hasher: PasswordHasher, *, email: str, password: str,
                        name: str, role: str, at: datetime) -> Agent:
     clean_email, clean_name, clean_role = check_new_agent(email, password, name, role)
+    password_hash = await hash_password(hasher, password)  # before the transaction opens
     async with uow:
         if await uow.agents.get_by_email(clean_email) is not None:
             raise InvalidAgent(f"an agent with e-mail {clean_email!r} already exists")
-        agent = new_agent(clean_email, clean_name, clean_role, hasher.hash(password), at)
+        agent = new_agent(clean_email, clean_name, clean_role, password_hash, at)
         uow.agents.add(agent)
         await uow.commit()
     return agent
@@ -48,19 +58,47 @@ async def create_agent(uow: UnitOfWork, hasher: PasswordHasher, *, email: str, p
 
 async def login(uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenService, *,
                 email: str, password: str, at: datetime, ip_address: str | None = None,
-                user_agent: str | None = None) -> LoginSucceeded | LoginFailed:
-    """Never says which of e-mail or password was wrong."""
+                user_agent: str | None = None, throttle: LoginThrottle | None = None,
+                ) -> LoginSucceeded | LoginFailed | LoginThrottled:
+    """Never says which of e-mail or password was wrong. While ``throttle`` holds this
+    (e-mail, address) back, the password is not even checked. ``uow`` is entered twice:
+    to read the agent, and (the password matching) to open the session."""
+    if throttle is not None and (refusal := await throttle.attempt(email, ip_address)):
+        return LoginThrottled(refusal.retry_after_seconds)
     try:
         clean_email = normalise_email(email)
     except InvalidAgent:
         clean_email = None
     async with uow:
-        agent = await uow.agents.get_by_email(clean_email) if clean_email else None
-        matches = hasher.verify(agent.password_hash if agent else None, password or "")
-        if agent is None or not matches or not agent.is_active:
-            return LoginFailed()
-        if hasher.needs_rehash(agent.password_hash):
-            agent.password_hash = hasher.hash(password)
+        found = await uow.agents.get_by_email(clean_email) if clean_email else None
+    # argon2 runs in a thread with no connection held: a burst of logins neither stalls
+    # the loop nor holds the pool.
+    matches = await verify_password(hasher, found.password_hash if found else None,
+                                    password or "")
+    succeeded = None
+    if found is not None and matches and found.is_active:
+        succeeded = await _start_session(uow, hasher, tokens, found, password, at,
+                                         ip_address, user_agent)
+    if succeeded is None:
+        return LoginFailed()
+    if throttle is not None:
+        await throttle.succeeded(email, ip_address)
+    return succeeded
+
+
+async def _start_session(uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenService,
+                         checked: Agent, password: str, at: datetime, ip_address: str | None,
+                         user_agent: str | None) -> LoginSucceeded | None:
+    """A session for an agent whose password matched; None when the agent was disabled
+    or given another password while it was being checked."""
+    rehashed = await hash_password(hasher, password) if hasher.needs_rehash(
+        checked.password_hash) else None
+    async with uow:
+        agent = await uow.agents.get(checked.id, for_update=rehashed is not None)
+        if agent is None or not agent.is_active or agent.password_hash != checked.password_hash:
+            return None
+        if rehashed is not None:
+            agent.password_hash = rehashed
         session = AgentSession.start(agent.id, at, tokens.lifetime, ip_address, user_agent)
         uow.agent_sessions.add(session)
         await uow.commit()

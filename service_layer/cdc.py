@@ -18,6 +18,7 @@ from domain.sync.ports import (
 from domain.sync.routing import (
     TRACKED_TABLES,
     Freshness,
+    check_ids,
     conversions_in,
     freshness,
     users_touched,
@@ -93,7 +94,7 @@ class ChangeApplier:
 
     def _classify(self, message: Incoming, outcome: BatchOutcome) -> RowChange | None:
         try:
-            parsed = parse_body(message.body)
+            parsed = self._parsed(message.body)
         except PoisonMessage as exc:
             outcome.dead.append((message, str(exc)))
             outcome.count("dead_lettered")
@@ -101,13 +102,30 @@ class ChangeApplier:
         if isinstance(parsed, ControlRecord | Tombstone):
             log.info("cdc control record acknowledged: %s", parsed)
             outcome.count("control")
-        elif parsed.table not in TRACKED_TABLES or (
-                self.schema and parsed.schema and parsed.schema != self.schema):
+        elif parsed is None:
             outcome.count("ignored")
         else:
             return parsed
         outcome.delete.append(message)
         return None
+
+    def _parsed(self, body: str) -> RowChange | ControlRecord | Tombstone | None:
+        """The body's record; None for a table or schema we do not follow. Whatever goes
+        wrong reading one body is PoisonMessage: it must not fail the others."""
+        try:
+            parsed = parse_body(body)
+            if isinstance(parsed, ControlRecord | Tombstone):
+                return parsed
+            if parsed.table not in TRACKED_TABLES or (
+                    self.schema and parsed.schema and parsed.schema != self.schema):
+                return None
+            check_ids(parsed)
+            return parsed
+        except PoisonMessage:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a parsing bug still spares the batch
+            log.exception("cdc body could not be read")
+            raise PoisonMessage(f"body could not be read ({type(exc).__name__})") from exc
 
     async def _apply_fresh(self, items: list[tuple[Incoming, RowChange]],
                            outcome: BatchOutcome) -> None:

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.calls.disposition import InvalidDisposition, check_callback_time, effects_of
+from domain.access.rule import CallbackChanger
+from domain.calls.disposition import (
+    InvalidDisposition,
+    check_call_sid,
+    check_callback_note,
+    check_callback_time,
+    effects_of,
+)
 from domain.calls.outcomes import CallOutcome
 from domain.queue.calling_window import CallingWindow
 from domain.queue.model import QueueEntry, QueueType
@@ -37,6 +44,7 @@ class CallOutcomes:
                      notes: str | None, callback_at: datetime | None, call_sid: str | None,
                      now: datetime) -> DispositionRecorded:
         """Raises InvalidDisposition (nothing changed) when the rules refuse it."""
+        check_call_sid(call_sid)
         subject = await self.store.lease_user(lease_id)
         if subject is None:
             raise InvalidDisposition("no such assignment of yours")
@@ -69,12 +77,15 @@ class CallOutcomes:
                         user_id, exc_info=True)
             return None
 
-    async def schedule(self, *, user_id: int, at: datetime, agent_id: uuid.UUID,
+    async def schedule(self, *, user_id: int, at: datetime, changer: CallbackChanger,
                        personal: bool, note: str | None, now: datetime) -> dict:
+        """Raises InvalidDisposition, or NotYourCallback when it would move another agent's
+        personal callback; either way nothing changed."""
         check_callback_time(at, now, self.window)
+        check_callback_note(note)
         if not (await self.replica.for_keys(Keys(ids=[user_id]))):
             raise InvalidDisposition(f"there is no user {user_id}")
-        callback = await self.store.schedule_callback(user_id, at, agent_id, personal, note, now)
+        callback = await self.store.schedule_callback(user_id, at, changer, personal, note, now)
         await self._update_queue(user_id, "callback scheduled")
         await self._follow_up("after_callback", user_id, at, now)
         return callback
@@ -88,8 +99,13 @@ class CallOutcomes:
         except Exception:  # noqa: BLE001 - a missed follow-up must not undo a recorded call
             log.exception("follow-up SMS not scheduled (%s)", step)
 
-    async def cancel(self, *, callback_id: int, now: datetime) -> dict | None:
-        callback = await self.store.cancel_callback(callback_id, now)
+    async def callback_user(self, callback_id: int) -> int | None:
+        return await self.store.callback_user(callback_id)
+
+    async def cancel(self, *, callback_id: int, now: datetime,
+                     changer: CallbackChanger) -> dict | None:
+        """None: no such callback; NotYourCallback (nothing changed) when not theirs."""
+        callback = await self.store.cancel_callback(callback_id, now, changer)
         if callback:
             await self._update_queue(callback["user_id"], "callback cancelled")
         return callback

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.calls.outcomes import CallOutcome
+from domain.links.masking import CarriedLink
 from domain.links.model import Channel, Purpose
 from domain.messaging import follow_ups as plan
 from domain.messaging.follow_ups import FollowUpKind, Recheck, decide, link_purpose, render
@@ -23,7 +24,8 @@ from service_layer.schedule import Schedule, repeat, run_if_due
 from service_layer.sms import SmsService
 
 log = logging.getLogger(__name__)
-LinkFor = Callable[[int, str], Awaitable[str]]  # (user id, purpose) -> URL
+# (user id, purpose) -> the URL, and the link it carries (None: a plain address, no token)
+LinkFor = Callable[[int, str], Awaitable[tuple[str, CarriedLink | None]]]
 CANCELLING = {CallOutcome.WRONG_NUMBER: "WRONG_NUMBER", CallOutcome.DO_NOT_CALL: "DO_NOT_CALL",
               CallOutcome.NOT_INTERESTED: "NOT_INTERESTED"}
 
@@ -109,29 +111,31 @@ class FollowUps:
         if verdict.skip_reason:
             report.skip(verdict.skip_reason)
             return await self.store.skip(row["id"], verdict.skip_reason, now)
-        body = await self._body(kind, row["user_id"], names.get(row["user_id"]), params,
-                                check.signed)
+        body, links = await self._body(kind, row["user_id"], names.get(row["user_id"]), params,
+                                       check.signed)
 
         async def claimed_message(tx, message: Message) -> None:
             await self.mark_sent(tx.conn, row["id"], message.id, now)
 
         result = await self.sms.send(row["user_id"], body, automated=True,
                                      follow_up_id=row["id"], facts=facts,
-                                     on_queued=claimed_message)
+                                     on_queued=claimed_message, links=links)
         if isinstance(result, SmsRejection):
             report.skip(result.value)
             return await self.store.skip(row["id"], result.value, now)
         report.sent += 1
 
     async def _body(self, kind: FollowUpKind, user_id: int, first_name: str | None,
-                    params: dict, signed: bool) -> str:
-        values = dict(params)
+                    params: dict, signed: bool) -> tuple[str, list[CarriedLink]]:
+        """The text to send and the magic links in it (kept masked by the SMS service)."""
+        values, links = dict(params), []
         template = plan.TEMPLATES[kind]
         if "{link}" in template:
-            values["link"] = await self.link_for(user_id, link_purpose(kind, signed))
+            values["link"], carried = await self.link_for(user_id, link_purpose(kind, signed))
+            links += [carried] if carried else []
         if "{review_url}" in template:
             values["review_url"] = self.review_url
-        return render(kind, first_name, values)
+        return render(kind, first_name, values), links
 
 
 def _params(raw: object) -> dict:
@@ -176,10 +180,12 @@ class SmsJobs:
 def magic_link_provider(magic_links: Any, fallback_url: str) -> LinkFor:
     """Links through the magic-link service (it keeps its own checks and rate limit); the
     main application's address when it refuses one, so the message still makes sense."""
-    async def link_for(user_id: int, purpose: str) -> str:
+    async def link_for(user_id: int, purpose: str) -> tuple[str, CarriedLink | None]:
         issued = await magic_links.issue_magic_link(user_id, Purpose(purpose), Channel.SMS,
                                                     deliver=False)
-        return issued.url if isinstance(issued, LinkIssued) else fallback_url
+        if isinstance(issued, LinkIssued):
+            return issued.url, issued.carried
+        return fallback_url, None
 
     return link_for
 

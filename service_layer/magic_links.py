@@ -2,7 +2,8 @@
 
 Other areas call ``services.magic_links.issue_magic_link(user_id, purpose, channel)``. A
 caller that delivers the link itself (the follow-up check-in SMS) passes ``deliver=False``
-and puts ``LinkIssued.url`` in its own message: every check still applies.
+and puts ``LinkIssued.url`` in its own message: every check still applies. ``renew`` gives
+a message sent again a successor to the link it carried (the token was never kept).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.links import tokens
+from domain.links.masking import CarriedLink, stored_form
 from domain.links.model import (
     Channel,
     Invalidity,
@@ -29,6 +31,7 @@ from domain.links.model import (
     sms_body,
 )
 from domain.links.ports import EmailSender, LinkStore, SmsGateway, UserDirectory
+from domain.messaging.ports import LinkRenewal
 from domain.users.model import User
 from domain.users.phone import mask, to_e164
 
@@ -51,7 +54,13 @@ class LinkPolicy:
 @dataclass(frozen=True, slots=True)
 class LinkIssued:
     link: MagicLink
-    url: str  # carries the token: hand it to the user only, never log it
+    url: str = field(repr=False)  # carries the token: hand it to the user only, never log it
+    token: str = field(repr=False)
+
+    @property
+    def carried(self) -> CarriedLink:
+        """What a message carrying this link needs to keep it masked."""
+        return CarriedLink(self.link.id, self.token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +69,7 @@ class LinkRejected:
     message: str
 
 
-class MagicLinks:
+class MagicLinks(LinkRenewal):
     def __init__(self, store: LinkStore, users: UserDirectory, key: bytes, policy: LinkPolicy,
                  *, sms: SmsGateway | None, email: EmailSender,
                  clock: Callable[[], datetime]):
@@ -93,7 +102,18 @@ class MagicLinks:
             failure = await self._deliver(link, address, url)
             if failure:
                 return failure
-        return LinkIssued(link, url)
+        return LinkIssued(link, url, token)
+
+    async def renew(self, link_id: uuid.UUID) -> CarriedLink | None:
+        """Revokes an unused link and mints its successor, with a fresh lifetime, for a
+        message sent again; None when the link is unknown, used or revoked already."""
+        token, now = tokens.mint(self._key), self.clock()
+        link = await self.store.replace(link_id, token_hash=tokens.token_hash(token), now=now,
+                                        expires_at=now + self.policy.ttl)
+        if link is None:
+            return None
+        log.info("magic link %s renewed as %s for a message sent again", link_id, link.id)
+        return CarriedLink(link.id, token)
 
     async def _deliver(self, link: MagicLink, address: str, url: str) -> LinkRejected | None:
         hours = self.policy.ttl_hours
@@ -106,11 +126,13 @@ class MagicLinks:
             else:
                 ref = await self.email.send(address, *email_content(link.purpose, url, hours))
         except Exception as exc:  # noqa: BLE001 - any delivery failure: the link is withdrawn
+            # A provider's error text may quote what it was given: never pass a token on.
+            reason = stored_form(str(getattr(exc, "reason", exc)))
             log.warning("magic link %s not delivered by %s: %s: %s", link.id,
-                        link.channel.value, type(exc).__name__, exc)
+                        link.channel.value, type(exc).__name__, reason)
             await self.store.delete(link.id)
             return LinkRejected(Rejection.SEND_FAILED, f"the {link.channel.value} could not be "
-                                                       f"sent: {getattr(exc, 'reason', exc)}")
+                                                       f"sent: {reason}")
         await self.store.set_delivery_ref(link.id, ref)
         log.info("magic link %s sent to user %s by %s (%s, ref %s)", link.id, link.user_id,
                  link.channel.value, link.purpose.value, ref)

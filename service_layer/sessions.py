@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +21,7 @@ from domain.agents.presence import (
     PauseReasons,
     PresencePolicy,
 )
-from domain.agents.sessions import AgentSession, Principal
+from domain.agents.sessions import AccessChanged, AgentSession, Principal, Standing
 from domain.errors import ServiceBusy
 from domain.events import EventPublisher
 from domain.queue.model import QueueChanged, QueueChangeKind, QueueType
@@ -51,10 +51,18 @@ class Presence:
     clock: Callable[[], datetime]
     every: float = 5.0
 
-    async def is_live(self, principal: Principal) -> bool:
-        """A token minted without a session (by the server, e.g. for an integration) has
-        nothing to end; one from Login lives as long as its session."""
-        return principal.session_id is None or await self.store.is_live(principal.session_id)
+    async def standing(self, principal: Principal) -> Standing:
+        """The token's agent as they are now, and whether its session lives: one read.
+
+        A token minted without a session (by the server, e.g. for an integration) has no
+        session to end; one from Login lives as long as its session. Either way the agent
+        must still exist and be active, and acts in their current role."""
+        return await self.store.standing(principal.agent_id, principal.session_id)
+
+    async def standings(self, principals: Iterable[Principal]
+                        ) -> dict[tuple[uuid.UUID, uuid.UUID | None], Standing]:
+        """standing() of many principals in one read, by (agent id, session id)."""
+        return await self.store.standings({(p.agent_id, p.session_id) for p in principals})
 
     async def heartbeat(self, principal: Principal) -> AgentSession | None:
         """The session, now seen; None when the token carries no session."""
@@ -66,9 +74,11 @@ class Presence:
         """Ends the token's session; True when it was live (False: no session to end)."""
         if principal.session_id is None:
             return False
-        ended = await self.store.end_sessions(at=self.clock(), reason=LOGGED_OUT,
+        now = self.clock()
+        ended = await self.store.end_sessions(at=now, reason=LOGGED_OUT,
                                               session_id=principal.session_id)
-        await self._announce(ended)
+        await self.events.publish(ended_events(ended, sessions_closed(ended, LOGGED_OUT, now),
+                                               now))
         return ended.sessions > 0
 
     async def start_wrap_up(self, agent_id: uuid.UUID) -> None:
@@ -103,8 +113,8 @@ class Presence:
         wrapped = await self.store.move_status(
             to=AgentStatus.AVAILABLE, reason=WRAP_UP_OVER, at=now,
             from_statuses={AgentStatus.WRAP_UP}, since_before=self.policy.wrap_up_cutoff(now))
-        await self._announce(ended)
-        await self.events.publish(wrapped)
+        await self.events.publish([*ended_events(ended, sessions_closed(ended, IDLE, now), now),
+                                   *wrapped])
         return TickReport(ended.sessions, len(wrapped), len(ended.released))
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -116,14 +126,24 @@ class Presence:
 
         await repeat(stop, self.every, on_schedule, "agent presence")
 
-    async def _announce(self, ended: SessionsEnded) -> None:
-        """Status changes for the wallboard; released leads for queue subscribers.
 
-        A released lead keeps its queue and score, so it is published as RESCORED with
-        both unchanged and the reason saying why: subscribers refresh the entry in place.
-        """
-        now = self.clock()
-        await self.events.publish([*ended.offline, *(
-            QueueChanged(QueueChangeKind.RESCORED, lead.user_id, QueueType(lead.queue_type),
-                         QueueType(lead.queue_type), lead.score, f"lease released: "
-                         f"{LEASE_RELEASED}", now) for lead in ended.released)])
+def sessions_closed(ended: SessionsEnded, why: str, now: datetime) -> AccessChanged | None:
+    """The notice that closes the ended sessions' live sockets in every process."""
+    if not ended.session_ids:
+        return None
+    return AccessChanged(why, tuple(ended.agent_ids), tuple(ended.session_ids), now)
+
+
+def ended_events(ended: SessionsEnded, closing: AccessChanged | None,
+                 now: datetime) -> list[object]:
+    """What ending sessions announces: first ``closing``, for every process to close the
+    live sockets at once; status changes for the wallboard; released leads for queue
+    subscribers.
+
+    A released lead keeps its queue and score, so it is published as RESCORED with both
+    unchanged and the reason saying why: subscribers refresh the entry in place.
+    """
+    return [*([closing] if closing else []), *ended.offline, *(
+        QueueChanged(QueueChangeKind.RESCORED, lead.user_id, QueueType(lead.queue_type),
+                     QueueType(lead.queue_type), lead.score, f"lease released: "
+                     f"{LEASE_RELEASED}", now) for lead in ended.released)]

@@ -1,15 +1,21 @@
-"""SMS use cases: send (committed before Twilio is called), retry, status reports, inbound."""
+"""SMS use cases: send (committed before Twilio is called), retry, status reports, inbound.
+
+A body is kept with its link tokens masked (domain.links.masking): Twilio gets the real
+text from memory on the first hand-off; a retry renews each link the kept text names
+(revoking the old one) and sends the text with the successors' tokens.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from domain.events import EventPublisher
+from domain.links.masking import CarriedLink, masked_links, stored_form, with_tokens
 from domain.messaging.model import (
     Message,
     SmsEvent,
@@ -21,7 +27,7 @@ from domain.messaging.model import (
     retry_at,
 )
 from domain.messaging.opt_out import START_REPLY, STOP_REPLY, Keyword, keyword_of
-from domain.messaging.ports import SmsGateway, TwilioSendFailed
+from domain.messaging.ports import LinkRenewal, SmsGateway, TwilioSendFailed
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
@@ -46,12 +52,16 @@ class SmsService:
     sms_hours: CallingWindow
     status_callback: Callable[[int], str | None]
     max_attempts: int = 5
+    links: LinkRenewal | None = None  # renews the links of a message sent again
 
     async def send(self, user_id: int, body: str, *, agent_id: uuid.UUID | None = None,
                    automated: bool = False, follow_up_id: int | None = None,
                    facts: ReplicaFacts | None = None,
-                   on_queued: OnQueued | None = None) -> Message | SmsRejection:
-        """Queues and hands over one message; InvalidSms for a bad body (nothing stored)."""
+                   on_queued: OnQueued | None = None,
+                   links: Sequence[CarriedLink] = ()) -> Message | SmsRejection:
+        """Queues and hands over one message; InvalidSms for a bad body (nothing stored).
+
+        ``links`` are the magic links the body carries: kept as ``[link <id>]``."""
         text, now = check_body(body), self.clock()
         facts = facts or (await self.replica.for_keys(Keys(ids=[user_id]))).get(user_id)
         if facts is None:
@@ -65,16 +75,20 @@ class SmsService:
                        SmsRejection.UNDIALABLE if state.e164 is None else None)
             if refusal:
                 return refusal
-            message = await tx.queue_outbound(user_id=user_id, to=state.e164, body=text,
+            message = await tx.queue_outbound(user_id=user_id, to=state.e164,
+                                              body=stored_form(text, links),
                                               agent_id=agent_id, automated=automated,
                                               follow_up_id=follow_up_id, now=now)
             if on_queued:
                 await on_queued(tx, message)
         await self._publish(SmsEventKind.STATUS_CHANGED, message)
-        return await self.deliver(message.id) or message
+        return await self.deliver(message.id, text) or message
 
-    async def deliver(self, message_id: int) -> Message | None:
-        """Hands a queued (or due-for-retry) message to Twilio once; None: not ours to send."""
+    async def deliver(self, message_id: int, text: str | None = None) -> Message | None:
+        """Hands a queued (or due-for-retry) message to Twilio once; None: not ours to send.
+
+        ``text`` is the real body, known only to the call that queued it; without it the
+        kept body goes, with its links renewed."""
         now = self.clock()
         async with self.store.transaction() as tx:
             row = await tx.claim_for_send(message_id, now)
@@ -88,13 +102,22 @@ class SmsService:
         if blocked:
             await self._publish(SmsEventKind.STATUS_CHANGED, message)
             return message
+        text = text if text is not None else await self._sendable(message_id, row["body"])
+        if text is None:
+            async with self.store.transaction() as tx:
+                message = await tx.send_failed(message_id, "not retried: a link it carried "
+                                               "could not be renewed", None, self.clock())
+            await self._publish(SmsEventKind.STATUS_CHANGED, message)
+            return message
         try:
-            sent = await self.gateway.send_sms(row["to_number"], row["body"],
+            sent = await self.gateway.send_sms(row["to_number"], text,
                                                self.status_callback(message_id))
         except TwilioSendFailed as exc:
             again = retry_at(row["attempts"], now, exc.retryable, self.max_attempts)
             async with self.store.transaction() as tx:
-                message = await tx.send_failed(message_id, exc.reason, again, self.clock())
+                # A provider's error text may quote the body: keep it masked like the body.
+                message = await tx.send_failed(message_id, stored_form(exc.reason), again,
+                                               self.clock())
         else:
             async with self.store.transaction() as tx:
                 message = await tx.handed_over(message_id, sent.sid,
@@ -102,6 +125,27 @@ class SmsService:
                                                self.clock())
         await self._publish(SmsEventKind.STATUS_CHANGED, message)
         return message
+
+    async def _sendable(self, message_id: int, kept: str) -> str | None:
+        """The kept body with fresh links in place of the masked ones (each old link is
+        revoked: its token went to Twilio once, whatever became of it); None if one cannot
+        be renewed. The kept body then names the successors, for a later retry."""
+        old = masked_links(kept)
+        if not old:
+            return kept
+        if self.links is None or None in old:
+            return None
+        renewed = {}
+        for link_id in dict.fromkeys(old):
+            successor = await self.links.renew(link_id)
+            if successor is None:
+                return None
+            renewed[link_id] = successor
+        text = with_tokens(kept, renewed)
+        if text is not None:
+            async with self.store.transaction() as tx:
+                await tx.set_body(message_id, stored_form(text, renewed.values()))
+        return text
 
     async def retry_due(self) -> int:
         """Retries failed hand-offs whose time has come; fails the ones a crash interrupted."""
@@ -138,8 +182,10 @@ class SmsService:
             if once and not await once(tx.conn):
                 return None
             user_id = await tx.user_by_number(e164)
+            # A customer may send a link back ("this does not open"): kept masked too.
             message = await tx.store_inbound(user_id=user_id, from_number=e164,
-                                             to_number=to_number, body=body, sid=sid, now=now)
+                                             to_number=to_number, body=stored_form(body),
+                                             sid=sid, now=now)
             if message is None:
                 return None
             if keyword is Keyword.STOP:

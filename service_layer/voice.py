@@ -192,6 +192,7 @@ class VoiceCalls:
         if not identities:
             return await self._missed(repo, call, StatusReport(CallStatus.NO_ANSWER, now), now,
                                       RingPlan(call=call))
+        await repo.rang(call.id, agents, now)
         ringing = IncomingCall(call.id, user_id, mask(e164 or caller), tuple(map(str, agents)),
                                now)
         return RingPlan(call=call, identities=identities,

@@ -1,4 +1,5 @@
-"""Daily cleanup: old events and bookkeeping, expired links, recordings past retention."""
+"""Daily cleanup: old events and bookkeeping, expired links, the audit trail and recordings
+past retention."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ async def daily_cleanup(services: Services, now: datetime) -> dict[str, int]:
             f"DELETE FROM {table} WHERE {column} < $1 {extra}", cutoff)  # noqa: S608 - fixed
         removed[table] = int(status.split()[-1])
     removed["magic_links"] = await services.magic_links.purge_expired_links(now)
+    removed["audit_log"] = await services.audit_log.purge(now)  # AUDIT_KEEP_DAYS, in chunks
     recordings = await services.voice.purge_expired_recordings(now)
     removed["recordings"] = recordings.deleted
     removed["recordings_failed"] = recordings.failed

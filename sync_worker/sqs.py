@@ -10,8 +10,12 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 import aioboto3
+from aiobotocore.config import AioConfig
 
+from infrastructure.logging import get_logger
 from service_layer.cdc import Incoming
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,19 +39,26 @@ def client_kwargs(address: QueueAddress) -> dict:
     return kwargs
 
 
+LONGEST_POLL_SECONDS = 20  # SQS's own limit on WaitTimeSeconds
+
+
 class SqsQueue:
     """One queue and the dead-letter queue its redrive policy names."""
 
-    def __init__(self, address: QueueAddress):
+    def __init__(self, address: QueueAddress, timeout_seconds: float = 15.0):
         self.address = address
+        self.timeout_seconds = timeout_seconds
         self._stack = AsyncExitStack()
         self.client = None
         self.dead_letter_url: str | None = None
 
     async def __aenter__(self) -> SqsQueue:
         session = aioboto3.Session()
+        # A read may wait out a long poll before SQS answers; past that it has hung.
+        config = AioConfig(connect_timeout=self.timeout_seconds,
+                           read_timeout=self.timeout_seconds + LONGEST_POLL_SECONDS)
         self.client = await self._stack.enter_async_context(
-            session.client("sqs", **client_kwargs(self.address)))
+            session.client("sqs", config=config, **client_kwargs(self.address)))
         self.dead_letter_url = await self._dead_letter_url()
         return self
 
@@ -72,23 +83,29 @@ class SqsQueue:
                          int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1)))
                 for m in response.get("Messages", [])]
 
-    async def delete(self, messages: Sequence[Incoming]) -> list[str]:
-        """Deletes in batches of 10; returns the ids SQS refused."""
-        failed: list[str] = []
+    async def delete(self, messages: Sequence[Incoming]) -> list[Incoming]:
+        """Deletes in batches of 10; returns what SQS refused for a reason of its own (worth
+        another try). One it refused as the sender's fault (a stale receipt) is logged and
+        not returned: it comes back and is seen as a duplicate."""
+        refused: list[Incoming] = []
         for chunk in _chunks(messages):
             response = await self.client.delete_message_batch(
                 QueueUrl=self.address.url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m.receipt} for i, m in enumerate(chunk)])
-            failed += [chunk[int(f["Id"])].message_id for f in response.get("Failed", [])]
-        return failed
+            refused += _retryable(chunk, response, "delete")
+        return refused
 
-    async def delay(self, items: Sequence[tuple[Incoming, int]]) -> None:
-        """Makes messages visible again after their delay (the replica has not caught up)."""
+    async def delay(self, items: Sequence[tuple[Incoming, int]]) -> list[tuple[Incoming, int]]:
+        """Makes messages visible again after their delay (the replica has not caught up);
+        returns what SQS refused for a reason of its own, as ``delete`` does."""
+        refused: list[tuple[Incoming, int]] = []
         for chunk in _chunks(items):
-            await self.client.change_message_visibility_batch(
+            response = await self.client.change_message_visibility_batch(
                 QueueUrl=self.address.url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m.receipt, "VisibilityTimeout": delay}
                          for i, (m, delay) in enumerate(chunk)])
+            refused += _retryable(chunk, response, "visibility change")
+        return refused
 
     async def dead_letter(self, message: Incoming, reason: str) -> bool:
         """Sends the body unchanged to the dead-letter queue with the reason; False: no DLQ."""
@@ -111,6 +128,19 @@ class SqsQueue:
             kwargs |= {"MessageGroupId": group, "MessageDeduplicationId":
                        dedupe or hashlib.sha256(body.encode()).hexdigest()}
         await self.client.send_message(**kwargs)
+
+
+def _retryable(chunk: Sequence, response: dict, what: str) -> list:
+    retry = []
+    for failure in response.get("Failed", []):
+        item = chunk[int(failure["Id"])]
+        if failure.get("SenderFault"):
+            message = item[0] if isinstance(item, tuple) else item
+            log.warning(f"sqs refused a {what}; the message will come back",
+                        message_id=message.message_id, code=failure.get("Code"))
+        else:
+            retry.append(item)
+    return retry
 
 
 def _chunks(items: Sequence, size: int = 10):

@@ -40,7 +40,8 @@ async def run_worker(services: Services, stop: asyncio.Event, *,
         log.warning("CDC sync enabled but SQS_QUEUE_URL is not set: not consuming")
     async with contextlib.AsyncExitStack() as stack:
         if cdc and address is not None:
-            queue = await stack.enter_async_context(SqsQueue(address))
+            queue = await stack.enter_async_context(
+                SqsQueue(address, services.settings.outbound_http_timeout_seconds))
             consumer = Consumer(queue, services.changes, services.sync_store,
                                 services.settings.sqs_pollers, services.settings.sqs_batch_size,
                                 services.settings.sqs_wait_seconds)
@@ -49,7 +50,11 @@ async def run_worker(services: Services, stop: asyncio.Event, *,
             log.info("cdc consumer started", queue=address.url, pollers=consumer.pollers)
         tasks += [_every(stop, 5.0, services.user_context_cache.flush_pending),
                   _every(stop, 5.0, services.events.flush_undelivered)]
-        await asyncio.gather(*tasks)
+        # One part that dies takes the others down with it (before the queue's client is
+        # closed under them): the worker ends as a whole, and whoever runs it restarts it.
+        async with asyncio.TaskGroup() as group:
+            for task in tasks:
+                group.create_task(task)
 
 
 async def _scheduled_jobs(services: Services) -> None:

@@ -13,10 +13,12 @@ from tests.services import free_port
 
 
 @asynccontextmanager
-async def live_server(services) -> AsyncIterator[str]:
-    """Yields ``host:port`` while the server answers; stops it afterwards."""
+async def live_server(services, app=None) -> AsyncIterator[str]:
+    """Yields ``host:port`` while the server answers (``app``, or one over ``services``);
+    stops it afterwards."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
+    app = app or create_app(services)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
     try:

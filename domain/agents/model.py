@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.queue.model import QueueType
+from domain.text import NUL_REFUSED, has_nul
 
 
 class Role(StrEnum):
@@ -88,6 +89,8 @@ def normalise_reason(raw: str | None) -> str | None:
     reason = (raw or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON_LENGTH:
         raise InvalidAgent(f"reason is longer than {MAX_REASON_LENGTH} characters")
+    if has_nul(reason):
+        raise InvalidAgent(f"reason {NUL_REFUSED}")
     return reason
 
 
@@ -110,14 +113,25 @@ def check_agent(email: str, name: str, role: str,
     clean_name = (name or "").strip()
     if not clean_name or len(clean_name) > 200:
         problems.append("name must be 1 to 200 characters")
+    elif has_nul(clean_name):
+        problems.append(f"name {NUL_REFUSED}")
     try:
-        clean_role = Role(str(role).upper())
-    except ValueError:
-        problems.append(f"role {role!r} is not one of {', '.join(r.value for r in Role)}")
+        clean_role = parse_role(role)
+    except InvalidAgent as exc:
+        problems.append(str(exc))
         clean_role = Role.AGENT
     if problems:
         raise InvalidAgent("; ".join(problems))
     return clean_email, clean_name, clean_role
+
+
+def parse_role(raw: str) -> Role:
+    """A role as written (any case, spaces around allowed); InvalidAgent names the choices."""
+    try:
+        return Role(str(raw).strip().upper())
+    except ValueError:
+        raise InvalidAgent(f"role {raw!r} is not one of "
+                           f"{', '.join(r.value for r in Role)}") from None
 
 
 def parse_queue_types(raw: str | None) -> frozenset[str] | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import abc
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.agents.model import Agent, AgentStatus, AgentStatusChanged
-from domain.agents.sessions import AgentSession, IssuedToken, Principal
+from domain.agents.sessions import AgentSession, IssuedToken, Principal, Standing
 
 
 class AgentProfiles(abc.ABC):
@@ -113,8 +114,14 @@ class PresenceStore(abc.ABC):
     """Sessions and statuses changed in bulk (heartbeats, logouts, idle sweeps, wrap-up)."""
 
     @abc.abstractmethod
-    async def is_live(self, session_id: uuid.UUID) -> bool:
-        """True while the session exists and has not ended."""
+    async def standing(self, agent_id: uuid.UUID, session_id: uuid.UUID | None) -> Standing:
+        """The agent's current role and active flag, and whether the session (if any) has
+        not ended: one read, made for every request."""
+
+    @abc.abstractmethod
+    async def standings(self, keys: Collection[tuple[uuid.UUID, uuid.UUID | None]]
+                        ) -> dict[tuple[uuid.UUID, uuid.UUID | None], Standing]:
+        """standing() of many (agent, session) pairs in one read; every key is answered."""
 
     @abc.abstractmethod
     async def touch(self, session_id: uuid.UUID, agent_id: uuid.UUID,
@@ -124,9 +131,11 @@ class PresenceStore(abc.ABC):
     @abc.abstractmethod
     async def end_sessions(self, *, at: datetime, reason: str,
                            session_id: uuid.UUID | None = None,
-                           idle_before: datetime | None = None) -> SessionsEnded:
-        """Ends one session, or every live one idle since before ``idle_before``; agents
-        left with no live session go OFFLINE and their leases return to the queue."""
+                           idle_before: datetime | None = None,
+                           agent_id: uuid.UUID | None = None) -> SessionsEnded:
+        """Ends one session, every live one idle since before ``idle_before``, or every live
+        one of one agent; agents left with no live session (and that agent, whatever it
+        had) go OFFLINE and their leases return to the queue."""
 
     @abc.abstractmethod
     async def move_status(self, *, to: AgentStatus, reason: str, at: datetime,
@@ -148,3 +157,5 @@ class SessionsEnded:
     sessions: int
     offline: list[AgentStatusChanged] = field(default_factory=list)
     released: list[ReleasedLead] = field(default_factory=list)
+    session_ids: list[uuid.UUID] = field(default_factory=list)
+    agent_ids: list[uuid.UUID] = field(default_factory=list)  # whose sessions ended

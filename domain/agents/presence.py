@@ -60,7 +60,10 @@ class PresencePolicy:
 # Why a session ended (agent_sessions.end_reason), and the status reason it gives OFFLINE.
 LOGGED_OUT = "LOGOUT"
 IDLE = "IDLE"
-OFFLINE_BECAUSE = {LOGGED_OUT: "logged out", IDLE: "no heartbeat"}
+DISABLED = "DISABLED"
+OFFLINE_BECAUSE = {LOGGED_OUT: "logged out", IDLE: "no heartbeat", DISABLED: "agent disabled"}
+# An agent's role changed: their sessions go on, what they hold open is closed.
+ROLE_CHANGED = "ROLE_CHANGED"
 # The reasons automatic status changes carry (on the wallboard and in the history).
 WRAP_UP_STARTED = "after a disposition"
 WRAP_UP_OVER = "wrap-up time over"

@@ -8,13 +8,24 @@ from datetime import datetime, timedelta
 
 from domain.calls.outcomes import FAILED_ATTEMPT, NOT_REACHED, CallOutcome
 from domain.queue.calling_window import CallingWindow
+from domain.text import NUL_REFUSED, has_nul
 
 MAX_NOTES = 4000
+MAX_CALL_SID = 64  # the column's width; Twilio's call SIDs have 34 characters
 CALLBACK_HORIZON = timedelta(days=90)
 
 
 class InvalidDisposition(ValueError):
     """A disposition or callback the rules refuse; the message says why."""
+
+
+class NotYourCallback(PermissionError):
+    """A personal callback another agent booked: only they or a supervisor may change it."""
+
+    def __init__(self, callback_id: int):
+        super().__init__(f"callback {callback_id} is another agent's personal callback: only "
+                         "the agent who booked it, or a supervisor, may cancel or move it")
+        self.callback_id = callback_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +66,29 @@ def cooldown_until(outcome: CallOutcome, cooldowns: Mapping[str, int | str], now
     return None
 
 
+def check_call_sid(call_sid: str | None) -> None:
+    """A disposition's Twilio call, if any, as the rules accept it."""
+    if call_sid is not None and len(call_sid) > MAX_CALL_SID:
+        raise InvalidDisposition(f"callSid is longer than {MAX_CALL_SID} characters")
+    if has_nul(call_sid):
+        raise InvalidDisposition(f"callSid {NUL_REFUSED}")
+
+
+def check_callback_note(note: str | None) -> None:
+    """A callback's note as the rules accept it (as long as a disposition's notes)."""
+    if note is not None and len(note) > MAX_NOTES:
+        raise InvalidDisposition(f"note is longer than {MAX_NOTES} characters")
+    if has_nul(note):
+        raise InvalidDisposition(f"note {NUL_REFUSED}")
+
+
 def effects_of(outcome: CallOutcome, notes: str | None, callback_at: datetime | None,
                now: datetime, window: CallingWindow, cooldowns: Mapping[str, int | str]
                ) -> DispositionEffects:
     if notes is not None and len(notes) > MAX_NOTES:
         raise InvalidDisposition(f"notes are longer than {MAX_NOTES} characters")
+    if has_nul(notes):
+        raise InvalidDisposition(f"notes {NUL_REFUSED}")
     if outcome is CallOutcome.CALLBACK_REQUESTED:
         callback_at = check_callback_time(callback_at, now, window)
     else:

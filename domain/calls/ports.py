@@ -35,6 +35,10 @@ class CallRepository(abc.ABC):
         """Active agents whose status is AVAILABLE, longest waiting first."""
 
     @abc.abstractmethod
+    async def rang(self, call_id: uuid.UUID, agent_ids: list[uuid.UUID], at: datetime) -> None:
+        """Records whom an inbound call rings: while it rings, they may see the caller."""
+
+    @abc.abstractmethod
     async def schedule_callback_now(self, user_id: int, now: datetime, note: str) -> None: ...
 
 

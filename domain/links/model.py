@@ -65,16 +65,22 @@ class MagicLink:
     clicked_at: datetime | None = None
     click_count: int = 0
     used_at: datetime | None = None
+    revoked_at: datetime | None = None
 
     def state(self, now: datetime) -> LinkState:
-        return state_of(self.used_at, self.expires_at, now)
+        return state_of(self.used_at, self.expires_at, now, self.revoked_at)
 
 
-def state_of(used_at: datetime | None, expires_at: datetime, now: datetime) -> LinkState:
-    """Used wins over expired: a link used in time stays 'used' for ever."""
+def state_of(used_at: datetime | None, expires_at: datetime, now: datetime,
+             revoked_at: datetime | None = None) -> LinkState:
+    """Used wins over expired: a link used in time stays 'used' for ever. A revoked link
+    (its token was exposed, or it was replaced) has expired early: the main app's contract
+    knows EXPIRED, USED and UNKNOWN, and "expired, ask for a new one" is what the user needs."""
     if used_at is not None:
         return LinkState.USED
-    return LinkState.EXPIRED if now >= expires_at else LinkState.ACTIVE
+    if revoked_at is not None or now >= expires_at:
+        return LinkState.EXPIRED
+    return LinkState.ACTIVE
 
 
 def invalidity(state: LinkState) -> Invalidity | None:

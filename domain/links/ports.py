@@ -43,6 +43,11 @@ class LinkStore(Protocol):
 
     async def delete(self, link_id: uuid.UUID) -> None: ...
 
+    async def replace(self, link_id: uuid.UUID, *, token_hash: str, now: datetime,
+                      expires_at: datetime) -> MagicLink | None:
+        """Revokes an unused link and inserts its successor (same user, purpose, channel);
+        None when the link is unknown, used or already revoked."""
+
     async def record_click(self, token_hash: str, now: datetime) -> MagicLink | None: ...
 
     async def redeem(self, token_hash: str, now: datetime) -> MagicLink | Invalidity: ...

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.text import NUL_REFUSED, has_nul
+
 MAX_BODY = 1600  # Twilio's own limit for one message body
 
 
@@ -87,6 +89,8 @@ def check_body(body: str) -> str:
         raise InvalidSms("body must not be empty", "body")
     if len(text) > MAX_BODY:
         raise InvalidSms(f"body is longer than {MAX_BODY} characters ({len(text)})", "body")
+    if has_nul(text):
+        raise InvalidSms(f"body {NUL_REFUSED}", "body")
     return text
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import abc
+import uuid
 from dataclasses import dataclass
+
+from domain.links.masking import CarriedLink
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,14 @@ class SmsGateway(abc.ABC):
     @abc.abstractmethod
     async def delete_recording(self, sid: str) -> bool:
         """Deletes a call recording; False when it was already gone."""
+
+
+class LinkRenewal(abc.ABC):
+    """Fresh links for a message sent again: its kept text holds only the old links' ids."""
+
+    @abc.abstractmethod
+    async def renew(self, link_id: uuid.UUID) -> CarriedLink | None:
+        """Revokes the link and mints its successor; None when it cannot be renewed."""
 
 
 @dataclass(frozen=True, slots=True)

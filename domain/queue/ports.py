@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.access.rule import CallbackChanger
 from domain.errors import ServiceBusy
 from domain.queue.builder import RulesForUser
 from domain.queue.facts import DiallerFacts, ReplicaFacts
@@ -140,8 +141,16 @@ class CallbackStore(abc.ABC):
         """Records it (or raises InvalidDisposition, changing nothing); returns the user id."""
 
     @abc.abstractmethod
-    async def schedule_callback(self, user_id: int, at: datetime, agent_id: uuid.UUID | None,
-                                personal: bool, note: str | None, now: datetime) -> dict: ...
+    async def schedule_callback(self, user_id: int, at: datetime, changer: CallbackChanger,
+                                personal: bool, note: str | None, now: datetime) -> dict:
+        """Books it, superseding the user's pending one; NotYourCallback (nothing changed)
+        when the changer may not move that one."""
 
     @abc.abstractmethod
-    async def cancel_callback(self, callback_id: int, now: datetime) -> dict | None: ...
+    async def cancel_callback(self, callback_id: int, now: datetime,
+                              changer: CallbackChanger) -> dict | None:
+        """None: no such callback; NotYourCallback (nothing changed) when not theirs."""
+
+    @abc.abstractmethod
+    async def callback_user(self, callback_id: int) -> int | None:
+        """Whom the callback is with; None: no such callback."""

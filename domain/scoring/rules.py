@@ -12,6 +12,7 @@ from reprlib import repr as _show  # a short repr: long values would swamp the m
 
 from domain.calls.outcomes import CallOutcome
 from domain.scoring.problems import Problem
+from domain.text import NUL_REFUSED, nul_paths
 
 _HOUR, _DAY = 60, 24 * 60
 
@@ -195,6 +196,8 @@ class _Reader:
 
 
 def _read(r: _Reader, document: object) -> RuleSet | None:
+    for path in nul_paths(document):
+        r.bad(path, NUL_REFUSED)
     doc = r.obj(document, "$", _SECTIONS, required=_SECTIONS[:-1])  # adjustments optional
     if doc is None:
         return None

@@ -2,24 +2,57 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from domain.sync.changes import Operation, RowChange
+from domain.sync.changes import Operation, PoisonMessage, RowChange, shown
 
 USER_TABLES = {"users": "id", "user_addresses": "user_id", "claims": "user_id"}
 CLAIM_TABLES = {"claim_requirements", "claim_vehicle_packages"}
 TRACKED_TABLES = frozenset(USER_TABLES) | CLAIM_TABLES
 
 
+# The columns that link a row to the rows and users it touches.
+ID_COLUMNS = ("id", "user_id", "claim_id")
+INT64_LIMIT = 2**63
+MAX_ID_TEXT = 64  # the uuid-keyed tables' ids are 36 characters
+_ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
+
 def as_int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
+    """An id as a 64-bit integer; None for anything else (never raises)."""
+    if isinstance(value, bool):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and _ASCII_INTEGER.fullmatch(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, int) and -INT64_LIMIT <= value < INT64_LIMIT:
+        return value
+    return None
+
+
+def check_ids(change: RowChange) -> None:
+    """PoisonMessage unless the columns naming rows and users hold ids (64-bit integers, or
+    short plain text for the uuid-keyed tables) or nothing: a value of another type, or
+    text the databases cannot take, must not reach a lookup."""
+    for image in (change.row, change.before or {}):
+        for column in ID_COLUMNS:
+            value = image.get(column)
+            if value is not None and not _is_id(value):
+                raise PoisonMessage(f"{change.table}.{column} is not an id: {shown(value)}")
+
+
+def _is_id(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -INT64_LIMIT <= value < INT64_LIMIT
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_TEXT and value.isprintable()
 
 
 @dataclass(frozen=True)
@@ -137,10 +170,14 @@ def _became_set(change: RowChange, column: str, left_unsigned: bool) -> bool:
 
 
 def _became(change: RowChange, column: str, value: str) -> bool:
-    now_value = str(change.row.get(column) or "").strip().upper()
-    if now_value != value:
+    if _text(change.row.get(column)) != value:
         return False
     if change.before is None or column not in change.before:
         # DMS often sends only the key in the before-image: the dedupe key keeps it once.
         return change.operation is Operation.UPDATE
-    return str(change.before[column] or "").strip().upper() != value
+    return _text(change.before[column]) != value
+
+
+def _text(value: Any) -> str:
+    """A status as compared: text only (any other JSON value is no status)."""
+    return value.strip().upper() if isinstance(value, str) else ""

@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from domain.agents.model import AgentStatus, InvalidAgent
 from domain.queue.model import QueueType as DomainQueueType
+from graphql_api import limits
 from graphql_api.errors import BadUserInput, Unauthenticated
 from graphql_api.ids import uuid_id
 from graphql_api.types.agents import AgentType, LoginFailed, LoginResult, LoginSucceeded
@@ -18,9 +19,9 @@ from service_layer import agents as use_cases
 async def login(info: Info, email: str, password: str) -> LoginResult:
     ctx = info.context
     s = ctx.services
-    result = await use_cases.login(s.uow(), s.hasher, s.tokens, email=email, password=password,
-                                   at=s.clock(), ip_address=ctx.client_ip,
-                                   user_agent=ctx.user_agent)
+    result = limits.unless_throttled(await use_cases.login(
+        s.uow(), s.hasher, s.tokens, email=email, password=password, at=s.clock(),
+        ip_address=ctx.client_ip, user_agent=ctx.user_agent, throttle=s.rate_limits.logins))
     if isinstance(result, use_cases.LoginFailed):
         return LoginFailed(message=result.message)
     return LoginSucceeded(token=result.token.token, expires_at=result.token.expires_at,

@@ -8,9 +8,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from domain.calls.disposition import InvalidDisposition
+from domain.access.rule import CallbackChanger
+from domain.calls.disposition import InvalidDisposition, NotYourCallback
 from domain.calls.outcomes import CallOutcome as DomainOutcome
-from graphql_api.errors import BadUserInput
+from graphql_api.access import require_users
+from graphql_api.errors import BadUserInput, Forbidden
 from graphql_api.ids import int_id, uuid_id
 from graphql_api.resolvers.users import user_id_argument
 from graphql_api.types.calls import (
@@ -46,20 +48,35 @@ async def record_disposition(info: Info, input: DispositionInput) -> Disposition
 async def schedule_callback(info: Info, user_id: strawberry.ID, at: datetime,
                             note: str | None = None, personal: bool | None = None
                             ) -> CallbackResult:
-    principal = info.context.require_principal()
     services = info.context.services
     try:
         row = await services.outcomes.schedule(
-            user_id=user_id_argument(user_id), at=at, agent_id=principal.agent_id,
+            user_id=user_id_argument(user_id), at=at, changer=_changer(info),
             personal=bool(personal), note=note, now=services.clock())
     except InvalidDisposition as exc:
         return CallbackRejected(message=str(exc))
+    except NotYourCallback as exc:
+        raise Forbidden(str(exc), callbackId=str(exc.callback_id)) from exc
     return CallbackScheduled(callback=CallbackType.from_row(row))
 
 
 async def cancel_callback(info: Info, id: strawberry.ID) -> CallbackType:
     services = info.context.services
-    row = await services.outcomes.cancel(callback_id=int_id(id, "id"), now=services.clock())
+    callback_id = int_id(id, "id")
+    user_id = await services.outcomes.callback_user(callback_id)
+    if user_id is None:
+        raise BadUserInput(f"there is no callback {id}", field="id")
+    await require_users(info, [user_id])
+    try:
+        row = await services.outcomes.cancel(callback_id=callback_id, now=services.clock(),
+                                             changer=_changer(info))
+    except NotYourCallback as exc:
+        raise Forbidden(str(exc), callbackId=str(exc.callback_id)) from exc
     if row is None:
         raise BadUserInput(f"there is no callback {id}", field="id")
     return CallbackType.from_row(row)
+
+
+def _changer(info: Info) -> CallbackChanger:
+    principal = info.context.require_principal()
+    return CallbackChanger(principal.agent_id, principal.role)

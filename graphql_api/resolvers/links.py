@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.links.model import Invalidity
+from graphql_api import limits
 from graphql_api.resolvers.users import user_id_argument
 from graphql_api.types.links import (
     Channel,
@@ -33,6 +34,7 @@ _INVALID_MESSAGES = {Invalidity.EXPIRED: "the link has expired",
 
 async def send_magic_link(info: Info, user_id: strawberry.ID, purpose: MagicLinkPurpose,
                           channel: Channel) -> SendMagicLinkResult:
+    await limits.check_magic_link(info, user_id_argument(user_id))
     services = info.context.services
     result = await services.magic_links.issue_magic_link(
         user_id_argument(user_id), purpose, channel,

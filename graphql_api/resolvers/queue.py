@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from domain.queue.leads import NoLead
 from domain.queue.model import QueueType as DomainQueueType
+from graphql_api.access import Refused, grant, refusal, visible_users
 from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from graphql_api.selection import selected_paths
 from graphql_api.types.queue import (
@@ -47,19 +48,28 @@ async def queue(info: Info, type: QueueType, first: int,
         has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None))
 
 
-async def _page_users(info: Info, user_ids: list[int]) -> dict[int, UserType]:
+async def _page_users(info: Info, user_ids: list[int]) -> dict[int, UserType | Refused]:
     """The page's users with the claims and rows the query asks for, loaded in batches
-    up front so nothing below the page needs an awaitable per object."""
+    up front so nothing below the page needs an awaitable per object. A user the asker
+    may not see is the refusal, never loaded."""
     wanted = selected_paths(info)
     if "edges.node.user" not in wanted or not user_ids:
         return {}
+    visible = await visible_users(info, user_ids)
+    refused: dict[int, UserType | Refused] = {}
+    if visible is not None:
+        refused = {u: refusal(info, u) for u in user_ids if u not in visible}
+        user_ids = [u for u in user_ids if u in visible]
+    if not user_ids:
+        return refused
     found = [u for u in await info.context.loaders.user.many(user_ids) if u is not None]
     claims: list = [None] * len(found)
     if "edges.node.user.claims" in wanted:
         claims = await claim_details(
             info, [u.id for u in found], "edges.node.user.claims.requirements" in wanted,
             "edges.node.user.claims.vehiclePackages" in wanted)
-    return {u.id: UserType.from_domain(u, claims=c) for u, c in zip(found, claims, strict=True)}
+    return refused | {u.id: UserType.from_domain(u, claims=c)
+                      for u, c in zip(found, claims, strict=True)}
 
 
 async def queue_stats(info: Info) -> list[QueueStatsType]:
@@ -101,4 +111,5 @@ async def next_lead(info: Info, type: QueueType) -> NextLeadResult:
         length=timedelta(minutes=services.settings.lease_minutes))
     if isinstance(result, NoLead):
         return NoLeadAvailable(reason=result.reason)
+    grant(info, result.user_id)
     return LeadAssigned(assignment=AssignmentType.from_domain(result))

@@ -12,6 +12,7 @@ from domain.scoring.experiments import two_proportion_p_value
 from domain.scoring.explain import recommendations
 from domain.scoring.problems import Problem
 from domain.scoring.rules import validate_rule_set
+from domain.text import NUL_REFUSED, has_nul
 from graphql_api.errors import BadUserInput
 from graphql_api.ids import int_id, uuid_id
 from graphql_api.resolvers.users import user_id_argument
@@ -33,6 +34,7 @@ from service_layer.explain import explain
 RuleSetResult = Annotated[RuleSetCreated | RuleSetInvalid, strawberry.union("RuleSetResult")]
 ExperimentResult = Annotated[ExperimentStarted | ExperimentRejected,
                              strawberry.union("ExperimentResult")]
+MAX_NAME = 200  # rule sets' and experiments' name columns
 
 
 async def explain_score(info: Info, user_id: strawberry.ID) -> ScoreExplanation | None:
@@ -61,8 +63,10 @@ async def list_rule_sets(info: Info) -> list[RuleSetType]:
 
 async def create_rule_set(info: Info, name: str, document: JSON) -> RuleSetResult:
     problems = validate_rule_set(document)
-    if not name.strip() or len(name) > 200:
-        problems.insert(0, Problem("name", "must be 1 to 200 characters"))
+    if not name.strip() or len(name) > MAX_NAME:
+        problems.insert(0, Problem("name", f"must be 1 to {MAX_NAME} characters"))
+    elif has_nul(name):
+        problems.insert(0, Problem("name", NUL_REFUSED))
     if problems:
         return RuleSetInvalid(problems=[RuleSetProblem(path=p.path, message=p.message)
                                         for p in problems])
@@ -89,8 +93,10 @@ async def start_experiment(info: Info, name: str, variant_rule_set_id: strawberr
     services = info.context.services
     if not 0 < share < 1:
         return ExperimentRejected(message="share must be between 0 and 1 (exclusive)")
-    if not name.strip():
-        return ExperimentRejected(message="name must not be empty")
+    if not name.strip() or len(name) > MAX_NAME:
+        return ExperimentRejected(message=f"name must be 1 to {MAX_NAME} characters")
+    if has_nul(name):
+        return ExperimentRejected(message=f"name {NUL_REFUSED}")
     variant_id = int_id(variant_rule_set_id, "variantRuleSetId")
     async with services.pg.acquire() as conn, conn.transaction():
         active = await rule_sets.active_rule_set(conn)

@@ -12,6 +12,8 @@ from strawberry.types import Info
 
 from domain.agents.model import Role
 from domain.messaging.model import InvalidSms, SmsEventKind, SmsRejection
+from graphql_api import limits
+from graphql_api.access import visible_users
 from graphql_api.errors import BadUserInput
 from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from graphql_api.resolvers.users import user_id_argument
@@ -31,6 +33,7 @@ SendSmsResult = Annotated[SmsQueued | SmsRejected, strawberry.union("SendSmsResu
 
 async def send_sms(info: Info, user_id: strawberry.ID, body: str) -> SendSmsResult:
     principal = info.context.require_principal()
+    await limits.check_sms(info, user_id_argument(user_id))
     sms = info.context.services.sms.sms
     try:
         result = await sms.send(user_id_argument(user_id), body, agent_id=principal.agent_id)
@@ -58,6 +61,14 @@ async def conversation(info: Info, user_id: strawberry.ID, first: int,
         has_next_page=older, end_cursor=edges[0].cursor if edges else None))
 
 
+async def _still_sees(info: Info, user_id: int | None) -> bool:
+    """Whether an agent still works on the message's user (ties end while a socket lives)."""
+    if user_id is None:
+        return False
+    info.context.refresh_loaders()
+    return bool(await visible_users(info, [user_id]))
+
+
 def _cursor(message) -> str:
     micros = (message.created_at - EPOCH) // timedelta(microseconds=1)
     return encode_cursor(CURSOR, micros, message.id)
@@ -75,6 +86,8 @@ async def sms_events(info: Info, user_id: strawberry.ID | None = None
             if wanted is not None and data["user_id"] != wanted:
                 continue
             if wanted is None and only_for and only_for not in data.get("watchers", ()):
+                continue
+            if only_for and not await _still_sees(info, data["user_id"]):
                 continue
             yield SmsEventType(kind=SmsEventKind(data["kind"]),
                                message=SmsMessageType.from_event(data))

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
+from graphql_api.access import SeesUser
 from graphql_api.permissions import IsStaff
 from graphql_api.resolvers import call_records
 from graphql_api.types.call_records import (
@@ -34,7 +35,7 @@ class CallsQuery:
         description="A short-lived Twilio Voice SDK token for the calling agent; "
                     "TWILIO_NOT_CONFIGURED in record-only mode.")
     calls: CallConnection = strawberry.field(
-        resolver=call_records.calls, permission_classes=[IsStaff],
+        resolver=call_records.calls, permission_classes=[IsStaff, SeesUser],
         description="Calls with one user, newest first.")
 
 

@@ -34,8 +34,10 @@ class QueueEntryType:
         description="null if the replica no longer has this user.")
 
     @classmethod
-    def from_domain(cls, position: int, e: QueueEntry, user: UserType | None) -> QueueEntryType:
-        """``user`` comes preloaded for the whole page (see resolvers.queue)."""
+    def from_domain(cls, position: int, e: QueueEntry,
+                    user: UserType | Exception | None) -> QueueEntryType:
+        """``user`` comes preloaded for the whole page (see resolvers.queue); an error
+        (the asker may not see the user) is what the field answers."""
         return cls(position=position, score=e.score, queue_type=e.queue_type,
                    next_call_after=e.due_at if e.queue_type is DomainQueueType.CALLBACK
                    else e.next_call_after, user=user)

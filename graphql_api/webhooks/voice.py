@@ -127,7 +127,14 @@ async def inbound_call(request: Request, form: dict = Depends(verified_twilio_fo
         return _xml(twiml.missed())
     return _xml(twiml.ring_agents(plan.identities, plan.call.user_id, str(plan.call.id),
                                   services.settings.inbound_ring_seconds,
-                                  _urls(request, services)))
+                                  _urls(request, services), services.settings.recording_notice))
+
+
+@router.post("/notice")
+async def recording_notice(request: Request, _form: dict = Depends(verified_twilio_form)):
+    """An outbound call's customer answered: they hear that the call is recorded, and only
+    then is the agent bridged (the dialled number's whisper URL). Changes nothing."""
+    return _xml(twiml.recording_notice(_services(request).settings.recording_notice))
 
 
 @router.post("/inbound/result")

@@ -1,7 +1,8 @@
 """E-mail over SMTP (stdlib smtplib, run in a thread), used when SMTP_URL is set.
 
 ``smtp://user:pass@host:587`` upgrades with STARTTLS when the server offers it;
-``smtps://user:pass@host:465`` speaks TLS from the start.
+``smtps://user:pass@host:465`` speaks TLS from the start. A password is never sent
+over a connection that is not encrypted: without STARTTLS, a login is refused.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from infrastructure.logging import get_logger
 
 log = get_logger(__name__)
 TIMEOUT_SECONDS = 15.0
+
+
+class SmtpNotEncrypted(smtplib.SMTPException):
+    """The server offers no STARTTLS: logging in would send the password in the clear."""
 
 
 class SmtpEmailSender:
@@ -52,9 +57,15 @@ class SmtpEmailSender:
             server = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS)
         with server:
             server.ehlo()
-            if not self.implicit_tls and server.has_extn("starttls"):
+            encrypted = self.implicit_tls
+            if not encrypted and server.has_extn("starttls"):
                 server.starttls(context=context)
                 server.ehlo()
+                encrypted = True
             if self.user:
+                if not encrypted:
+                    raise SmtpNotEncrypted(f"{self.host}:{self.port} offers no STARTTLS; not "
+                                           "logging in without TLS (use smtps:// or a server "
+                                           "that offers STARTTLS)")
                 server.login(self.user, self.password)
             server.send_message(message)

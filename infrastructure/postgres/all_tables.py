@@ -1,5 +1,6 @@
 """Imports every table module so SQLModel.metadata holds the whole dialler schema."""
 
+import infrastructure.postgres.audit_tables  # noqa: F401
 import infrastructure.postgres.call_tables  # noqa: F401
 import infrastructure.postgres.link_tables  # noqa: F401
 import infrastructure.postgres.lock_tables  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlmodel import Field, SQLModel
 
 from infrastructure.postgres.tables import timestamp_column as _ts
@@ -73,3 +73,16 @@ class WebhookReceiptRow(SQLModel, table=True):
 
     key: str = Field(sa_column=Column(String(128), primary_key=True))
     received_at: datetime = Field(sa_column=_ts(False, True))
+
+
+class CallRingRow(SQLModel, table=True):
+    """An agent an inbound call rang: they may see the caller while it rings."""
+
+    __tablename__ = "call_rings"
+    __table_args__ = (Index("call_rings_agent_idx", "agent_id", "rang_at"),)
+
+    call_id: uuid.UUID = Field(sa_column=Column(
+        Uuid, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True))
+    agent_id: uuid.UUID = Field(sa_column=Column(
+        Uuid, ForeignKey("agents.id"), primary_key=True))
+    rang_at: datetime = Field(sa_column=_ts(False))

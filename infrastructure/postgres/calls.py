@@ -94,6 +94,11 @@ class PgCalls(CallRepository):
             "ORDER BY status_since NULLS FIRST, id LIMIT $1", limit)
         return [r["id"] for r in rows]
 
+    async def rang(self, call_id: uuid.UUID, agent_ids: list[uuid.UUID], at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO call_rings (call_id, agent_id, rang_at) "
+            "SELECT $1, unnest($2::uuid[]), $3 ON CONFLICT DO NOTHING", call_id, agent_ids, at)
+
     async def schedule_callback_now(self, user_id: int, now: datetime, note: str) -> None:
         await schedule(self.conn, user_id, now, None, False, note, now)
         await mark_dirty(self.conn, [user_id], now)

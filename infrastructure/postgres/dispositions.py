@@ -8,7 +8,8 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.calls.disposition import DispositionEffects, InvalidDisposition
+from domain.access.rule import CallbackChanger
+from domain.calls.disposition import DispositionEffects, InvalidDisposition, NotYourCallback
 from domain.queue.builder import RulesForUser
 from domain.queue.ports import CallbackStore
 from infrastructure.postgres.rule_sets import STAMP_COLUMNS, RuleBook
@@ -134,8 +135,14 @@ async def add_do_not_call(conn, user_id: int, reason: str) -> None:
 
 
 async def schedule(conn, user_id: int, at: datetime, agent_id: uuid.UUID | None,
-                   personal: bool, note: str | None, now: datetime) -> asyncpg.Record:
-    """A new pending callback; one still pending for the user is superseded (rescheduled)."""
+                   personal: bool, note: str | None, now: datetime,
+                   changer: CallbackChanger | None = None) -> asyncpg.Record:
+    """A new pending callback; one still pending for the user is superseded (rescheduled),
+    unless ``changer`` may not move it (NotYourCallback)."""
+    if changer is not None:
+        await _check_changer(conn, changer, await conn.fetch(
+            "SELECT id, agent_id, personal FROM callbacks WHERE user_id = $1 "
+            "AND status = 'pending' FOR UPDATE", user_id))
     await conn.execute(
         "UPDATE callbacks SET status = 'rescheduled', updated_at = $2 WHERE user_id = $1 "
         "AND status = 'pending'", user_id, now)
@@ -145,7 +152,18 @@ async def schedule(conn, user_id: int, at: datetime, agent_id: uuid.UUID | None,
         user_id, at, personal, agent_id, note, now)
 
 
-async def cancel(conn, callback_id: int, now: datetime) -> asyncpg.Record | None:
+async def _check_changer(conn, changer: CallbackChanger, rows: list[asyncpg.Record]) -> None:
+    for row in rows:
+        if not changer.may_change(row["agent_id"], row["personal"]):
+            raise NotYourCallback(row["id"])
+
+
+async def cancel(conn, callback_id: int, now: datetime,
+                 changer: CallbackChanger | None = None) -> asyncpg.Record | None:
+    if changer is not None:
+        await _check_changer(conn, changer, await conn.fetch(
+            "SELECT id, agent_id, personal FROM callbacks WHERE id = $1 FOR UPDATE",
+            callback_id))
     return await conn.fetchrow(
         "UPDATE callbacks SET status = CASE WHEN status = 'pending' THEN 'cancelled' "
         "ELSE status END, updated_at = $2 WHERE id = $1 RETURNING *", callback_id, now)
@@ -173,19 +191,27 @@ class PgCallbackStore(CallbackStore):
         async with self._pool.acquire() as conn, conn.transaction():
             return (await record(conn, **kwargs)).user_id
 
-    async def schedule_callback(self, user_id: int, at: datetime, agent_id: uuid.UUID | None,
+    async def schedule_callback(self, user_id: int, at: datetime, changer: CallbackChanger,
                                 personal: bool, note: str | None, now: datetime) -> dict:
         async with self._pool.acquire() as conn, conn.transaction():
-            row = dict(await schedule(conn, user_id, at, agent_id, personal, note, now))
+            row = dict(await schedule(conn, user_id, at, changer.agent_id, personal, note, now,
+                                      changer))
             await mark_dirty(conn, [user_id], now)
         return row
 
-    async def cancel_callback(self, callback_id: int, now: datetime) -> dict | None:
+    async def cancel_callback(self, callback_id: int, now: datetime,
+                              changer: CallbackChanger) -> dict | None:
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await cancel(conn, callback_id, now)
+            row = await cancel(conn, callback_id, now, changer)
             if row:
                 await mark_dirty(conn, [row["user_id"]], now)
         return dict(row) if row else None
+
+
+    async def callback_user(self, callback_id: int) -> int | None:
+        async with self._pool.acquire() as conn:
+            return await conn.fetchval("SELECT user_id FROM callbacks WHERE id = $1",
+                                       callback_id)
 
 
 async def users_due_between(pool: asyncpg.Pool, since: datetime, now: datetime) -> list[int]:

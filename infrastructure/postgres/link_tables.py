@@ -33,3 +33,6 @@ class MagicLinkRow(SQLModel, table=True):
     click_count: int = Field(default=0, sa_column=Column(Integer, nullable=False,
                                                          server_default="0"))
     used_at: datetime | None = Field(default=None, sa_column=_ts())
+    # Set when the token may have been seen (kept readable once) or the link was replaced
+    # by a successor: it no longer redeems.
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts())

@@ -10,14 +10,15 @@ import asyncpg
 from domain.links.model import Channel, Invalidity, LinkState, MagicLink, Purpose, state_of
 
 _COLUMNS = ("id, user_id, purpose, channel, sent_at, expires_at, clicked_at, click_count, "
-            "used_at")
+            "used_at, revoked_at")
 
 
 def to_link(row: asyncpg.Record) -> MagicLink:
     return MagicLink(id=row["id"], user_id=row["user_id"], purpose=Purpose(row["purpose"]),
                      channel=Channel(row["channel"]), sent_at=row["sent_at"],
                      expires_at=row["expires_at"], clicked_at=row["clicked_at"],
-                     click_count=row["click_count"], used_at=row["used_at"])
+                     click_count=row["click_count"], used_at=row["used_at"],
+                     revoked_at=row["revoked_at"])
 
 
 class PgMagicLinks:
@@ -41,13 +42,15 @@ class PgMagicLinks:
                                   limit: int) -> MagicLink | None:
         """The new link, or None when the user already had ``limit`` links since the start.
 
-        A per-user transaction lock makes count-then-insert atomic across processes.
+        A per-user transaction lock makes count-then-insert atomic across processes. Revoked
+        links do not count: each was replaced by a successor, or withdrawn by us.
         """
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended("
                                "'magic_link:' || $1::bigint::text, 0))", user_id)
             recent = await conn.fetchval("SELECT count(*) FROM magic_links WHERE user_id = $1 "
-                                         "AND sent_at > $2", user_id, window_start)
+                                         "AND sent_at > $2 AND revoked_at IS NULL",
+                                         user_id, window_start)
             if recent >= limit:
                 return None
             row = await conn.fetchrow(
@@ -67,6 +70,23 @@ class PgMagicLinks:
         async with self.pool.acquire() as conn:
             await conn.execute("DELETE FROM magic_links WHERE id = $1", link_id)
 
+    async def replace(self, link_id: uuid.UUID, *, token_hash: str, now: datetime,
+                      expires_at: datetime) -> MagicLink | None:
+        """Revokes an unused link and inserts its successor, in one transaction."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            old = await conn.fetchrow(
+                "UPDATE magic_links SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL "
+                "AND used_at IS NULL RETURNING user_id, purpose, channel, sent_to, sent_by",
+                link_id, now)
+            if old is None:
+                return None
+            row = await conn.fetchrow(
+                "INSERT INTO magic_links (id, token_hash, user_id, purpose, channel, sent_to, "
+                "sent_by, sent_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                f"RETURNING {_COLUMNS}", uuid.uuid4(), token_hash, old["user_id"],
+                old["purpose"], old["channel"], old["sent_to"], old["sent_by"], now, expires_at)
+        return to_link(row)
+
     async def record_click(self, token_hash: str, now: datetime) -> MagicLink | None:
         """Counts a click on a known link (used or expired ones too); None: unknown."""
         async with self.pool.acquire() as conn:
@@ -81,14 +101,15 @@ class PgMagicLinks:
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
                 "UPDATE magic_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL "
-                f"AND expires_at > $2 RETURNING {_COLUMNS}", token_hash, now)
+                f"AND revoked_at IS NULL AND expires_at > $2 RETURNING {_COLUMNS}",
+                token_hash, now)
             if row is not None:
                 return to_link(row)
-            found = await conn.fetchrow("SELECT used_at, expires_at FROM magic_links "
-                                        "WHERE token_hash = $1", token_hash)
+            found = await conn.fetchrow("SELECT used_at, expires_at, revoked_at FROM "
+                                        "magic_links WHERE token_hash = $1", token_hash)
         if found is None:
             return Invalidity.UNKNOWN
-        state = state_of(found["used_at"], found["expires_at"], now)
+        state = state_of(found["used_at"], found["expires_at"], now, found["revoked_at"])
         return Invalidity.USED if state is LinkState.USED else Invalidity.EXPIRED
 
     async def for_user(self, user_id: int, limit: int) -> list[MagicLink]:

@@ -1,4 +1,7 @@
-"""SMS messages and opt-outs in PostgreSQL (asyncpg), one transaction per use."""
+"""SMS messages and opt-outs in PostgreSQL (asyncpg), one transaction per use.
+
+Bodies arrive here already masked (no link token is ever kept): see service_layer.sms.
+"""
 
 from __future__ import annotations
 
@@ -124,6 +127,11 @@ class MessagingTx:
             "next_attempt_at = NULL, updated_at = $2 WHERE id = $1 AND sending_since IS NULL "
             "AND twilio_sid IS NULL AND ((status = 'QUEUED' AND attempts = 0) OR "
             "(status = 'FAILED' AND next_attempt_at <= $2)) RETURNING *", message_id, now)
+
+    async def set_body(self, message_id: int, body: str) -> None:
+        """The kept body of a message sent again: it names the links it carries now."""
+        await self.conn.execute("UPDATE sms_messages SET body = $2 WHERE id = $1",
+                                message_id, body)
 
     async def handed_over(self, message_id: int, sid: str, status: SmsStatus,
                           now: datetime) -> Message:

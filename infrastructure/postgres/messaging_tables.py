@@ -21,7 +21,8 @@ class SmsMessageRow(SQLModel, table=True):
 
     __tablename__ = "sms_messages"
     __table_args__ = (Index("sms_messages_user_idx", "user_id", "created_at", "id"),
-                      Index("sms_messages_retry_idx", "status", "next_attempt_at"))
+                      Index("sms_messages_retry_idx", "status", "next_attempt_at"),
+                      Index("sms_messages_agent_idx", "agent_id", "created_at"))
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
                                                           autoincrement=True))

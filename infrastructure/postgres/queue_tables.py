@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -45,7 +46,9 @@ class LeaseRow(SQLModel, table=True):
     """One agent's hold on one user, kept after it ends so its disposition always lands."""
 
     __tablename__ = "leases"
-    __table_args__ = (Index("leases_agent_idx", "agent_id", "created_at"),)
+    __table_args__ = (Index("leases_agent_idx", "agent_id", "created_at"),
+                      Index("leases_open_agent_idx", "agent_id",
+                            postgresql_where=text("ended_at IS NULL")))
 
     id: uuid.UUID = Field(primary_key=True)
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -61,7 +64,9 @@ class LeaseRow(SQLModel, table=True):
 class CallbackRow(SQLModel, table=True):
     __tablename__ = "callbacks"
     __table_args__ = (Index("callbacks_due_idx", "status", "scheduled_for"),
-                      Index("callbacks_user_idx", "user_id"))
+                      Index("callbacks_user_idx", "user_id"),
+                      Index("callbacks_pending_agent_idx", "agent_id",
+                            postgresql_where=text("status = 'pending'")))
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
                                                           autoincrement=True))

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 
@@ -75,16 +75,3 @@ class CallScoreRow(SQLModel, table=True):
     last_contact_at: datetime | None = Field(default=None, sa_column=timestamp_column())
     next_call_after: datetime | None = Field(default=None, sa_column=timestamp_column())
     updated_at: datetime = Field(sa_column=timestamp_column(False, True))
-
-
-class AuditLogRow(SQLModel, table=True):
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("audit_log_occurred_idx", "occurred_at"),)
-
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
-                                                          autoincrement=True))
-    occurred_at: datetime = Field(sa_column=timestamp_column(False, True))
-    actor: str | None = Field(default=None, sa_column=Column(String(64)))
-    action: str = Field(sa_column=Column(String(64), nullable=False))
-    subject: str | None = Field(default=None, sa_column=Column(String(128)))
-    detail: dict | None = Field(default=None, sa_column=Column(JSONB))

@@ -1,4 +1,4 @@
-"""Password hashing with argon2id."""
+"""Password hashing with argon2id (blocking: service_layer.passwords runs it in threads)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ class Argon2PasswordHasher(PasswordHasher):
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         # An unknown e-mail still pays for one verify, so timing does not tell it apart.
+        # Threads may race to make the dummy: any of their hashes serves.
         if not password_hash and self._dummy is None:
             self._dummy = self._argon.hash("not-a-real-password")
         try:
             return self._argon.verify(password_hash or self._dummy, password) and bool(
                 password_hash)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+        # UnicodeEncodeError: a lone surrogate, which no password anyone set can hold.
+        except (VerifyMismatchError, VerificationError, InvalidHashError, UnicodeEncodeError):
             return False
 
     def needs_rehash(self, password_hash: str) -> bool:

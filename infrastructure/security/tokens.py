@@ -48,6 +48,7 @@ class JwtTokenService(TokenService):
         try:
             session = claims.get("sid")
             return Principal(uuid.UUID(claims["sub"]), Role(claims["role"]),
-                             uuid.UUID(session) if session else None)
-        except (ValueError, TypeError) as exc:
+                             uuid.UUID(session) if session else None,
+                             datetime.fromtimestamp(claims["exp"], UTC))
+        except (ValueError, TypeError, OverflowError, OSError) as exc:
             raise InvalidToken("INVALID_TOKEN", "the token is not valid") from exc

@@ -24,13 +24,27 @@ log = get_logger(__name__)
 TIMEOUT_SECONDS = 15.0
 
 
+class TimedTwilioHttpClient(AsyncTwilioHttpClient):
+    """Twilio's aiohttp client with the timeout it was made with actually applied: the
+    library passes on only a request's own timeout, which its REST calls never set, and
+    aiohttp then waits without limit."""
+
+    async def request(self, method, url, params=None, data=None, headers=None, auth=None,
+                      timeout=None, allow_redirects=False):  # noqa: ASYNC109 - its signature
+        return await super().request(method, url, params, data, headers, auth,
+                                     self.timeout if timeout is None else timeout,
+                                     allow_redirects)
+
+
 class TwilioRest(SmsGateway):
     """One per process. With no account SID or auth token it only records what it would send."""
 
     def __init__(self, account_sid: str | None, auth_token: str | None, *,
                  sms_from: str | None = None, messaging_service_sid: str | None = None,
-                 http_client: AsyncHttpClient | None = None):
+                 http_client: AsyncHttpClient | None = None,
+                 timeout_seconds: float = TIMEOUT_SECONDS):
         self.record_only = not (account_sid and auth_token)
+        self.timeout_seconds = timeout_seconds
         self.sms_from, self.messaging_service_sid = sms_from, messaging_service_sid
         self.recorded: list[dict] = []  # what record-only mode would have sent
         self._credentials = (account_sid, auth_token)
@@ -47,13 +61,14 @@ class TwilioRest(SmsGateway):
         return cls(settings.twilio_account_sid, token,
                    sms_from=settings.twilio_sms_from or settings.twilio_caller_id,
                    messaging_service_sid=settings.twilio_messaging_service_sid,
-                   http_client=http_client)
+                   http_client=http_client,
+                   timeout_seconds=settings.outbound_http_timeout_seconds)
 
     @property
     def client(self) -> Client:
         # Made on first use: aiohttp wants its session created inside a running loop.
         if self._client is None:
-            self._http = self._http or AsyncTwilioHttpClient(timeout=TIMEOUT_SECONDS)
+            self._http = self._http or TimedTwilioHttpClient(timeout=self.timeout_seconds)
             self._client = Client(*self._credentials, http_client=self._http)
         return self._client
 

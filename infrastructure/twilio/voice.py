@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 from twilio.rest import Client
@@ -37,7 +38,9 @@ class TwilioVoiceGateway(VoiceGateway):
             self._key = (settings.twilio_api_key_sid, key_secret)
         else:
             self._key = (self.account_sid, token) if self.account_sid and token else None
-        self._http_client = http_client
+        # twilio's default HTTP client waits forever: ours gives up after the timeout.
+        self._http_client = http_client or TwilioHttpClient(
+            timeout=settings.outbound_http_timeout_seconds)
         self._client: Client | None = None
 
     def _missing(self, *, token: bool) -> list[str]:

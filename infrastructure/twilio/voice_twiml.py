@@ -30,6 +30,11 @@ class VoiceUrls:
     def inbound_result(self) -> str:
         return f"{self.base}/twilio/voice/inbound/result"
 
+    @property
+    def notice(self) -> str:
+        """Where Twilio fetches what the customer hears on answer, before the bridge."""
+        return f"{self.base}/twilio/voice/notice"
+
 
 def refuse(message: str) -> str:
     """Says why and hangs up: nothing is dialled."""
@@ -44,19 +49,33 @@ def empty() -> str:
 
 
 def dial_number(e164: str, caller_id: str, urls: VoiceUrls) -> str:
-    """Dials a customer from the company's number, recording both channels from answer."""
+    """Dials a customer from the company's number, recording both channels from answer.
+
+    The customer hears the recording notice as soon as they answer, before the agent is
+    bridged: Twilio plays the TwiML at the number's ``url`` to the called party first.
+    """
     response = VoiceResponse()
     dial = response.dial(caller_id=caller_id, record=RECORD, answer_on_bridge=True,
                          recording_status_callback=urls.recording,
                          recording_status_callback_event="completed")
-    dial.number(e164, status_callback=urls.status, status_callback_event=OUTBOUND_EVENTS)
+    dial.number(e164, url=urls.notice, method="POST", status_callback=urls.status,
+                status_callback_event=OUTBOUND_EVENTS)
+    return str(response)
+
+
+def recording_notice(notice: str) -> str:
+    """What the customer of an outbound call hears on answer (the number's whisper)."""
+    response = VoiceResponse()
+    response.say(notice, language="en-GB")
     return str(response)
 
 
 def ring_agents(identities: list[str], user_id: int | None, call_id: str, timeout: int,
-                urls: VoiceUrls) -> str:
-    """Rings agents' browsers at once; the first to answer takes it, the action says how."""
+                urls: VoiceUrls, notice: str) -> str:
+    """Tells the caller the call is recorded, then rings agents' browsers at once; the
+    first to answer takes it, the action says how."""
     response = VoiceResponse()
+    response.say(notice, language="en-GB")
     dial = response.dial(timeout=timeout, action=urls.inbound_result, record=RECORD,
                          recording_status_callback=urls.recording,
                          recording_status_callback_event="completed")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.access.rule import CallbackChanger
 from domain.calls.outcomes import CallOutcome
 from infrastructure.bootstrap import bootstrap
 from infrastructure.postgres.locks import job_lock
@@ -182,11 +183,12 @@ async def test_a_booked_callback_is_confirmed_unless_it_changed(env):
     services = env.services
     kept, cancelled = await texting_user(env), await texting_user(env)
     agent, _ = await env.api.agent()
+    changer = CallbackChanger(agent.id, agent.role)
     at = NOW + timedelta(days=1, hours=4)
     for user in (kept, cancelled):
-        callback = await services.outcomes.schedule(user_id=user, at=at, agent_id=agent.id,
+        callback = await services.outcomes.schedule(user_id=user, at=at, changer=changer,
                                                     personal=False, note=None, now=NOW)
-    await services.outcomes.cancel(callback_id=callback["id"], now=NOW)
+    await services.outcomes.cancel(callback_id=callback["id"], now=NOW, changer=changer)
     await services.sms.follow_ups.send_due()
     (body,) = sent_to(env.http, await e164_of(env, kept))
     assert "Wednesday 25 November at 14:00" in body

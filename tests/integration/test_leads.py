@@ -44,6 +44,14 @@ class Api:
                                    at=NOW)
         return agent, self.services.tokens.issue(Principal(agent.id, agent.role)).token
 
+    async def works_on(self, agent_id: uuid.UUID, *user_ids: int, at=None) -> None:
+        """Ties the agent to the users as a finished call with each would (DESIGN.md 10)."""
+        now = at or self.services.clock()
+        await self.services.pg.execute(
+            "INSERT INTO calls (id, direction, status, user_id, agent_id, started_at, "
+            "updated_at) SELECT gen_random_uuid(), 'OUTBOUND', 'COMPLETED', u, $2, $3, $3 "
+            "FROM unnest($1::bigint[]) u", list(user_ids), agent_id, now)
+
     async def __call__(self, query: str, variables: dict, token: str) -> dict:
         response = await self.http.post("/graphql", json={"query": query, "variables": variables},
                                         headers={"Authorization": f"Bearer {token}"})
@@ -218,7 +226,8 @@ async def test_a_personal_callback_goes_to_its_agent_first_then_anyone(env, api)
     services, rows, clock = env
     (user,) = await _unsigned_users(rows, 1)
     await services.queues.rebuild()
-    (booker, booker_token), (_, other_token) = await api.agent(), await api.agent()
+    # A supervisor may book for anyone; an agent books for users they work on (test_access).
+    (booker, booker_token), (_, other_token) = await api.agent("SUPERVISOR"), await api.agent()
     at = NOW + timedelta(hours=1)
     booked = (await api(SCHEDULE, {"u": str(user), "at": at.isoformat(), "p": True},
                         booker_token))["scheduleCallback"]["callback"]
@@ -236,7 +245,7 @@ async def test_schedule_reschedule_and_cancel_a_callback(env, api):
     services, rows, clock = env
     (user,) = await _unsigned_users(rows, 1)
     await services.queues.rebuild()
-    _, token = await api.agent()
+    _, token = await api.agent("SUPERVISOR")
     past = await api(SCHEDULE, {"u": str(user), "at": (NOW - timedelta(hours=1)).isoformat()},
                      token)
     assert "in the future" in past["scheduleCallback"]["message"]

@@ -42,7 +42,9 @@ class Env:
             self.tokens[role] = self.services.tokens.issue(Principal(agent.id, agent.role)).token
         return self.tokens[role]
 
-    async def gql(self, query: str, variables: dict, role: str | None = "AGENT") -> dict:
+    # A supervisor by default: an agent sends and lists links only of users they work on
+    # (tests/integration/test_access.py).
+    async def gql(self, query: str, variables: dict, role: str | None = "SUPERVISOR") -> dict:
         headers = {"Authorization": f"Bearer {await self.token(role)}"} if role else {}
         response = await self.http.post("/graphql", json={"query": query, "variables": variables},
                                         headers=headers)
@@ -70,8 +72,13 @@ class Env:
 
 @pytest.fixture(scope="module")
 async def env():
+    # The module's links go within a real minute while its clock stands still: the API's
+    # limits (tests/integration/test_rate_limits.py) are widened, so the one under test
+    # here is the per-user hour limit the links themselves keep.
+    wide = {f"rate_links_per_{who}_per_{span}": 10_000
+            for who in ("agent", "user") for span in ("minute", "day")}
     async with queue_env(link_base_url="http://links.test",
-                         main_app_url="https://app.example/") as (services, rows, clock):
+                         main_app_url="https://app.example/", **wide) as (services, rows, clock):
         built = Env(services, rows, clock)
         yield built
         await built.http.aclose()
@@ -196,9 +203,11 @@ async def test_who_may_do_what(env):
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     [row] = await env.rows_for(user)
     assert row["used_at"] is None  # the refused redeems changed nothing
-    for role in ("AGENT", "SUPERVISOR", "ADMIN"):
+    for role in ("SUPERVISOR", "ADMIN"):
         body = await env.gql(LIST, {"userId": str(user)}, role)
         assert len(body["data"]["magicLinks"]) == 1
+    refused = await env.gql(LIST, {"userId": str(user)}, "AGENT")  # works on nobody
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN" and refused["data"] is None
 
 
 async def test_the_list_shows_sent_clicked_and_used(env):

@@ -41,7 +41,7 @@ async def test_explain_adds_up_and_says_what_to_chase(env):
     claim = await rows.claim(user, lender="Santander UK")
     await rows.requirement(claim, type="id_document", reason=None)
     await services.queues.rebuild()
-    _, token = await api.agent()
+    _, token = await api.agent("SUPERVISOR")
     found = (await api(EXPLAIN, {"u": str(user)}, token))["explainScore"]
     parts = found["breakdown"]
     assert round(sum(parts.values()), 2) == found["totalScore"]

@@ -264,12 +264,13 @@ def _alive(served_by: str) -> bool:
 
 
 async def _agent_token(services) -> str:
+    """A supervisor's: they take leads too, and book callbacks with any user."""
     from service_layer.agents import create_agent
 
     agent = await create_agent(services.uow(), services.hasher,
                                email=f"workers-{uuid.uuid4().hex[:8]}@example.com",
                                password="correct horse battery", name="Workers Test",
-                               role="AGENT", at=datetime.now(UTC))
+                               role="SUPERVISOR", at=datetime.now(UTC))
     return services.tokens.issue(Principal(agent.id, agent.role)).token
 
 

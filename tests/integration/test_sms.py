@@ -143,7 +143,7 @@ async def count_messages(env, user: int) -> int:
 
 async def test_a_message_is_stored_then_handed_to_twilio(env):
     user = await texting_user(env)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     before = len(env.http.messages())
     result = (await env.api(SEND, {"u": str(user), "b": "  Hello from RMC  "}, token))["sendSms"]
     assert result["__typename"] == "SmsQueued"
@@ -160,7 +160,7 @@ async def test_a_message_is_stored_then_handed_to_twilio(env):
 
 
 async def test_refusals_name_the_reason_and_store_and_send_nothing(env):
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     opted_out, on_dnc = await texting_user(env), await texting_user(env)
     undialable = await texting_user(env, phone="12345")
     await env.services.pg.execute(
@@ -182,7 +182,7 @@ async def test_refusals_name_the_reason_and_store_and_send_nothing(env):
 @pytest.mark.parametrize("body", ["", "   ", "x" * 1601])
 async def test_a_bad_body_is_bad_user_input_naming_the_field(env, body):
     user = await texting_user(env)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     reply = await raw(env, SEND, {"u": str(user), "b": body}, token)
     assert reply["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "body"}
     assert await count_messages(env, user) == 0
@@ -196,9 +196,16 @@ async def test_who_may_send_and_read(env):
     anonymous = await raw(env, SEND, {"u": str(user), "b": "hi"}, None)
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await count_messages(env, user) == 0
-    # The main application may read a conversation (integration tokens read).
+    # The main application reads contexts only, not conversations; an agent reads and
+    # texts only the users they work on (tests/integration/test_access.py).
     read = await raw(env, CONVERSATION, {"u": str(user), "f": 5}, integration)
-    assert read["data"]["conversation"]["totalCount"] == 0
+    assert read["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    _, agent = await env.api.agent()
+    for query, variables in ((CONVERSATION, {"u": str(user), "f": 5}),
+                             (SEND, {"u": str(user), "b": "hi"})):
+        refused = await raw(env, query, variables, agent)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await count_messages(env, user) == 0
     assert (await raw(env, CONVERSATION, {"u": str(user), "f": 5}, None)
             )["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
@@ -206,7 +213,7 @@ async def test_who_may_send_and_read(env):
 @pytest.mark.parametrize("status,code", [(500, 20500), (429, 20429)])
 async def test_a_temporary_twilio_failure_is_retried_and_sent_once(env, status, code):
     user = await texting_user(env)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     env.http.answers.append(twilio_error(status, code, "try later"))
     before = len(env.http.messages())
     message = (await env.api(SEND, {"u": str(user), "b": "retry me"}, token))["sendSms"]["message"]
@@ -229,7 +236,7 @@ async def test_a_temporary_twilio_failure_is_retried_and_sent_once(env, status, 
 
 async def test_a_rejected_message_fails_for_good(env):
     user = await texting_user(env)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     env.http.answers.append(twilio_error(400, 21211, "The 'To' number is not valid."))
     message = (await env.api(SEND, {"u": str(user), "b": "bad"}, token))["sendSms"]["message"]
     assert message["status"] == "FAILED" and "21211" in message["failureReason"]
@@ -242,7 +249,7 @@ async def test_a_rejected_message_fails_for_good(env):
 
 async def test_retries_stop_at_the_limit(env):
     user = await texting_user(env)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     limit = env.services.settings.sms_max_attempts
     env.http.answers += [twilio_error(503, 20503, "unavailable")] * limit
     message = (await env.api(SEND, {"u": str(user), "b": "doomed"}, token))["sendSms"]["message"]
@@ -287,7 +294,7 @@ async def test_an_interrupted_hand_off_is_failed_not_sent_again(env):
 
 async def _sent_message(env) -> tuple[int, str]:
     user = await texting_user(env)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     message = (await env.api(SEND, {"u": str(user), "b": "status?"}, token))["sendSms"]["message"]
     return int(message["id"]), (await message_row(env, message["id"]))["twilio_sid"]
 
@@ -342,7 +349,7 @@ async def test_forged_or_missing_signatures_are_refused_and_change_nothing(env):
 
 async def test_a_conversation_pages_back_in_time_oldest_first_within_a_page(env):
     user = await texting_user(env)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     bodies = []
     for n in range(7):
         env.clock.now = NOW + timedelta(minutes=n)
@@ -377,7 +384,7 @@ async def test_a_conversation_pages_back_in_time_oldest_first_within_a_page(env)
 
 async def test_sms_hours_bind_automated_sends_only(env):
     user = await texting_user(env)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     env.clock.now = NOW.replace(hour=21)
     automated = await env.services.sms.sms.send(user, "a reminder", automated=True)
     assert automated.value == "OUTSIDE_SMS_HOURS"

@@ -8,11 +8,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import uvicorn
 import websockets
 
 from domain.messaging.follow_ups import review_request
-from graphql_api.app import create_app
 from tests.integration.test_sms import (
     SEND,
     e164_of,
@@ -21,8 +19,8 @@ from tests.integration.test_sms import (
     texting_user,
     twilio_error,
 )
+from tests.live_server import live_server
 from tests.queue_env import NOW, queue_of
-from tests.services import free_port
 
 pytestmark = pytest.mark.integration
 OUR_NUMBER = "+441632960000"
@@ -92,7 +90,7 @@ async def test_stop_opts_out_everywhere_once_and_start_undoes_it(env):
     number = await e164_of(env, user)
     assert await queue_of(services, user) == "UNSIGNED"
     await services.sms.follow_ups.schedule_review_request(user, NOW)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
 
     first = await text_us(env, number, "  Stop ")
     assert replies(first) == 1 and "unsubscribed" in first
@@ -143,15 +141,8 @@ async def test_an_unknown_sender_can_opt_out_too(env):
 
 @pytest.fixture
 async def server_url(env):
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(env.services), host="127.0.0.1",
-                                           port=port, log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
-        await asyncio.sleep(0.02)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with live_server(env.services) as address:
+        yield address
 
 
 async def _subscribe(url: str, token: str, variables: dict):
@@ -171,9 +162,10 @@ async def _next(ws) -> dict:
 async def test_sms_events_reach_websocket_subscribers(env, server_url):
     services = env.services
     user, other = await texting_user(env), await texting_user(env)
-    _, agent = await env.api.agent()
+    agent_row, agent = await env.api.agent()
     _, supervisor = await env.api.agent("SUPERVISOR")
-    await env.api(SEND, {"u": str(user), "b": "can you talk?"}, agent)  # now works on user
+    await env.api.works_on(agent_row.id, user)
+    await env.api(SEND, {"u": str(user), "b": "can you talk?"}, agent)
     sockets = [await _subscribe(server_url, agent, {"u": str(user)}),
                await _subscribe(server_url, agent, {}),
                await _subscribe(server_url, supervisor, {})]
@@ -225,7 +217,7 @@ async def test_a_late_start_after_hours_still_works(env):
 async def test_a_failed_message_is_not_retried_after_the_user_opts_out(env):
     user = await texting_user(env)
     number = await e164_of(env, user)
-    _, token = await env.api.agent()
+    _, token = await env.api.agent("SUPERVISOR")
     env.http.answers.append(twilio_error(500, 20500, "oops"))
     message = (await env.api(SEND, {"u": str(user), "b": "pending retry"}, token)
                )["sendSms"]["message"]

@@ -48,7 +48,7 @@ async def test_context_merges_replica_rows_and_call_score(gql, services, replica
                                                           make_agent):
     ids = await _user_with_everything(replica_rows)
     await _set_call_score(services, ids["user"], -42.5)
-    _, token = await make_agent("AGENT")
+    _, token = await make_agent("SUPERVISOR")
 
     body = await gql(USER_CONTEXT, {"userId": str(ids["user"])}, token)
 
@@ -82,7 +82,7 @@ async def test_unknown_user_is_null_and_malformed_id_is_a_validation_error(gql, 
 
 
 async def test_unsafe_phone_numbers_have_no_e164(gql, replica_rows, make_agent):
-    _, token = await make_agent()
+    _, token = await make_agent("SUPERVISOR")
     for raw in ("n/a", "07700 900123", None):
         user_id = await replica_rows.user(phone_number=raw)
         body = await gql(USER_CONTEXT, {"userId": str(user_id)}, token)
@@ -90,7 +90,7 @@ async def test_unsafe_phone_numbers_have_no_e164(gql, replica_rows, make_agent):
 
 
 async def test_messy_values_are_tolerated(gql, replica_rows, make_agent):
-    _, token = await make_agent()
+    _, token = await make_agent("SUPERVISOR")
     user_id = await replica_rows.user(status=None, is_enabled=None, date_of_birth=None,
                                       email=None, first_name="  ")
     body = await gql(USER_CONTEXT, {"userId": str(user_id)}, token)
@@ -114,7 +114,7 @@ async def test_tokens_are_required_and_checked(gql, replica_rows, make_agent):
 
 
 async def test_context_is_cached_until_invalidated(gql, services, replica_rows, make_agent):
-    _, token = await make_agent()
+    _, token = await make_agent("SUPERVISOR")
     user_id = await replica_rows.user(first_name="Before")
     first = await gql(USER_CONTEXT, {"userId": str(user_id)}, token)
     await replica_rows.db.execute("UPDATE users SET first_name = 'After' WHERE id = %s",
@@ -151,7 +151,7 @@ async def _statements_for(gql, services, token, user_ids) -> int:
 
 async def test_fifty_contexts_cost_the_same_statements_as_five(gql, services, replica_rows,
                                                                make_agent):
-    _, token = await make_agent()
+    _, token = await make_agent("SUPERVISOR")
     users = [(await _user_with_everything(replica_rows))["user"] for _ in range(50)]
     five = await _statements_for(gql, services, token, users[:5])
     fifty = await _statements_for(gql, services, token, users)

@@ -159,6 +159,29 @@ async def test_a_leased_user_is_dialled_from_the_caller_id_with_dual_recording(e
                                    call_sid) == 1
 
 
+async def test_the_customer_hears_the_recording_notice_on_answer_before_the_agent(
+        env, monkeypatch):
+    services, _, _, _, twilio = env
+    notice = "Calls with RMC are recorded & kept <for> quality and compliance."
+    monkeypatch.setattr(services, "settings",
+                        services.settings.model_copy(update={"recording_notice": notice}))
+    agent, _, user, _ = await leased(env)
+    call_sid = sid()
+    root = twiml(await twilio.post("/twilio/voice", browser_form(agent.id, user, call_sid)))
+    number = root.find("Dial").find("Number")
+    # Twilio fetches the number's url when the customer answers and plays it to them alone,
+    # then bridges the agent.
+    assert (number.attrib["url"], number.attrib["method"]) == (
+        f"{BASE}/twilio/voice/notice", "POST")
+    assert root.find("Say") is None  # the agent's leg is not told; the customer is
+    before = (await counts(services), await call_row(services, call_sid))
+    answered = status_form(call_sid, "in-progress", 5)  # what Twilio posts for the child leg
+    whisper = twiml(await twilio.post("/twilio/voice/notice", answered))
+    assert [(e.tag, e.text, e.attrib.get("language")) for e in whisper] == [
+        ("Say", notice, "en-GB")]
+    assert (await counts(services), await call_row(services, call_sid)) == before
+
+
 def assert_refused(root: ET.Element, words: str) -> None:
     assert root.find("Dial") is None
     assert words in root.find("Say").text
@@ -216,7 +239,7 @@ async def test_a_caller_that_is_not_an_agent_or_names_no_user_is_refused(env):
 
 @pytest.mark.parametrize("path", ["/twilio/voice", "/twilio/voice/status",
                                   "/twilio/voice/recording", "/twilio/voice/inbound",
-                                  "/twilio/voice/inbound/result"])
+                                  "/twilio/voice/inbound/result", "/twilio/voice/notice"])
 async def test_unsigned_or_forged_webhooks_are_refused_and_change_nothing(env, path):
     services, _, _, _, twilio = env
     agent, _, user, call_sid, _ = await placed(env)

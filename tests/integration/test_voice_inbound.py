@@ -87,6 +87,23 @@ async def test_a_known_caller_rings_the_available_agents_with_their_context(env)
     assert (event["user_id"], event["call_id"]) == (user, str(row["id"]))
     assert event["agent_ids"] == [str(a.id) for a in agents]
     assert "123401" not in event["from_number"]  # masked: the last three digits only
+    # Whom it rings may see the caller while it rings (tests/integration/test_access.py).
+    rung = await services.pg.fetch("SELECT agent_id FROM call_rings WHERE call_id = $1",
+                                   row["id"])
+    assert {r["agent_id"] for r in rung} == {a.id for a in agents}
+
+
+async def test_the_caller_hears_the_recording_notice_before_agents_ring(env):
+    services, _, _, _, twilio = env
+    await known_caller(env, "07911 123409")
+    await available(env, 1)
+    root = twiml(await twilio.post("/twilio/voice/inbound",
+                                   inbound_form(sid(), "+447911123409")))
+    notice = services.settings.recording_notice
+    assert "recorded" in notice
+    say, dial = list(root)  # the notice first, then the agents' browsers ring
+    assert (say.tag, say.text, say.attrib["language"]) == ("Say", notice, "en-GB")
+    assert dial.tag == "Dial" and dial.findall("Client")
 
 
 async def test_an_answered_inbound_call_belongs_to_the_agent_who_answered(env):

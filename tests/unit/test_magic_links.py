@@ -88,6 +88,15 @@ def test_states_active_expired_used():
     assert invalidity(LinkState.EXPIRED) is Invalidity.EXPIRED
 
 
+def test_a_revoked_link_has_expired_early_unless_it_was_used():
+    # The main app's contract knows EXPIRED, USED and UNKNOWN: revoked reads as expired.
+    revoked = _link(revoked_at=NOW + timedelta(minutes=5))
+    assert revoked.state(NOW + timedelta(minutes=10)) is LinkState.EXPIRED
+    assert invalidity(revoked.state(NOW)) is Invalidity.EXPIRED
+    used = _link(used_at=NOW + timedelta(minutes=1), revoked_at=NOW + timedelta(minutes=5))
+    assert used.state(NOW + timedelta(minutes=10)) is LinkState.USED
+
+
 @pytest.mark.parametrize(("purpose", "path"), [(Purpose.SIGN, "/sign"),
                                                (Purpose.UPLOAD_DOCUMENTS, "/documents/upload"),
                                                (Purpose.VIEW_CLAIM, "/claims")])

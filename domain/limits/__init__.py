@@ -1,0 +1,1 @@
+"""Rate limits: what is counted, against which subjects, and the login back-off rule."""
