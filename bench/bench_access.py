@@ -1,4 +1,4 @@
-"""What the access rule costs: QueuePage(first: 500) and UserContext over HTTP, as a
+"""What the access rule costs: QueuePage (first: 50 and 500) and UserContext over HTTP, as a
 supervisor (who sees everyone: no statement) and as an agent who works on every user asked
 (the rule's one statement per request, then the same answer).
 
@@ -29,6 +29,7 @@ from domain.agents.sessions import Principal  # noqa: E402
 from infrastructure.bootstrap import bootstrap  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
 from service_layer.agents import create_agent  # noqa: E402
+from tests import services as svc  # noqa: E402
 from tests.contracts import OPERATIONS  # noqa: E402
 
 CONTEXT = (OPERATIONS / "user.graphql").read_text()
@@ -55,6 +56,8 @@ async def main(args) -> None:
                 for role, (_, token) in tokens.items():
                     figures |= await _measure(http, token, pid, args.requests, label, role,
                                               context_users)
+            # The next API starts afresh: its own rate-limit budgets and context cache.
+            await svc.delete_redis_keys(settings.redis_key_prefix)
         _ratios(figures)
     finally:
         await services.close()
@@ -93,7 +96,9 @@ async def _measure(http, token, pid, requests, label, role, context_users) -> di
         assert response.status_code == 200 and "errors" not in body, str(body)[:500]
 
     figures = {}
-    runs = [("QueuePage(first: 500)", PAGE, lambda i: {"type": "UNSIGNED", "first": 500},
+    runs = [("QueuePage(first: 50)", PAGE, lambda i: {"type": "UNSIGNED", "first": 50},
+             requests),
+            ("QueuePage(first: 500)", PAGE, lambda i: {"type": "UNSIGNED", "first": 500},
              requests),
             ("UserContext (cached)", CONTEXT,
              lambda i: {"userId": str(context_users[i % len(context_users)])}, requests * 10)]
@@ -115,7 +120,7 @@ async def _measure(http, token, pid, requests, label, role, context_users) -> di
 
 def _ratios(figures: dict) -> None:
     print("ratios (p50, p99):")
-    for name in ("QueuePage(first: 500)", "UserContext (cached)"):
+    for name in ("QueuePage(first: 50)", "QueuePage(first: 500)", "UserContext (cached)"):
         for label in ("after", "before"):
             sup, agent = (figures.get((label, r, name)) for r in ("SUPERVISOR", "AGENT"))
             sup99, agent99 = (figures.get((label, r, name + " p99"))
@@ -123,10 +128,10 @@ def _ratios(figures: dict) -> None:
             if sup and agent:
                 print(f"  {label}: {name} agent/supervisor {agent / sup:.2f}, "
                       f"p99 {agent99 / sup99:.2f}")
-        after, before = figures.get(("after", "AGENT", name)), figures.get(
-            ("before", "AGENT", name))
-        if after and before:
-            print(f"  agent after/before: {name} {after / before:.2f}")
+        for role in ("SUPERVISOR", "AGENT"):
+            after, before = (figures.get((label, role, name)) for label in ("after", "before"))
+            if after and before:
+                print(f"  {role.lower()} after/before: {name} {after / before:.2f}")
 
 
 if __name__ == "__main__":

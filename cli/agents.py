@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
-from rich.markup import escape
 
-from cli.common import configure_logs, console, load_settings, run
+from cli.common import configure_logs, console, escape, load_settings, run, say
 
 app = typer.Typer(help="Agents and other accounts.", no_args_is_help=True)
 _SHOWN_WITHOUT_PASSWORD = 20
@@ -28,18 +27,18 @@ def create(email: str = typer.Option(...), name: str = typer.Option(...),
     from domain.agents.model import InvalidAgent
     from service_layer.agents import create_agent
 
-    settings = load_settings(logs=False)  # see _with_accounts
+    settings = load_settings(logs=False, plugins=False)  # see _with_accounts
 
     async def main(accounts) -> None:
         agent = await create_agent(accounts.uow(), accounts.hasher, email=email,
                                    password=password, name=name, role=role,
                                    at=accounts.clock())
-        console.print(f"created {agent.role.value} {agent.name} <{agent.email}> id {agent.id}")
+        say(f"created {agent.role.value} {agent.name} <{agent.email}> id {agent.id}")
 
     try:
         run(lambda: _with_accounts(settings, main))
     except InvalidAgent as exc:
-        console.print(f"[red]not created:[/red] {escape(str(exc))}")
+        console().print(f"[red]not created:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
@@ -56,7 +55,7 @@ def update(email: str = typer.Argument(..., help="The agent's e-mail"),
     from domain.agents.model import InvalidAgent
     from service_layer.agent_admin import update_agent
 
-    settings = load_settings(logs=False)  # see _with_accounts
+    settings = load_settings(logs=False, plugins=False)  # see _with_accounts
 
     async def main(accounts) -> None:
         from infrastructure.postgres.sessions import PgPresenceStore
@@ -67,14 +66,14 @@ def update(email: str = typer.Argument(..., help="The agent's e-mail"),
                                       at=accounts.clock())
         agent = done.agent
         state = "active" if agent.is_active else "disabled"
-        console.print(f"updated {agent.role.value} {escape(agent.name)} <{agent.email}>: "
-                      f"{state}; {done.sessions_ended} session(s) ended, "
-                      f"{done.leads_released} lead(s) returned to the queue")
+        say(f"updated {agent.role.value} {agent.name} <{agent.email}>: {state}; "
+            f"{done.sessions_ended} session(s) ended, "
+            f"{done.leads_released} lead(s) returned to the queue")
 
     try:
         run(lambda: _with_accounts(settings, main))
     except InvalidAgent as exc:
-        console.print(f"[red]not updated:[/red] {escape(str(exc))}")
+        console().print(f"[red]not updated:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
@@ -89,7 +88,7 @@ def import_command(file: Path = typer.Argument(
         rows = parse_agents_csv(_read_text(file))
     except InvalidImport as exc:
         _refuse(file, exc)
-    settings = load_settings(logs=False)  # see _with_accounts
+    settings = load_settings(logs=False, plugins=False)  # see _with_accounts
 
     async def main(accounts) -> None:
         from cli.common import progress_bar
@@ -147,28 +146,27 @@ def _read_text(file: Path) -> str:
     try:
         return data.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not a column
     except UnicodeDecodeError as exc:
-        console.print(f"[red]nothing imported:[/red] {escape(str(file))} is not UTF-8 text "
-                      f"(byte {exc.start}: {data[exc.start:exc.start + 1]!r})")
+        console().print(f"[red]nothing imported:[/red] {escape(str(file))} is not UTF-8 text "
+                        f"(byte {exc.start}: {data[exc.start:exc.start + 1]!r})")
         raise typer.Exit(2) from None
 
 
 def _refuse(file: Path, exc) -> NoReturn:
     where = escape(str(file))
     for line, reason in exc.problems:  # the file's own text, never read as markup
-        console.print(f"[red]{where}:{line}:[/red] {escape(reason)}")
-    console.print(f"[red]nothing imported:[/red] {len(exc.problems)} problem(s) in {where}")
+        console().print(f"[red]{where}:{line}:[/red] {escape(reason)}")
+    console().print(f"[red]nothing imported:[/red] {len(exc.problems)} problem(s) in {where}")
     raise typer.Exit(2)
 
 
 def _summarise(report) -> None:
-    console.print(f"created {report.created}, updated {report.updated}, "
-                  f"unchanged {report.unchanged}")
+    say(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
     missing = report.without_password
     if not missing:
         return
     shown = ", ".join(missing[:_SHOWN_WITHOUT_PASSWORD])
     if len(missing) > _SHOWN_WITHOUT_PASSWORD:
         shown += f" and {len(missing) - _SHOWN_WITHOUT_PASSWORD} more"
-    console.print(f"[yellow]{len(missing)} agent(s) have no password and cannot log in until "
-                  "one is set (give it in the password column and import again):[/yellow] "
-                  f"{escape(shown)}")
+    console().print(f"[yellow]{len(missing)} agent(s) have no password and cannot log in until "
+                    "one is set (give it in the password column and import again):[/yellow] "
+                    f"{escape(shown)}")

@@ -27,7 +27,7 @@ def migrate_command() -> None:
         finally:
             await engine.dispose()
             await runtime.close()
-        console.print(f"dialler database at revision {revision}")
+        console().print(f"dialler database at revision {revision}")
 
     run(main)
 
@@ -51,6 +51,6 @@ def seed_command(users: int = typer.Option(..., min=1, max=5_000_000, help="User
         finally:
             await db.close()
             await runtime.close()
-        console.print(f"seeded {summary}")
+        console().print(f"seeded {summary}")
 
     run(main)

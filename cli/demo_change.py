@@ -24,7 +24,7 @@ def change(user_id: int = typer.Argument(..., min=1),
            ) -> None:
     """Change one demo user as the main app would; the worker moves the queues."""
     if [signed, unsigned, requirement_done].count(True) != 1:
-        console.print("[red]say exactly one of --signed, --unsigned, --requirement-done[/]")
+        console().print("[red]say exactly one of --signed, --unsigned, --requirement-done[/]")
         raise typer.Exit(2)
     from infrastructure.bootstrap import bootstrap
     from infrastructure.replica.database import ReplicaDatabase
@@ -41,8 +41,8 @@ def change(user_id: int = typer.Argument(..., min=1),
         services = await bootstrap(settings)
         try:
             if not services.runtime.demo_replica:
-                console.print("[red]REPLICA_DATABASE_URL is set: the dialler never writes a "
-                              "real replica; demo changes need the demo replica[/]")
+                console().print("[red]REPLICA_DATABASE_URL is set: the dialler never writes a "
+                                "real replica; demo changes need the demo replica[/]")
                 raise typer.Exit(2)
             address = _queue(settings)
             db = await ReplicaDatabase.open(services.runtime.replica, read_only=False)
@@ -53,7 +53,7 @@ def change(user_id: int = typer.Argument(..., min=1),
                 else:
                     body = await set_signed(db, user_id, signed, schema, services.clock())
             except DemoChangeError as exc:
-                console.print(f"[red]{exc}[/]")
+                console().print(f"[red]{exc}[/]")
                 raise typer.Exit(1) from None
             finally:
                 await db.close()
@@ -61,7 +61,7 @@ def change(user_id: int = typer.Argument(..., min=1),
                 await queue.send(body)
         finally:
             await services.close()
-        console.print(f"user {user_id} changed; CDC message sent to {address.url}")
+        console().print(f"user {user_id} changed; CDC message sent to {address.url}")
 
     run(main)
 
@@ -75,7 +75,7 @@ def _queue(settings) -> QueueAddress:
                             settings.aws_region)
     running = EmbeddedSqs.running(settings.dialler_data_dir)
     if running is None:
-        console.print("[red]no worker is listening: start `dialler serve` first (it runs the "
-                      "worker and an in-process SQS on the embedded default)[/]")
+        console().print("[red]no worker is listening: start `dialler serve` first (it runs the "
+                        "worker and an in-process SQS on the embedded default)[/]")
         raise typer.Exit(2)
     return QueueAddress(running["queue_url"], running["endpoint_url"], "eu-west-2")

@@ -27,10 +27,10 @@ def refresh() -> None:
                 report = await services.queues.rebuild(progress=step)
         finally:
             await services.close()
-        console.print(f"{report.users} users read, {report.written} rows written, "
-                      f"changes {report.by_kind or 'none'}")
+        console().print(f"{report.users} users read, {report.written} rows written, "
+                        f"changes {report.by_kind or 'none'}")
         for reason, count in sorted(report.excluded.items()):
-            console.print(f"  not queued: {reason}: {count}")
+            console().print(f"  not queued: {reason}: {count}")
 
     run(main)
 
@@ -52,7 +52,7 @@ def explain_command(user_id: int = typer.Argument(..., min=1)) -> None:
         finally:
             await services.close()
         if found is None:
-            console.print(f"[red]no user {user_id} in the replica[/red]")
+            console().print(f"[red]no user {user_id} in the replica[/red]")
             raise typer.Exit(1)
         _print(found, context)
 
@@ -73,14 +73,14 @@ def _print(found, context) -> None:
     b = found.breakdown
     arm = f", experiment arm {found.experiment_arm}" if found.experiment_arm else ""
     queue = found.queue_type.value if found.queue_type else "no queue"
-    console.print(f"user {found.user_id}: score [bold]{b.total:g}[/] in {queue} "
-                  f"({found.placement_reason}); rule set v{found.rule_set_version}{arm}")
+    console().print(f"user {found.user_id}: score [bold]{b.total:g}[/] in {queue} "
+                    f"({found.placement_reason}); rule set v{found.rule_set_version}{arm}")
     table = Table("part", "points")
     for name in ("lender", "age", "time", "disposition", "adjustment"):
         table.add_row(name, f"{getattr(b, name):+g}")
-    console.print(table)
+    console().print(table)
     for factor in b.factors:
-        console.print(f"  - {factor.reason}")
+        console().print(f"  - {factor.reason}")
     if context:
         for line in recommendations(context.context, found.queue_type and found.queue_type.value):
-            console.print(f"  > {line}")
+            console().print(f"  > {line}")

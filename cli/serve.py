@@ -156,8 +156,8 @@ def _embedded_worker(services, stop: asyncio.Event, background: list):
     background.append(asyncio.create_task(keep_running("sync worker", lambda: run_worker(
         services, stop, address=address, cdc=settings.enable_cdc_sync,
         scheduled=settings.enable_batch_sync, sms_jobs=False), stop)))
-    console.print(f"sync worker running on an in-process SQS ({sqs.queue_url}); try "
-                  "[bold]dialler demo change USER_ID --signed[/]")
+    console().print(f"sync worker running on an in-process SQS ({sqs.queue_url}); try "
+                    "[bold]dialler demo change USER_ID --signed[/]")
     return sqs
 
 
@@ -165,10 +165,10 @@ def _announce(host: str, port: int, seeded: int, login: tuple[str, str] | None,
               workers: int = 1, graphiql: bool = True) -> None:
     shown = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
     what = "GraphiQL" if graphiql else "GraphQL"
-    console.print(f"[bold green]RMC Dialler[/] {what}: http://{shown}:{port}/graphql")
+    console().print(f"[bold green]RMC Dialler[/] {what}: http://{shown}:{port}/graphql")
     if workers > 1:
-        console.print(f"{workers} API processes on port {port}")
+        console().print(f"{workers} API processes on port {port}")
     if seeded:
-        console.print(f"demo replica filled with {seeded} synthetic users")
+        console().print(f"demo replica filled with {seeded} synthetic users")
     if login:
-        console.print(f"demo supervisor: email [bold]{login[0]}[/] password [bold]{login[1]}[/]")
+        console().print(f"demo supervisor: email [bold]{login[0]}[/] password [bold]{login[1]}[/]")

@@ -38,7 +38,7 @@ def worker() -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            console.print("sync worker running; SIGTERM finishes the batch in hand and stops")
+            console().print("sync worker running; SIGTERM finishes the batch in hand and stops")
             await run_worker(services, stop)
         finally:
             await services.close()
@@ -63,12 +63,12 @@ def _job_command(name: str, doc: str):
             finally:
                 await services.close()
             if result is None:
-                console.print(f"[yellow]{name} is running in another process; not started[/]")
+                console().print(f"[yellow]{name} is running in another process; not started[/]")
                 raise typer.Exit(1)
-            console.print(f"{name} done" + (f", drift {result.drift}"
-                                            if result.drift is not None else ""))
+            console().print(f"{name} done" + (f", drift {result.drift}"
+                                              if result.drift is not None else ""))
             for key, value in result.figures.items():
-                console.print(f"  {key}: {value}")
+                console().print(f"  {key}: {value}")
 
         run(main)
 
@@ -114,7 +114,7 @@ def replay(include_poison: bool = typer.Option(
         try:
             address = queue_address(services)
             if address is None:
-                console.print("[red]SQS_QUEUE_URL is not set[/]")
+                console().print("[red]SQS_QUEUE_URL is not set[/]")
                 raise typer.Exit(2)
             async with SqsQueue(address, settings.outbound_http_timeout_seconds) as queue:
                 with progress_bar("replaying", 0) as step:
@@ -123,7 +123,7 @@ def replay(include_poison: bool = typer.Option(
                                                        limit=limit, progress=step)
         finally:
             await services.close()
-        console.print(f"{report.replayed} replayed, {report.kept} unparseable kept in the "
-                      "dead-letter queue")
+        console().print(f"{report.replayed} replayed, {report.kept} unparseable kept in the "
+                        "dead-letter queue")
 
     run(main)

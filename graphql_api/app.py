@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection
 from strawberry.exceptions import ConnectionRejectionError
@@ -18,6 +19,7 @@ from graphql_api.context import RequestContext
 from graphql_api.errors import ApiError
 from graphql_api.http import RequestMetrics, router
 from graphql_api.live_sockets import LiveSockets
+from graphql_api.response_json import encode_response
 from graphql_api.schema import build_schema
 from graphql_api.timers import serve_timers
 from graphql_api.webhooks.links import router as links_router
@@ -33,13 +35,16 @@ from infrastructure.settings import Settings
 MAX_REQUEST_BYTES = 256 * 1024
 
 
-async def _context(connection: HTTPConnection) -> RequestContext:
+async def _context(connection: HTTPConnection) -> AsyncIterator[RequestContext]:
     services: Services = connection.app.state.services
     client = connection.client.host if connection.client else None
     context = RequestContext(services, authorization=connection.headers.get("authorization"),
                              client_ip=client, user_agent=connection.headers.get("user-agent"))
     await context.check_session()
-    return context
+    try:
+        yield context
+    finally:  # once answered (a websocket: once closed)
+        context.release()
 
 
 class DiallerGraphQLRouter(GraphQLRouter):
@@ -53,6 +58,14 @@ class DiallerGraphQLRouter(GraphQLRouter):
 
     def encode_json(self, data: object) -> str:
         return encode_message(data)
+
+    def create_response(self, response_data, sub_response: Response) -> Response:
+        """Strawberry's answer to an HTTP request, with its JSON from encode_response (the
+        websockets keep encode_json)."""
+        response = Response(encode_response(response_data), media_type="application/json",
+                            status_code=sub_response.status_code or 200)
+        response.headers.raw.extend(sub_response.headers.raw)
+        return response
 
     async def on_ws_connect(self, context: RequestContext):
         """Refuses a websocket whose token is missing, forged or expired (close 4403)."""

@@ -89,6 +89,30 @@ class VehiclePackagesByClaimIdLoader(Loader[int, list[VehiclePackage]]):
         return [found.get(k, []) for k in keys]
 
 
+class RequirementsByUserIdLoader(Loader[int, list[Requirement]]):
+    """All the requirements of a user's claims (a page's, read beside its claims)."""
+
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._reader = services.replica
+
+    async def _load(self, keys: Sequence[int]) -> list[list[Requirement]]:
+        found = await self._reader.requirements_by_user(keys)
+        return [found.get(k, []) for k in keys]
+
+
+class VehiclePackagesByUserIdLoader(Loader[int, list[VehiclePackage]]):
+    """All the vehicle packages of a user's claims (a page's, read beside its claims)."""
+
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self._reader = services.replica
+
+    async def _load(self, keys: Sequence[int]) -> list[list[VehiclePackage]]:
+        found = await self._reader.vehicle_packages_by_user(keys)
+        return [found.get(k, []) for k in keys]
+
+
 class CallScoreByUserIdLoader(DataLoader[int, CallScore | None]):
     def __init__(self, services: Services):
         super().__init__(load_fn=self._load)
@@ -187,9 +211,18 @@ class Loaders:
         self.claims_by_user = ClaimsByUserIdLoader(services)
         self.requirements_by_claim = RequirementsByClaimIdLoader(services)
         self.packages_by_claim = VehiclePackagesByClaimIdLoader(services)
+        self.requirements_by_user = RequirementsByUserIdLoader(services)
+        self.packages_by_user = VehiclePackagesByUserIdLoader(services)
         self.call_score = CallScoreByUserIdLoader(services)
         self.agent = AgentByIdLoader(services)
         self.worked_on = WorkedOnLoader(services)
         # Users the asker took a lease of in this request: worked on, without a statement.
         self.granted: set[int] = set()
         self.user_context = UserContextByUserIdLoader(services, self)
+
+    def clear(self) -> None:
+        """Forgets all that was loaded (the loaders refer to themselves and to each other,
+        so letting go of them leaves that to the cyclic collector)."""
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                loader.clear_all()

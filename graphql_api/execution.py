@@ -2,12 +2,14 @@
 
 graphql-core builds a path, a resolve info and a chain of resolver wrappers for every
 field, and Strawberry adds its own wrapper on top: on a page of 500 queue entries that is
-about 20,000 fields, most of the request's time. A field that only reads an attribute
-(graphql_api.plain_fields), below which every field does the same, needs none of it: its
-value is read and serialised here directly. Anything unusual (a null where the schema
-says non-null, a value that does not serialise, an awaitable, an error, a directive, a
-schema extension with a resolve hook) goes back to graphql-core, which completes that
-field from the start and reports exactly what it always did.
+about 20,000 fields, most of the request's time. A field that only reads its source (an
+attribute, or a value its producer preloaded: graphql_api.plain_fields), below which every
+field does the same, needs none of it: its value is read and completed directly, by a
+completer built once per place in the query (graphql_api.completers). Anything unusual (a
+null where the schema says non-null, a value that does not serialise, an awaitable, an
+error, a directive, a schema extension with a resolve hook, a preloaded field that was not
+preloaded) goes back to graphql-core, which completes that field from the start and
+reports exactly what it always did.
 
 A subscription event whose whole selection is plain depends only on the event, the
 operation and its variables, never on who subscribed: it is completed once per event and
@@ -25,22 +27,22 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     OperationType,
-    get_named_type,
 )
 from graphql.execution.collect_fields import GroupedFieldSet, collect_fields
 from graphql.pyutils import Path, RefMap, Undefined, gather_with_cancel
-from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from graphql_api.plain_fields import plain_field
+from graphql_api.completers import (
+    Completer,
+    ObjectField,
+    leaf_completer,
+    list_completer,
+    object_completer,
+)
+from graphql_api.plain_fields import PlainField, plain_field
 
-_SCALARS = frozenset({str, int, float, bool})
 _LEAVES = (GraphQLScalarType, GraphQLEnumType)
-
-
-class _Fallback(Exception):
-    """graphql-core decides this value."""
 
 
 class _EventPlan(NamedTuple):
@@ -98,7 +100,7 @@ class DiallerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # graphql-core memoises grouped field sets per request, so each position of the
         # query is planned once however many objects fill it; keyed by id, kept alive.
         self._planned: dict[int, tuple[GroupedFieldSet, list]] = {}
-        self._subtrees: dict[tuple, tuple[list, list | None]] = {}
+        self._subtrees: dict[tuple, tuple[list, Completer | None]] = {}
         # Set on a subscription's executor by its first event, then copied to each
         # per-event executor: None when the events must be executed one by one.
         self._event_plan: _EventPlan | None = None
@@ -141,7 +143,10 @@ class DiallerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if value is Undefined:
             try:
                 # The subscription's own memos: its field lists are collected only once.
-                value = subscription._complete(plan.type_, plan.details, root)
+                complete = subscription._completer(plan.type_, plan.details)
+                if complete is None:
+                    return super().execute_operation(serially)
+                value = complete(root)
             except Exception:  # noqa: BLE001 - graphql-core says what it is
                 return super().execute_operation(serially)
             SHARED_RESULTS.put(key, root, schema, value)
@@ -169,10 +174,18 @@ class DiallerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_def = root_type.fields.get(node.name.value)
         if field_def is None or not _passes_event_on(field_def) or \
                 any(d.node.directives for d in details) or \
-                not self._is_plain(field_def.type, details):
+                self._completer(field_def.type, details) is None:
             return None
         return _EventPlan(name, field_def.type, details,
                           (id(self.schema), loc.source.body, loc.start, variables))
+
+    def build_response(self, data):
+        """The result; this executor's plans go now. graphql-core's executor is garbage in
+        a reference cycle, and a large query's plans (completers, field lists) would wait
+        with it for the cyclic collector, which then runs more often."""
+        self._planned.clear()
+        self._subtrees.clear()
+        return super().build_response(data)
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set,
                        position_context):
@@ -184,11 +197,11 @@ class DiallerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for name, details, plain in self._fields_of(parent_type, grouped_field_set):
-                if plain is not None:
+            for name, details, direct in self._fields_of(parent_type, grouped_field_set):
+                if direct is not None:
+                    plain, complete = direct
                     try:
-                        results[name] = self._complete(
-                            plain.type_, details, plain.read(source_value, plain.python_name))
+                        results[name] = complete(plain.read(source_value, plain.python_name))
                         continue
                     except Exception:  # noqa: BLE001, S112 - graphql-core says what it is
                         pass
@@ -210,47 +223,18 @@ class DiallerExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def complete_value(self, return_type, field_details_list, info, path, result,
                        position_context):
         """A resolver's value below which everything is plain is completed directly."""
-        if self._direct and self._is_plain(return_type, field_details_list):
-            try:
-                return self._complete(return_type, field_details_list, result)
-            except Exception:  # noqa: BLE001, S110 - graphql-core says what it is
-                pass
+        if self._direct:
+            complete = self._completer(return_type, field_details_list)
+            if complete is not None:
+                try:
+                    return complete(result)
+                except Exception:  # noqa: BLE001, S110 - graphql-core says what it is
+                    pass
         return super().complete_value(return_type, field_details_list, info, path, result,
                                       position_context)
 
-    def _complete(self, type_, details, value) -> Any:
-        """The value graphql-core would complete; _Fallback where it would do more."""
-        if isinstance(type_, GraphQLNonNull):
-            if value is None:
-                raise _Fallback
-            type_ = type_.of_type
-        elif value is None:
-            return None
-        if type(value) not in _SCALARS:
-            if isinstance(value, Exception) or optimized_is_awaitable(value):
-                raise _Fallback
-            if isinstance(type_, GraphQLList):
-                if type(value) not in (list, tuple):
-                    raise _Fallback
-                return [self._complete(type_.of_type, details, v) for v in value]
-            if isinstance(type_, GraphQLObjectType):
-                return self._complete_object(type_, details, value)
-        if not isinstance(type_, _LEAVES):
-            raise _Fallback
-        coerced = type_.coerce_output_value(value)
-        if coerced is None or coerced is Undefined:
-            raise _Fallback
-        return coerced
-
-    def _complete_object(self, type_: GraphQLObjectType, details, value) -> dict:
-        fields = self._subfields(type_, details)
-        if fields is None:
-            raise _Fallback
-        return {name: self._complete(plain.type_, sub, plain.read(value, plain.python_name))
-                for name, sub, plain in fields}
-
     def _fields_of(self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet) -> list:
-        """(response name, field details, PlainField or None) for each field of a set."""
+        """(response name, field details, (PlainField, Completer) or None) for each field."""
         found = self._planned.get(id(grouped))
         if found is None:
             found = (grouped, [(name, details, self._direct_field(parent_type, details))
@@ -258,30 +242,39 @@ class DiallerExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self._planned[id(grouped)] = found
         return found[1]
 
-    def _direct_field(self, parent_type: GraphQLObjectType, details):
+    def _direct_field(self, parent_type: GraphQLObjectType, details
+                      ) -> tuple[PlainField, Completer] | None:
         node = details[0].node
         plain = plain_field(parent_type, node.name.value)
         if plain is None or node.arguments or any(d.node.directives for d in details):
             return None
-        return plain if self._is_plain(plain.type_, details) else None
+        complete = self._completer(plain.type_, details)
+        return None if complete is None else (plain, complete)
 
-    def _is_plain(self, type_, details) -> bool:
-        named = get_named_type(type_)
-        if isinstance(named, _LEAVES):
-            return True
-        return isinstance(named, GraphQLObjectType) and \
-            self._subfields(named, details) is not None
-
-    def _subfields(self, type_: GraphQLObjectType, details) -> list | None:
-        """The plain fields selected on an object type here; None if any is not plain."""
+    def _completer(self, type_, details) -> Completer | None:
+        """How values of this type are completed here; None if a field below is not plain."""
         key = (type_, id(details))
         found = self._subtrees.get(key)
         if found is None:
-            found = (details, self._plan_subfields(type_, details))
+            found = (details, self._build_completer(type_, details))
             self._subtrees[key] = found
         return found[1]
 
-    def _plan_subfields(self, type_: GraphQLObjectType, details) -> list | None:
+    def _build_completer(self, type_, details) -> Completer | None:
+        nullable = not isinstance(type_, GraphQLNonNull)
+        named = type_ if nullable else type_.of_type
+        if isinstance(named, GraphQLList):
+            item = self._completer(named.of_type, details)
+            return None if item is None else list_completer(item, nullable)
+        if isinstance(named, _LEAVES):
+            return leaf_completer(named, nullable)
+        if not isinstance(named, GraphQLObjectType):  # abstract: graphql-core resolves it
+            return None
+        fields = self._plan_object(named, details)
+        return None if fields is None else object_completer(fields, nullable)
+
+    def _plan_object(self, type_: GraphQLObjectType, details) -> list[ObjectField] | None:
+        """The plain fields selected on an object type here; None if any is not plain."""
         if type_.is_type_of is not None:
             return None
         grouped, defers, _ = self.collect_subfields(type_, details)
@@ -289,10 +282,11 @@ class DiallerExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         fields = []
         for name, sub in grouped.items():
-            plain = self._direct_field(type_, sub)
-            if plain is None:
+            direct = self._direct_field(type_, sub)
+            if direct is None:
                 return None
-            fields.append((name, sub, plain))
+            plain, complete = direct
+            fields.append((name, plain.read, plain.python_name, complete))
         return fields
 
 

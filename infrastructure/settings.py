@@ -6,13 +6,16 @@ from datetime import time
 from functools import cached_property
 from ipaddress import ip_network
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.limits.rates import LoginBackoff, Rate, RatePolicy
 from domain.queue.calling_window import CallingWindow
+
+if TYPE_CHECKING:  # imported where used: a CLI command reading its settings needs no limits
+    from domain.limits.rates import RatePolicy
 
 JWT_SECRET_PLACEHOLDER = "change-me"
 _UNSAFE_SECRETS = {"", JWT_SECRET_PLACEHOLDER, "changethis", "secret", "changeme"}
@@ -91,7 +94,9 @@ class Settings(BaseSettings):
 
     dialler_data_dir: Path = Path(".dialler")
     replica_schema_name: str | None = None
-    cors_origins: list[str] = Field(default_factory=list)
+    # A lambda, not `list`: pydantic reads a builtin's signature by tokenizing its text,
+    # which costs a CLI command milliseconds at start.
+    cors_origins: list[str] = Field(default_factory=lambda: [])
     log_level: str = "INFO"
     log_json: bool = True
     redis_key_prefix: str = "dialler:"
@@ -250,6 +255,8 @@ class Settings(BaseSettings):
     @property
     def rate_policy(self) -> RatePolicy:
         """The limits as the domain states them (not cached: a copied Settings differs)."""
+        from domain.limits.rates import LoginBackoff, Rate, RatePolicy
+
         minute, day = 60, 86_400
 
         def both(name: str, per_minute: int, per_day: int) -> tuple[Rate, Rate]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from domain.agents.model import (
     Agent,
@@ -15,12 +16,14 @@ from domain.agents.model import (
     normalise_email,
 )
 from domain.agents.ports import PasswordHasher, TokenService
-from domain.agents.presence import PauseReasons
 from domain.agents.sessions import AgentSession, IssuedToken, Principal
 from domain.events import EventPublisher
 from domain.unit_of_work import UnitOfWork
 from service_layer.passwords import hash_password, verify_password
-from service_layer.rate_limits import LoginThrottle
+
+if TYPE_CHECKING:  # named in signatures only: `agents create` loads neither
+    from domain.agents.presence import PauseReasons
+    from service_layer.rate_limits import LoginThrottle
 
 LOGIN_FAILED_MESSAGE = "Wrong e-mail or password."
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import strawberry
+from graphql.pyutils import gather_with_cancel
 from strawberry.types import Info
 
 from domain.queue.leads import NoLead
@@ -26,7 +27,7 @@ from graphql_api.types.queue import (
     QueueType,
     QueueUpdate,
 )
-from graphql_api.types.users import UserType, claim_details
+from graphql_api.types.users import UserType, page_claim_details
 from infrastructure.postgres import queue_reads
 from service_layer.leads import next_lead as next_lead_use_case
 
@@ -62,14 +63,19 @@ async def _page_users(info: Info, user_ids: list[int]) -> dict[int, UserType | R
         user_ids = [u for u in user_ids if u in visible]
     if not user_ids:
         return refused
-    found = [u for u in await info.context.loaders.user.many(user_ids) if u is not None]
-    claims: list = [None] * len(found)
-    if "edges.node.user.claims" in wanted:
-        claims = await claim_details(
-            info, [u.id for u in found], "edges.node.user.claims.requirements" in wanted,
-            "edges.node.user.claims.vehiclePackages" in wanted)
+    # The users and their claims are read at once: claims of a user the replica no longer
+    # has are none, and only found users are answered.
+    users, claims = await gather_with_cancel(
+        info.context.loaders.user.many(user_ids),
+        page_claim_details(info, user_ids, "edges.node.user.claims.requirements" in wanted,
+                           "edges.node.user.claims.vehiclePackages" in wanted)
+        if "edges.node.user.claims" in wanted else _no_claims(len(user_ids)))
     return refused | {u.id: UserType.from_domain(u, claims=c)
-                      for u, c in zip(found, claims, strict=True)}
+                      for u, c in zip(users, claims, strict=True) if u is not None}
+
+
+async def _no_claims(count: int) -> list[None]:
+    return [None] * count
 
 
 async def queue_stats(info: Info) -> list[QueueStatsType]:

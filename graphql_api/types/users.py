@@ -6,12 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
+from graphql.pyutils import gather_with_cancel
 from strawberry.types import Info
 
 from domain.scoring.model import CallScore
 from domain.users import model
 from domain.users.context import ScoredUserContext
 from domain.users.phone import to_e164
+from graphql_api.plain_fields import NOT_LOADED, preloaded
 from graphql_api.selection import selected_paths
 from graphql_api.types.enums import CallOutcome
 
@@ -99,13 +101,19 @@ class UserType:
     _claims: strawberry.Private[tuple[model.ClaimDetail, ...] | None] = None
     _raw_phone: strawberry.Private[str | None] = None
 
-    # Synchronous when the producer preloaded the data (queue pages, contexts): only a
-    # user built without it gets an awaitable, which graphql-core awaits.
-    @strawberry.field(description="The current address.")
-    def address(self, info: Info) -> AddressType | None:
+    # Preloaded by the producer (queue pages, contexts): then plain fields, which
+    # graphql_api.execution reads directly; only a user built without the data gets an
+    # awaitable, which graphql-core awaits.
+    def _preloaded_address(self) -> AddressType | None:
         if self._address_loaded or not self._address_id:
             return AddressType.from_domain(self._address) if self._address else None
-        return self._load_address(info)
+        return NOT_LOADED
+
+    @strawberry.field(description="The current address.",
+                      metadata=preloaded(lambda user: user._preloaded_address()))
+    def address(self, info: Info) -> AddressType | None:
+        found = self._preloaded_address()
+        return self._load_address(info) if found is NOT_LOADED else found
 
     async def _load_address(self, info: Info) -> AddressType | None:
         found = await info.context.loaders.address.load(self._address_id)
@@ -115,11 +123,15 @@ class UserType:
     def phone_number_e164(self) -> str | None:
         return to_e164(self._raw_phone)
 
-    @strawberry.field
+    def _preloaded_claims(self) -> list[ClaimType]:
+        if self._claims is None:
+            return NOT_LOADED
+        return [ClaimType.from_detail(d) for d in self._claims]
+
+    @strawberry.field(metadata=preloaded(lambda user: user._preloaded_claims()))
     def claims(self, info: Info) -> list[ClaimType]:
-        if self._claims is not None:
-            return [ClaimType.from_detail(d) for d in self._claims]
-        return self._load_claims(info)
+        found = self._preloaded_claims()
+        return self._load_claims(info) if found is NOT_LOADED else found
 
     async def _load_claims(self, info: Info) -> list[ClaimType]:
         return [ClaimType.from_detail(d) for d in await load_claims(info, int(self.id))]
@@ -141,30 +153,47 @@ class UserType:
 async def load_claims(info: Info, user_id: int) -> tuple[model.ClaimDetail, ...]:
     """One user's claims with the rows the query asks for (batched across the request)."""
     wanted = selected_paths(info)
-    return (await claim_details(info, [user_id], "requirements" in wanted,
-                                "vehiclePackages" in wanted, at_once=False))[0]
-
-
-async def claim_details(info: Info, user_ids: list[int], requirements: bool, packages: bool,
-                        *, at_once: bool = True) -> list[tuple[model.ClaimDetail, ...]]:
-    """Claims of many users, each with requirements and packages when asked for.
-
-    ``at_once``: these are all the users wanted (a page), so each loader is called once
-    directly; otherwise the loads wait to batch with other users' in the request."""
     loaders = info.context.loaders
-
-    async def load(loader, keys):
-        return await (loader.many(keys) if at_once else loader.load_many(keys))
-
-    claims = await load(loaders.claims_by_user, user_ids)
-    ids = [c.id for user_claims in claims for c in user_claims]
+    claims = await loaders.claims_by_user.load(user_id)
+    ids = [c.id for c in claims]
     none: list = [()] * len(ids)
-    found_r = dict(zip(ids, await load(loaders.requirements_by_claim, ids)
-                       if requirements else none, strict=True))
-    found_p = dict(zip(ids, await load(loaders.packages_by_claim, ids)
-                       if packages else none, strict=True))
-    return [tuple(model.ClaimDetail(c, tuple(found_r[c.id]), tuple(found_p[c.id]))
-                  for c in user_claims) for user_claims in claims]
+    found_r = await loaders.requirements_by_claim.load_many(ids) \
+        if "requirements" in wanted else none
+    found_p = await loaders.packages_by_claim.load_many(ids) \
+        if "vehiclePackages" in wanted else none
+    return tuple(model.ClaimDetail(c, tuple(r), tuple(p))
+                 for c, r, p in zip(claims, found_r, found_p, strict=True))
+
+
+async def page_claim_details(info: Info, user_ids: list[int], requirements: bool,
+                             packages: bool) -> list[tuple[model.ClaimDetail, ...]]:
+    """Claims of all the users of a page, each with requirements and packages when asked
+    for: the claims and their rows are read at once, each in one call of its loader."""
+    loaders = info.context.loaders
+    claims, found_r, found_p = await gather_with_cancel(
+        loaders.claims_by_user.many(user_ids),
+        loaders.requirements_by_user.many(user_ids) if requirements else _no_rows(user_ids),
+        loaders.packages_by_user.many(user_ids) if packages else _no_rows(user_ids))
+    return [_details(*found) for found in zip(claims, found_r, found_p, strict=True)]
+
+
+async def _no_rows(user_ids: list[int]) -> list[tuple]:
+    return [()] * len(user_ids)
+
+
+def _details(claims: list[model.Claim], requirements: list[model.Requirement],
+             packages: list[model.VehiclePackage]) -> tuple[model.ClaimDetail, ...]:
+    """One user's claims, each with its rows (given for all the user's claims, in order)."""
+    by_claim_r, by_claim_p = _by_claim(requirements), _by_claim(packages)
+    return tuple(model.ClaimDetail(c, by_claim_r.get(c.id, ()), by_claim_p.get(c.id, ()))
+                 for c in claims)
+
+
+def _by_claim(rows: list) -> dict[int, tuple]:
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row.claim_id, []).append(row)
+    return {claim_id: tuple(found) for claim_id, found in grouped.items()}
 
 
 @strawberry.type(name="CallScore", description="The dialler's record of calling one user.")

@@ -38,6 +38,34 @@ class ReplicaReader:
                                   claim_ids, "id")
         return _group(map(rows.to_vehicle_package, found), "claim_id")
 
+    async def requirements_by_user(self, user_ids: Sequence[int]
+                                   ) -> dict[int, list[Requirement]]:
+        """The requirements of these users' claims, in requirements_by_claim's order: one
+        statement joined to the claims, so it need not wait for the claims' ids."""
+        found = await self._of_users_claims("claim_requirements", rows.REQUIREMENT_COLUMNS,
+                                            user_ids, "created_at, id")
+        return _by_user(found, rows.to_requirement)
+
+    async def vehicle_packages_by_user(self, user_ids: Sequence[int]
+                                       ) -> dict[int, list[VehiclePackage]]:
+        """The vehicle packages of these users' claims, as requirements_by_user."""
+        found = await self._of_users_claims("claim_vehicle_packages", rows.PACKAGE_COLUMNS,
+                                            user_ids, "id")
+        return _by_user(found, rows.to_vehicle_package)
+
+    async def _of_users_claims(self, table: str, columns: str, user_ids: Sequence[int],
+                               order: str) -> list[tuple]:
+        """Rows of a table that hangs off claims, for these users' claims, each row
+        followed by its claim's user id."""
+        keys = list(dict.fromkeys(user_ids))
+        if not keys:
+            return []
+        picked, ordered = (", ".join(f"t.{c.strip()}" for c in names.split(","))
+                           for names in (columns, order))
+        return await self.db.fetch(
+            f"SELECT {picked}, c.user_id FROM {table} t JOIN claims c ON c.id = t.claim_id "
+            f"WHERE c.user_id IN {in_list(keys)} ORDER BY {ordered}", keys)
+
     async def _where(self, table: str, columns: str, key: str, values: Sequence,
                      order: str | None = None) -> list[tuple]:
         keys = list(dict.fromkeys(values))
@@ -51,4 +79,12 @@ def _group(items, attribute: str) -> dict:
     grouped: dict = defaultdict(list)
     for item in items:
         grouped[getattr(item, attribute)].append(item)
+    return dict(grouped)
+
+
+def _by_user(found: list[tuple], convert) -> dict:
+    """Rows that end with their user id, converted, grouped by that id."""
+    grouped: dict = defaultdict(list)
+    for row in found:
+        grouped[row[-1]].append(convert(row))
     return dict(grouped)

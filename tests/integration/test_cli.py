@@ -48,6 +48,18 @@ def test_agents_create_names_every_bad_field(env):
     assert "email 'bad'" in result.output and "role 'boss'" in result.output
 
 
+def test_help_lists_every_command_though_each_loads_only_when_used():
+    listed = CliRunner().invoke(app, ["--help"])
+    assert listed.exit_code == 0, listed.output
+    names = ["serve", "worker", "db", "agents", "queue", "scoring", "sync", "demo"]
+    where = [listed.output.find(f"│ {name} ") for name in names]  # first in its row
+    assert -1 not in where and where == sorted(where), listed.output
+    typo = CliRunner().invoke(app, ["agnts"])
+    assert typo.exit_code == 2 and "Did you mean 'agents'?" in typo.output
+    one_command = CliRunner().invoke(app, ["scoring", "--help"])  # a group all the same
+    assert one_command.exit_code == 0 and "explain" in one_command.output
+
+
 def test_unsafe_configuration_is_refused_clearly(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/x")
     monkeypatch.setenv("JWT_SECRET", "change-me")
