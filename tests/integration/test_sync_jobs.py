@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from sync_worker.consumer import Consumer
-from sync_worker.jobs import run_job
+from sync_worker.jobs import JOBS, run_job
 from sync_worker.replay import replay_dead_letters
 from tests.cdc_env import drain, signed_update, sqs_queue
 from tests.contracts import OPERATIONS
@@ -61,11 +61,26 @@ async def test_reconciliation_fixes_drift_and_records_it(env):
     assert (run["status"], run["drift"]) == ("DONE", 2)
 
 
-async def test_two_workers_never_run_the_same_job_at_once(env):
+async def test_two_workers_never_run_the_same_job_at_once(env, monkeypatch):
     services, _, _ = env
-    results = await asyncio.gather(*(run_job(services, "reconcile", force=True)
-                                     for _ in range(3)))
-    assert sum(r is not None for r in results) == 1
+    started, release = asyncio.Event(), asyncio.Event()
+    reconcile = JOBS["reconcile"]
+
+    async def held_open(services, progress):  # the job runs until the others have tried
+        started.set()
+        await release.wait()
+        return await reconcile(services, progress)
+
+    monkeypatch.setitem(JOBS, "reconcile", held_open)
+    first = asyncio.create_task(run_job(services, "reconcile", force=True))
+    await asyncio.wait_for(started.wait(), 5)
+    try:  # a second holder would wait for the release too: a timeout says so
+        others = await asyncio.wait_for(asyncio.gather(
+            *(run_job(services, "reconcile", force=True) for _ in range(2))), 5)
+    finally:
+        release.set()
+    assert others == [None, None]
+    assert await first is not None
 
 
 async def test_a_job_not_yet_due_is_skipped(env):
