@@ -23,15 +23,14 @@ import os
 import signal
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import uvicorn  # noqa: E402
 
+from bench.common import token_for_new_agent  # noqa: E402
 from domain.agents.model import Role  # noqa: E402
-from domain.agents.sessions import Principal  # noqa: E402
 from graphql_api.app import create_app  # noqa: E402
 from infrastructure.bootstrap import bootstrap  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
@@ -106,24 +105,13 @@ async def serve(port: int, ws: str) -> None:
         while not server.started and not serving.done():  # noqa: ASYNC110 - only this flag
             await asyncio.sleep(0.02)
         await services.events.wait_connected()
-        agent, supervisor = [await _token(services, role)
+        agent, supervisor = [await token_for_new_agent(services, role)
                              for role in (Role.AGENT, Role.SUPERVISOR)]
         print(f"READY {os.getpid()} {agent} {supervisor}", flush=True)
         await serving
     finally:
         print(gc_timer.line(), flush=True)
         await services.close()
-
-
-async def _token(services, role: Role) -> str:
-    """A token for an agent made here: a token's agent must exist and be active."""
-    agent_id = uuid.uuid4()
-    async with services.pg.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO agents (id, email, name, role, password_hash, is_active) "
-            "VALUES ($1, $2, 'Bench', $3, 'x', true)", agent_id, f"{agent_id}@bench.local",
-            role.value)
-    return services.tokens.issue(Principal(agent_id, role)).token
 
 
 if __name__ == "__main__":
