@@ -5,10 +5,14 @@
 
 For each checkout and worker count it migrates a fresh dialler database and builds the
 queue with that checkout's own commands, starts its `dialler serve` as a process group,
-then: every agent asks `nextLead` at the same moment, then every agent records
-NO_ANSWER at the same moment, `rounds` times, while one more client asks `{ me { id } }`
-every 50 ms. It prints p50/p99 and errors for each, the slowest `me`, and the server's CPU
-per request (all its processes, measured from /proc over sequential requests).
+then: every agent asks `nextLead` (the contract's selection) at the same moment, then every
+agent records NO_ANSWER at the same moment, `rounds` times, while one more client asks
+`{ me { id } }` every 50 ms. It prints p50/p99 and errors for each (each round's too: the
+first also opens the connections), the slowest `me`, the server's CPU per request (all its
+processes, from /proc over sequential requests) and, over the bursts after the first, the
+whole machine's CPU per request by process (server, PostgreSQL, MariaDB, Redis, this
+client) with the floor it sets: on C cores, N requests at once need N x total / C.
+`--py-spy PREFIX` records the server during the rounds.
 `--source A,B` compares checkouts (e.g. a worktree of an older commit, run with this venv)
 in one run; `--workers` is passed to this checkout only.
 """
@@ -41,8 +45,10 @@ from tests import services as svc  # noqa: E402
 from tests.services import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+# The contract's NextLead (what an agent's screen asks): the user comes from the replica.
 NEXT = ("mutation { nextLead(type: UNSIGNED) { __typename "
-        "... on LeadAssigned { assignment { id user { id } } } "
+        "... on LeadAssigned { assignment { id queueType expiresAt "
+        "user { id firstName phoneNumber } } } "
         "... on NoLeadAvailable { reason } } }")
 DISPOSE = ("mutation($i: DispositionInput!) { recordDisposition(input: $i) { __typename "
            "... on DispositionRejected { message } } }")
@@ -103,6 +109,46 @@ class Server:
         self.log.close()
 
 
+def machine_cpu(server: Server) -> dict[str, float]:
+    """CPU seconds so far by who spent them: the server, PostgreSQL, MariaDB, Redis, us."""
+    tree = {server.proc.pid, *(c.pid for c in psutil.Process(server.proc.pid).children(True))}
+    spent: dict[str, float] = {}
+    for proc in psutil.process_iter(["name", "cpu_times"]):
+        times = proc.info["cpu_times"]
+        if times is None:
+            continue
+        name = proc.info["name"] or "?"
+        who = ("server" if proc.pid in tree else "bench client" if proc.pid == os.getpid()
+               else "postgres" if name.startswith("postgres") else
+               name if name in ("mariadbd", "redis-server") else "other")
+        spent[who] = spent.get(who, 0.0) + times.user + times.system
+    return spent
+
+
+class Spent:
+    """Machine CPU over one kind of burst, summed over the rounds."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.requests = 0
+
+    def add(self, before: dict[str, float], after: dict[str, float], requests: int) -> None:
+        for who, total in after.items():
+            self.seconds[who] = self.seconds.get(who, 0.0) + total - before.get(who, 0.0)
+        self.requests += requests
+
+    def report(self, at_once: int) -> str:
+        """ms per request by spender, and the floor that sets on the slowest of a burst:
+        when all arrive at once, the last cannot be answered before all the work is done."""
+        per = {who: s * 1000 / max(1, self.requests) for who, s in self.seconds.items()}
+        total = sum(per.values())
+        parts = ", ".join(f"{who} {ms:.2f}" for who, ms in
+                          sorted(per.items(), key=lambda item: -item[1]) if ms >= 0.005)
+        cores = os.cpu_count() or 1
+        return (f"CPU ms per request: {parts}; total {total:.2f} ms, so {at_once} at once on "
+                f"{cores} cores take at least {total * at_once / cores:.0f} ms")
+
+
 async def post(http, url: str, token: str, query: str, variables=None, within=90.0):
     """(seconds, error or None, data)."""
     started = time.perf_counter()
@@ -136,8 +182,14 @@ class Watcher:
 
 async def rounds(http, server: Server, tokens: list[str], count: int) -> tuple:
     leases, disposals, errors = [], [], {"nextLead": {}, "recordDisposition": {}}
-    for _ in range(count):
+    spent = {"nextLead": Spent(), "recordDisposition": Spent()}
+    for number in range(count):
+        before = machine_cpu(server)
         results = await asyncio.gather(*(post(http, server.url, t, NEXT) for t in tokens))
+        if number:  # the first round also opens every connection: reported on its own
+            spent["nextLead"].add(before, machine_cpu(server), len(results))
+        print(f"  round {number + 1}: nextLead {percentiles([r[0] for r in results])}",
+              flush=True)
         held = []
         for token, (elapsed, error, data) in zip(tokens, results, strict=True):
             leases.append(elapsed)
@@ -145,16 +197,19 @@ async def rounds(http, server: Server, tokens: list[str], count: int) -> tuple:
                 errors["nextLead"][error] = errors["nextLead"].get(error, 0) + 1
             elif data["nextLead"]["__typename"] == "LeadAssigned":
                 held.append((token, data["nextLead"]["assignment"]["id"]))
+        before = machine_cpu(server)
         results = await asyncio.gather(*(
             post(http, server.url, t, DISPOSE, {"i": {"assignmentId": lease,
                                                       "outcome": "NO_ANSWER"}})
             for t, lease in held))
+        if number:
+            spent["recordDisposition"].add(before, machine_cpu(server), len(results))
         for elapsed, error, data in results:
             disposals.append(elapsed)
             if error or data["recordDisposition"]["__typename"] != "DispositionRecorded":
                 key = error or data["recordDisposition"].get("message", "rejected")
                 errors["recordDisposition"][key] = errors["recordDisposition"].get(key, 0) + 1
-    return leases, disposals, errors
+    return leases, disposals, errors, spent
 
 
 async def cpu_per_request(http, server: Server, tokens: list[str], n: int) -> tuple[float, float]:
@@ -170,6 +225,18 @@ async def cpu_per_request(http, server: Server, tokens: list[str], n: int) -> tu
                    {"i": {"assignmentId": lease, "outcome": "NO_ANSWER"}}, within=15)
     after = server.cpu_seconds()
     return (middle - before) * 1000 / n, (after - middle) * 1000 / max(1, len(held))
+
+
+def profile(server: Server, into: str | None, label: str) -> subprocess.Popen | None:
+    """py-spy (when asked) over the server's processes during the rounds: collapsed stacks."""
+    if not into:
+        return None
+    out = f"{into}.{label.replace(' ', '_')}.txt"
+    print(f"{label}: profile in {out}", flush=True)
+    return subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record",
+                             "--subprocesses", "--format", "raw", "--rate", "250",
+                             "--pid", str(server.proc.pid), "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def dialler(settings, source: Path, *args: str) -> None:
@@ -217,14 +284,24 @@ async def measure(args, settings, workers: int | None, source: Path, tokens: lis
                   f"recordDisposition {dispose_cpu:.2f} ms", flush=True)
             watcher = Watcher(http, server.url, tokens[args.agents])
             watching = asyncio.create_task(watcher.run())
-            leases, disposals, errors = await rounds(http, server, tokens[:args.agents],
-                                                     args.rounds)
+            profiler = profile(server, args.py_spy, label)
+            leases, disposals, errors, spent = await rounds(http, server, tokens[:args.agents],
+                                                            args.rounds)
             watcher.stopped.set()
             await watching
+            if profiler:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(60)
             print(f"{label}: nextLead, {args.agents} at once x{args.rounds}: "
                   f"{percentiles(leases)}; errors {errors['nextLead']}")
             print(f"{label}: recordDisposition, {args.agents} at once x{args.rounds}: "
                   f"{percentiles(disposals)}; errors {errors['recordDisposition']}")
+            for name, what in spent.items():
+                print(f"{label}: {name} after the first round: {what.report(args.agents)}")
+            later = leases[args.agents:]
+            if later:
+                print(f"{label}: nextLead after the first round (connections open): "
+                      f"{percentiles(later)}")
             print(f"{label}: me meanwhile: {percentiles(watcher.samples)}; "
                   f"errors {watcher.errors}", flush=True)
         finally:
@@ -253,6 +330,9 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--cpu-requests", type=int, default=200)
+    parser.add_argument("--py-spy", metavar="PREFIX",
+                        help="record the server with py-spy during the rounds (collapsed "
+                             "stacks; py-spy is not a dependency: pip install it)")
     parser.add_argument("--replica-url", help="a replica already seeded (kept from before)")
     parser.add_argument("--source", default=str(ROOT),
                         help="checkouts to compare, comma-separated (another one runs with "

@@ -85,7 +85,7 @@ async def _serve_here(settings, host: str, port: int) -> None:
     from infrastructure.bootstrap import bootstrap
     from infrastructure.runtime import settle_heap
 
-    services = await bootstrap(settings)
+    services = await bootstrap(settings, serving=True)
     embedded_sqs = None
     try:
         await _set_up(services, host, port)
@@ -104,17 +104,18 @@ async def _serve_here(settings, host: str, port: int) -> None:
 
 
 def _serve_processes(host: str, port: int, workers: int) -> None:
-    """N processes on one socket: uvicorn's supervisor starts them, replaces one that dies,
-    and on SIGINT/SIGTERM stops them all (each closes its services in its lifespan)."""
+    """N processes on one port, a socket each: the supervisor starts them, replaces one that
+    dies, and on SIGINT/SIGTERM stops them all (each closes its services in its lifespan)."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
-    from uvicorn.supervisors import Multiprocess
+
+    from cli.processes import SocketPerProcess, listening_sockets
 
     config = uvicorn.Config(WORKER_APP, factory=True, host=host, port=port, workers=workers,
                             log_config=None, access_log=False, lifespan="on",
                             ws_per_message_deflate=False, proxy_headers=False,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
-    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor = SocketPerProcess(config, listening_sockets(host, port, workers))
     supervisor.run()
     # A process that could not start stops them all; say so in the exit status too.
     if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):

@@ -100,7 +100,7 @@ def worker_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        services = await bootstrap(settings)
+        services = await bootstrap(settings, serving=True)
         app.state.services = services
         settle_heap()
         try:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from functools import cached_property
 
 from strawberry.fastapi import BaseContext
 
-from domain.agents.ports import InvalidToken
+from domain.agents.model import Agent
+from domain.agents.ports import AgentProfiles, InvalidToken
 from domain.agents.sessions import TOKEN_EXPIRED, Principal, refusal_message
 from domain.audit.model import RequestReads
 from domain.errors import ServiceBusy
@@ -24,6 +26,18 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+class CallerFirst(AgentProfiles):
+    """Agent reads that answer for the request's own agent without a statement."""
+
+    def __init__(self, profiles: AgentProfiles, caller: Agent | None):
+        self._profiles, self._caller = profiles, caller
+
+    async def get(self, agent_id: uuid.UUID) -> Agent | None:
+        if self._caller is not None and self._caller.id == agent_id:
+            return self._caller
+        return await self._profiles.get(agent_id)
+
+
 class RequestContext(BaseContext):
     def __init__(self, services: Services, authorization: str | None = None,
                  client_ip: str | None = None, user_agent: str | None = None):
@@ -35,6 +49,7 @@ class RequestContext(BaseContext):
         # Set by the websocket protocols from connection_init's payload.
         self.connection_params: dict | None = None
         self._busy: ServiceBusy | None = None
+        self._caller: Agent | None = None
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -96,7 +111,7 @@ class RequestContext(BaseContext):
         """The token's agent as they are now, in one read: a session that ended (logout,
         idle) or an agent disabled stops working at once, everywhere, and a changed role
         holds from the next request. A websocket calls this again for each operation."""
-        self._busy = None
+        self._busy = self._caller = None
         principal = self.principal
         if principal is None:
             return
@@ -111,6 +126,12 @@ class RequestContext(BaseContext):
         refusal = standing.refusal()
         self._auth = InvalidToken(refusal, refusal_message(refusal)) if refusal \
             else standing.apply_to(principal)
+        self._caller = None if refusal else standing.agent
+
+    @property
+    def agents(self) -> AgentProfiles:
+        """Agents as they are now; the caller's own row as the session check read it."""
+        return CallerFirst(self.services.agent_profiles, self._caller)
 
     def require_principal(self) -> Principal:
         if self._busy is not None:

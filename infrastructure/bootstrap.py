@@ -143,8 +143,11 @@ class Services:
 
 
 async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None = None,
-                    clock: Callable[[], datetime] = utc_now) -> Services:
-    """Start or reach every dependency the settings name and wire the adapters."""
+                    clock: Callable[[], datetime] = utc_now, serving: bool = False) -> Services:
+    """Start or reach every dependency the settings name and wire the adapters.
+
+    ``serving``: an API process, which opens PG_POOL_MIN_SIZE connections at once and keeps
+    them; a command or a test opens one and grows as it needs."""
     settings = settings or Settings()
     runtime = runtime or await resolve_runtime(settings)
     engine = make_engine(runtime.database, max(2, settings.pg_pool_size // 4),
@@ -156,6 +159,8 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     # asyncpg directly for the hot and bulk paths (leases, queue pages, rebuilds).
     pg_statements = StatementCounter()
     pg = await create_pool(runtime.database, pg_statements, settings.pg_pool_size,
+                           min_size=min(settings.pg_pool_min_size, settings.pg_pool_size)
+                           if serving else 1,
                            acquire_timeout=settings.pg_acquire_timeout_seconds,
                            command_timeout=settings.pg_command_timeout_seconds)
     events = RedisEventBus(redis, settings.redis_key_prefix)

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     calling_skips_bank_holidays: bool = True
     lease_minutes: int = Field(default=10, ge=1, le=120)
     pg_pool_size: int = Field(default=20, ge=2, le=500)
+    # Opened at start and kept: a burst of agents then finds connections ready instead of
+    # waiting while PostgreSQL starts a backend for each (capped at pg_pool_size).
+    pg_pool_min_size: int = Field(default=10, ge=1, le=500)
     # Waiting for a free connection gives up sooner than a statement does: a full pool
     # answers SERVICE_BUSY within seconds instead of hanging.
     pg_acquire_timeout_seconds: float = Field(default=5.0, gt=0, le=60)

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from domain.agents.model import Role
+from domain.agents.model import Agent, Role
 
 
 @dataclass(slots=True)
@@ -65,6 +65,7 @@ class Standing:
     role: Role | None  # None: there is no such agent
     active: bool = False
     session_live: bool = False  # True too for a token without a session (nothing to end)
+    agent: Agent | None = None  # the whole row, when one agent's standing was read
 
     def refusal(self) -> str | None:
         """Why a token with this standing is refused (a reason above), or None."""

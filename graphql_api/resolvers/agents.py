@@ -30,7 +30,7 @@ async def login(info: Info, email: str, password: str) -> LoginResult:
 
 async def me(info: Info) -> AgentType:
     principal = info.context.require_principal()
-    agent = await info.context.services.agent_profiles.get(principal.agent_id)
+    agent = await info.context.agents.get(principal.agent_id)
     if agent is None or not agent.is_active:
         raise Unauthenticated("the agent of this token no longer exists or is disabled",
                               reason="AGENT_GONE")

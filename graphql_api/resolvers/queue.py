@@ -111,7 +111,7 @@ async def next_lead(info: Info, type: QueueType) -> NextLeadResult:
     principal = info.context.require_principal()
     services = info.context.services
     result = await next_lead_use_case(
-        services.agent_profiles, services.leases, services.settings.calling_window,
+        info.context.agents, services.leases, services.settings.calling_window,
         services.presence.end_wrap_up,
         agent_id=principal.agent_id, queue_type=DomainQueueType(type), now=services.clock(),
         length=timedelta(minutes=services.settings.lease_minutes))

@@ -19,8 +19,8 @@ from domain.agents.model import Agent, AgentStatus, InvalidAgent, Role
 from domain.agents.ports import AgentProfiles, AgentRepository
 from domain.unit_of_work import UnitOfWork
 
-_COLUMNS = ("id, email, name, role, password_hash, status, status_reason, status_since, "
-            "is_active, created_at, queue_types")
+AGENT_COLUMNS = _COLUMNS = ("id, email, name, role, password_hash, status, status_reason, "
+                            "status_since, is_active, created_at, queue_types")
 # One array per column; queue types travel comma-joined (an array of arrays must be square).
 _UNNEST = ("unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
            "$7::text[], $8::timestamptz[], $9::bool[], $10::timestamptz[], $11::text[]) "
@@ -71,7 +71,8 @@ def agent_from(field: Callable[[str], Any]) -> Agent:
                  queue_types=frozenset(queue_types) if queue_types is not None else None)
 
 
-def _to_domain(record: asyncpg.Record) -> Agent:
+def agent_from_row(record: asyncpg.Record) -> Agent:
+    """An agent from a row holding AGENT_COLUMNS (other columns may be there too)."""
     return agent_from(record.__getitem__)
 
 
@@ -84,7 +85,7 @@ class PgAgentProfiles(AgentProfiles):
     async def get(self, agent_id: uuid.UUID) -> Agent | None:
         row = await self._pool.fetchrow(f"SELECT {_COLUMNS} FROM agents WHERE id = $1",
                                         agent_id)
-        return _to_domain(row) if row else None
+        return agent_from_row(row) if row else None
 
 
 def _columns(rows: list[_Row]) -> list[list]:
@@ -119,7 +120,7 @@ class PgAgentRepository(AgentRepository):
     async def _get_many(self, agent_ids: list[uuid.UUID]) -> dict[uuid.UUID, Agent]:
         records = await self._conn.fetch(
             f"SELECT {_COLUMNS} FROM agents WHERE id = ANY($1::uuid[])", agent_ids)
-        return {r["id"]: _to_domain(r) for r in records}
+        return {r["id"]: agent_from_row(r) for r in records}
 
     async def _select(self, where: str, value, *, for_update: bool = False) -> list[Agent]:
         lock = " FOR UPDATE" if for_update else ""
@@ -127,7 +128,7 @@ class PgAgentRepository(AgentRepository):
                                          value)
         agents = []
         for record in records:
-            agent = self._tracked.get(record["id"]) or _to_domain(record)
+            agent = self._tracked.get(record["id"]) or agent_from_row(record)
             self._loaded.setdefault(agent.id, _Row.of(agent))
             agents.append(agent)
         return agents

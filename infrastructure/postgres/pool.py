@@ -60,11 +60,11 @@ class GuardedPool(asyncpg.Pool):
 
 
 async def create_pool(address: DatabaseAddress, counter: StatementCounter,
-                      max_size: int = 20, *, acquire_timeout: float = 5.0,
+                      max_size: int = 20, *, min_size: int = 1, acquire_timeout: float = 5.0,
                       command_timeout: float = 60.0) -> GuardedPool:
     pool = GuardedPool(
         address.plain_url, connection_class=asyncpg.Connection, record_class=asyncpg.Record,
-        init_size=1, min_size=1, max_size=max_size, max_queries=50_000,
+        init_size=min_size, min_size=min_size, max_size=max_size, max_queries=50_000,
         max_inactive_connection_lifetime=300.0, loop=None, connect=None, setup=None,
         init=counter.attach, reset=_keep_session, command_timeout=command_timeout,
         acquire_timeout=acquire_timeout)

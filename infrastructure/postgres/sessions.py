@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 
 import asyncpg
@@ -13,6 +14,7 @@ from domain.agents.model import AgentStatus, AgentStatusChanged, Role
 from domain.agents.ports import PresenceStore, ReleasedLead, SessionsEnded
 from domain.agents.presence import LEASE_RELEASED, OFFLINE_BECAUSE
 from domain.agents.sessions import AgentSession, Standing
+from infrastructure.postgres.agent_accounts import AGENT_COLUMNS, agent_from_row
 
 _SESSION_FIELDS = ", ".join(AgentSession.__dataclass_fields__)
 
@@ -38,8 +40,9 @@ _LOCK_AGENTS = ("SELECT id FROM agents WHERE id IN (SELECT agent_id FROM agent_s
                 "WHERE ended_at IS NULL AND {which}) ORDER BY id FOR UPDATE")
 # The agent's role and active flag, and whether the token's session (if any) is live: one
 # read per request, two primary-key probes.
-_STANDING = """
-SELECT a.role, a.is_active, ($2::uuid IS NULL OR EXISTS (
+# The whole agent comes along: the request then needs no read of its own caller.
+_STANDING = f"""
+SELECT {AGENT_COLUMNS}, ($2::uuid IS NULL OR EXISTS (
     SELECT 1 FROM agent_sessions s WHERE s.id = $2 AND s.agent_id = a.id
     AND s.ended_at IS NULL)) AS live
 FROM agents a WHERE a.id = $1
@@ -86,7 +89,9 @@ class PgPresenceStore(PresenceStore):
         # PostgreSQL is the truth, so a logout or a role change holds in every process.
         async with self._pool.acquire() as conn:
             row = await conn.fetchrow(_STANDING, agent_id, session_id)
-        return _standing(row)
+        if row is None:
+            return Standing(None)
+        return replace(_standing(row), agent=agent_from_row(row))
 
     async def standings(self, keys: Collection[tuple[uuid.UUID, uuid.UUID | None]]
                         ) -> dict[tuple[uuid.UUID, uuid.UUID | None], Standing]:

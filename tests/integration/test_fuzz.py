@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 
 from domain.scoring.rules import DEFAULT_RULE_SET_DOCUMENT
+from graphql_api.context import CallerFirst
 from tests.graphql_fuzz import (
     PROFILE,
     ROLES,
@@ -108,10 +109,10 @@ def test_no_server_error(target, kind, root):
 def test_a_server_error_is_caught_with_the_servers_traceback(target, monkeypatch):
     loop, fuzz = target
 
-    async def broken(_agent_id):
+    async def broken(_profiles, _agent_id):
         raise RuntimeError("a planted fault")
 
-    monkeypatch.setattr(fuzz.services.agent_profiles, "get", broken)
+    monkeypatch.setattr(CallerFirst, "get", broken)  # what `me` reads its agent through
     before = len(fuzz.tally.failures)
     loop.run(fuzz.try_operation(Operation("query.me", "{ me { id } }", {})))
     found = fuzz.tally.failures[before:]

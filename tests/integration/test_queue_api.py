@@ -105,6 +105,17 @@ async def test_a_page_costs_the_same_statements_whatever_its_size(env):
     assert small == large <= 5
 
 
+async def test_the_session_check_reads_the_caller_for_the_whole_request(env):
+    services, _, _, api = env
+    _, token = await api.agent()
+    await _statements(services, api, token, None)  # the first connections' own set-up
+    assert await _statements(services, api, token, None) == 1
+    before = services.pg_statements.count
+    me = await api("{ me { id role status } }", {}, token)
+    assert me["me"]["role"] == "AGENT"
+    assert services.pg_statements.count - before == 1
+
+
 async def test_stats_count_sizes_and_what_is_callable(env):
     services, _, _, api = env
     _, token = await api.agent()

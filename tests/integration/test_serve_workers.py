@@ -141,12 +141,20 @@ async def _subscriber(address: str, token: str):
     return ws.response.headers[PROCESS], ws
 
 
-async def _one_per_process(address: str, token: str) -> dict:
-    """Subscriptions until one sits on each of the two processes.
+async def _answered_by(address: str) -> str:
+    """One request on a new connection (plain asyncio: cheap enough for a burst)."""
+    host, port = address.split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET /health HTTP/1.1\r\nHost: dialler\r\nConnection: close\r\n\r\n")
+    head = (await reader.read()).decode().split("\r\n\r\n")[0]
+    writer.close()
+    await writer.wait_closed()
+    return next(line.split(":", 1)[1].strip() for line in head.split("\r\n")
+                if line.lower().startswith(PROCESS + ":"))
 
-    Connections open in bursts: one at a time, an idle process may win every accept on
-    the shared socket; while it handles a burst, the other takes some.
-    """
+
+async def _one_per_process(address: str, token: str) -> dict:
+    """Subscriptions until one sits on each of the two processes (the kernel picks)."""
     found: dict = {}
     for _ in range(10):
         for served_by, ws in await asyncio.gather(*(_subscriber(address, token)
@@ -198,6 +206,19 @@ async def test_two_processes_share_events_and_run_the_timers_once(deployment, tm
         await _until(lambda: _queued(services, users), "the start-up rescore queued the users")
         subscribers = await _one_per_process(address, token)
         await _all_listening(services, subscribers)
+
+        # A burst of new connections is shared out: one shared socket gave the first
+        # process to wake nearly all of them. 64 by address hash: under 16 is a 1e-4 chance.
+        burst = await asyncio.gather(*(_answered_by(address) for _ in range(64)))
+        shares = {process: burst.count(process) for process in subscribers}
+        assert sum(shares.values()) == 64 and min(shares.values()) >= 16, shares
+
+        # A second server on the taken port is refused, not joined to the first.
+        second = await asyncio.create_subprocess_exec(
+            DIALLER, "serve", "--port", str(port), "--workers", "2", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        said = (await asyncio.wait_for(second.communicate(), 60))[0].decode()
+        assert second.returncode != 0 and "cannot listen" in said, said
 
         # A disposition recorded on one process reaches the subscriber on the other.
         _, lead = await _post(url, NEXT, token)
