@@ -53,13 +53,14 @@ async def demo_replica_needs_data(services: Services) -> bool:
     """True when this process uses the demo replica and it has no users yet."""
     from infrastructure.replica.database import ReplicaDatabase
     from infrastructure.replica.ddl import create_replica_tables
+    from infrastructure.replica.user_census import ReplicaUserCensus
 
     if not services.runtime.demo_replica:
         return False
     db = await ReplicaDatabase.open(services.runtime.replica, read_only=False, max_size=1)
     try:
         await create_replica_tables(db)
-        return not (await db.fetch("SELECT COUNT(*) FROM users"))[0][0]
+        return not await ReplicaUserCensus(db).user_count()
     finally:
         await db.close()
 

@@ -1,4 +1,6 @@
-"""The access rule on every path to a user's personal data (DESIGN.md section 10).
+"""The access rule on every path to a user's personal data.
+
+docs/api-conventions.md, "Who may see a user", states it.
 
 Supervisors and admins see every user; the main application's account reads contexts;
 an agent sees only the users they work on, as the request's ``worked_on`` loader says

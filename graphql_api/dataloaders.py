@@ -1,9 +1,9 @@
-"""Per-request DataLoaders: one class per key, results in key order, None for misses."""
+"""Per-request DataLoaders: one class per key, results in key order, a miss None (or no rows)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -17,13 +17,31 @@ from service_layer.user_contexts import ContextSources, assemble_contexts
 
 K = TypeVar("K")
 V = TypeVar("V")
+R = TypeVar("R")
+AgentUser = tuple[uuid.UUID, int]
 
 
 class Loader(DataLoader[K, V]):
-    """A DataLoader that also takes a large set of keys known up front (a queue page) in
-    one call of its batch function: no future, task and callback per key."""
+    """The one loader base: a subclass says how to ``fetch`` a batch of keys (what was found,
+    by key) and, through ``absent``, what a key with nothing loads as."""
 
-    async def many(self, keys: Sequence[K]) -> list[V]:
+    def __init__(self, services: Services):
+        super().__init__(load_fn=self._load)
+        self.services = services
+
+    async def fetch(self, keys: Sequence[K]) -> Mapping[K, V]:
+        raise NotImplementedError
+
+    def absent(self) -> V | None:
+        return None
+
+    async def _load(self, keys: Sequence[K]) -> list[V | None]:
+        found, absent = await self.fetch(keys), self.absent
+        return [found[k] if k in found else absent() for k in keys]
+
+    async def many(self, keys: Sequence[K]) -> list[V | None]:
+        """Takes a large set of keys known up front (a queue page) in one call of the batch
+        function: no future, task and callback per key."""
         found: dict = {}
         missing = []
         for key in dict.fromkeys(keys):
@@ -39,142 +57,99 @@ class Loader(DataLoader[K, V]):
         return [found[key] for key in keys]
 
 
-class UserByIdLoader(Loader[int, User | None]):
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._reader = services.replica
+class RowsLoader(Loader[K, list[R]]):
+    """A loader of the rows each key has: a key with none loads as an empty list."""
 
-    async def _load(self, keys: Sequence[int]) -> list[User | None]:
-        found = await self._reader.users(keys)
-        return [found.get(k) for k in keys]
+    def absent(self) -> list[R]:
+        return []
 
 
-class AddressByIdLoader(Loader[str, Address | None]):
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._reader = services.replica
-
-    async def _load(self, keys: Sequence[str]) -> list[Address | None]:
-        found = await self._reader.addresses(keys)
-        return [found.get(k) for k in keys]
+class UserByIdLoader(Loader[int, User]):
+    async def fetch(self, keys: Sequence[int]) -> Mapping[int, User]:
+        return await self.services.replica.users(keys)
 
 
-class ClaimsByUserIdLoader(Loader[int, list[Claim]]):
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._reader = services.replica
-
-    async def _load(self, keys: Sequence[int]) -> list[list[Claim]]:
-        found = await self._reader.claims_by_user(keys)
-        return [found.get(k, []) for k in keys]
+class AddressByIdLoader(Loader[str, Address]):
+    async def fetch(self, keys: Sequence[str]) -> Mapping[str, Address]:
+        return await self.services.replica.addresses(keys)
 
 
-class RequirementsByClaimIdLoader(Loader[int, list[Requirement]]):
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._reader = services.replica
-
-    async def _load(self, keys: Sequence[int]) -> list[list[Requirement]]:
-        found = await self._reader.requirements_by_claim(keys)
-        return [found.get(k, []) for k in keys]
+class ClaimsByUserIdLoader(RowsLoader[int, Claim]):
+    async def fetch(self, keys: Sequence[int]) -> Mapping[int, list[Claim]]:
+        return await self.services.replica.claims_by_user(keys)
 
 
-class VehiclePackagesByClaimIdLoader(Loader[int, list[VehiclePackage]]):
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._reader = services.replica
-
-    async def _load(self, keys: Sequence[int]) -> list[list[VehiclePackage]]:
-        found = await self._reader.vehicle_packages_by_claim(keys)
-        return [found.get(k, []) for k in keys]
+class RequirementsByClaimIdLoader(RowsLoader[int, Requirement]):
+    async def fetch(self, keys: Sequence[int]) -> Mapping[int, list[Requirement]]:
+        return await self.services.replica.requirements_by_claim(keys)
 
 
-class RequirementsByUserIdLoader(Loader[int, list[Requirement]]):
+class VehiclePackagesByClaimIdLoader(RowsLoader[int, VehiclePackage]):
+    async def fetch(self, keys: Sequence[int]) -> Mapping[int, list[VehiclePackage]]:
+        return await self.services.replica.vehicle_packages_by_claim(keys)
+
+
+class RequirementsByUserIdLoader(RowsLoader[int, Requirement]):
     """All the requirements of a user's claims (a page's, read beside its claims)."""
 
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._reader = services.replica
-
-    async def _load(self, keys: Sequence[int]) -> list[list[Requirement]]:
-        found = await self._reader.requirements_by_user(keys)
-        return [found.get(k, []) for k in keys]
+    async def fetch(self, keys: Sequence[int]) -> Mapping[int, list[Requirement]]:
+        return await self.services.replica.requirements_by_user(keys)
 
 
-class VehiclePackagesByUserIdLoader(Loader[int, list[VehiclePackage]]):
+class VehiclePackagesByUserIdLoader(RowsLoader[int, VehiclePackage]):
     """All the vehicle packages of a user's claims (a page's, read beside its claims)."""
 
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._reader = services.replica
-
-    async def _load(self, keys: Sequence[int]) -> list[list[VehiclePackage]]:
-        found = await self._reader.vehicle_packages_by_user(keys)
-        return [found.get(k, []) for k in keys]
+    async def fetch(self, keys: Sequence[int]) -> Mapping[int, list[VehiclePackage]]:
+        return await self.services.replica.vehicle_packages_by_user(keys)
 
 
-class CallScoreByUserIdLoader(DataLoader[int, CallScore | None]):
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._uow = services.uow
-
-    async def _load(self, keys: Sequence[int]) -> list[CallScore | None]:
-        async with self._uow() as uow:
-            found = await uow.call_scores.get_many(keys)
-        return [found.get(k) for k in keys]
+class CallScoreByUserIdLoader(Loader[int, CallScore]):
+    async def fetch(self, keys: Sequence[int]) -> Mapping[int, CallScore]:
+        async with self.services.uow() as uow:
+            return await uow.call_scores.get_many(keys)
 
 
-class AgentByIdLoader(DataLoader[uuid.UUID, Agent | None]):
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._uow = services.uow
-
-    async def _load(self, keys: Sequence[uuid.UUID]) -> list[Agent | None]:
-        async with self._uow() as uow:
-            found = await uow.agents.get_many(keys)
-        return [found.get(k) for k in keys]
+class AgentByIdLoader(Loader[uuid.UUID, Agent]):
+    async def fetch(self, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, Agent]:
+        async with self.services.uow() as uow:
+            return await uow.agents.get_many(keys)
 
 
-class WorkedOnLoader(Loader[tuple[uuid.UUID, int], bool]):
+class WorkedOnLoader(Loader[AgentUser, bool]):
     """Whether an agent works on a user right now, by (agent, user): one statement per
     agent asking (a request has one)."""
 
-    def __init__(self, services: Services):
-        super().__init__(load_fn=self._load)
-        self._ties, self._rule, self._clock = (services.work_ties, services.access_rule,
-                                               services.clock)
-
-    async def _load(self, keys: Sequence[tuple[uuid.UUID, int]]) -> list[bool]:
-        now = self._clock()
-        since = self._rule.records_since(now)
+    async def fetch(self, keys: Sequence[AgentUser]) -> Mapping[AgentUser, bool]:
+        ties, rule = self.services.work_ties, self.services.access_rule
+        now = self.services.clock()
+        since = rule.records_since(now)
         by_agent: dict[uuid.UUID, list[int]] = {}
         for agent_id, user_id in keys:
             by_agent.setdefault(agent_id, []).append(user_id)
-        worked_on = {(agent_id, user_id)
-                     for agent_id, users in by_agent.items()
-                     for user_id in self._rule.worked_on(
-                         await self._ties.of_agent(agent_id, users, since), now)}
-        return [key in worked_on for key in keys]
+        return {(agent_id, user_id): True
+                for agent_id, users in by_agent.items()
+                for user_id in rule.worked_on(await ties.of_agent(agent_id, users, since), now)}
+
+    def absent(self) -> bool:
+        return False
 
 
-class UserContextByUserIdLoader(DataLoader[int, ScoredUserContext | None]):
+class UserContextByUserIdLoader(Loader[int, ScoredUserContext]):
     """Whole contexts from the cache; misses assembled from the loaders above and cached."""
 
     def __init__(self, services: Services, loaders: Loaders):
-        super().__init__(load_fn=self._load)
-        self._cache, self._loaders = services.user_context_cache, loaders
+        super().__init__(services)
+        self._loaders = loaders
 
-    async def _load(self, keys: Sequence[int]) -> list[ScoredUserContext | None]:
-        found = await self._cache.get_many(keys)
+    async def fetch(self, keys: Sequence[int]) -> Mapping[int, ScoredUserContext]:
+        cache = self.services.user_context_cache
+        found = await cache.get_many(keys)
         missing = [k for k in keys if k not in found]
         if missing:
-            built = await self._assemble(missing)
-            await self._cache.put_many(built)
+            built = await assemble_contexts(_LoaderSources(self._loaders), missing)
+            await cache.put_many(built)
             found.update(built)
-        return [found.get(k) for k in keys]
-
-    async def _assemble(self, user_ids: list[int]) -> dict[int, ScoredUserContext]:
-        return await assemble_contexts(_LoaderSources(self._loaders), user_ids)
+        return found
 
 
 class _LoaderSources(ContextSources):
@@ -224,5 +199,5 @@ class Loaders:
         """Forgets all that was loaded (the loaders refer to themselves and to each other,
         so letting go of them leaves that to the cyclic collector)."""
         for loader in vars(self).values():
-            if isinstance(loader, DataLoader):
+            if isinstance(loader, Loader):
                 loader.clear_all()

@@ -19,7 +19,6 @@ most one sweep. With no socket open, nothing runs.
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -54,7 +53,6 @@ CLOSE_FOR: dict[str, tuple[int, str]] = {
     TOKEN_EXPIRED: (UNAUTHORIZED, "token expired"),
     ROLE_CHANGED: (FORBIDDEN, "role changed"),
 }
-ACCESS_CHANGED = AccessChanged.__name__
 
 
 def close_for(why: str) -> tuple[int, str]:
@@ -69,17 +67,6 @@ class LiveSocket(Protocol):
 
     async def end(self, code: int, reason: str) -> None:
         """Stops its operations and closes it; never raises."""
-
-
-def decode_access_changed(raw: bytes) -> AccessChanged | None:
-    """A published AccessChanged, or None for a payload that is not one (logged)."""
-    try:
-        data = json.loads(raw)
-        return AccessChanged(str(data["why"]), tuple(uuid.UUID(a) for a in data["agent_ids"]),
-                             tuple(uuid.UUID(s) for s in data["session_ids"]))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        log.warning("ignored an AccessChanged notice that does not decode", payload=raw[:200])
-        return None
 
 
 def wall_clock() -> datetime:
@@ -179,11 +166,10 @@ class LiveSockets:
             self._sweeper = loop.create_task(self._sweep_every(every))
 
     async def _listen(self, services: Services) -> None:
-        async with services.events.listen(ACCESS_CHANGED, decode_access_changed) as changes:
+        async with services.events.listen(AccessChanged) as changes:
             self._listening = asyncio.current_task()
             async for change in changes:
-                if change is not None:
-                    self.on_access_changed(change)
+                self.on_access_changed(change)
 
     async def _sweep_every(self, every: float) -> None:
         while True:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from infrastructure.bootstrap import Services
-from service_layer.schedule import repeat
+from service_layer import periodic
 
 FLUSH_SECONDS = 5.0
 
@@ -30,8 +30,8 @@ async def serve_timers(services: Services) -> AsyncIterator[tuple[asyncio.Event,
     tasks.append(asyncio.create_task(services.sms.jobs.run(stop)))
     # What Redis missed while down waits in this process until its next publish or read;
     # an idle process among N would leave the others serving stale contexts meanwhile.
-    tasks.append(asyncio.create_task(repeat(stop, FLUSH_SECONDS, lambda: _flush(services),
-                                            "redis catch-up")))
+    tasks.append(asyncio.create_task(periodic.every(FLUSH_SECONDS, lambda: _flush(services),
+                                                    stop, name="redis catch-up")))
     try:
         yield stop, tasks
     finally:

@@ -1,13 +1,12 @@
-"""The composition root: settings in, wired adapters out. One call per process."""
+"""The composition root: settings in, finished adapters and services out. One call per process."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING
 
 import asyncpg
 from sqlalchemy import text
@@ -15,49 +14,53 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.access.ports import WorkTies
 from domain.access.rule import AccessRule
+from domain.messaging.ports import WebhookReceipts
+from infrastructure.composition.agents import build_access, build_agents
+from infrastructure.composition.audit import build_audit
+from infrastructure.composition.bus import build_bus
+from infrastructure.composition.calls import build_calls
+from infrastructure.composition.connections import open_connections
+from infrastructure.composition.limits import build_rate_limits
+from infrastructure.composition.messaging import build_messaging
+from infrastructure.composition.queues import build_queues
+from infrastructure.composition.sync import build_sync
 from infrastructure.logging import get_logger
 from infrastructure.postgres.agent_accounts import PgAgentProfiles
-from infrastructure.postgres.audit import PgAuditTrail, open_write_pool
-from infrastructure.postgres.conversions import record_conversions
-from infrastructure.postgres.dispositions import PgCallbackStore, users_due_between
-from infrastructure.postgres.engine import make_engine, make_session_factory
+from infrastructure.postgres.call_history import PgCallHistory
+from infrastructure.postgres.job_runs import PgJobRuns
 from infrastructure.postgres.leads import PgLeaseStore
-from infrastructure.postgres.locks import PgSchedule
-from infrastructure.postgres.pool import StatementCounter, create_pool
-from infrastructure.postgres.queue_stores import PgQueueStores
-from infrastructure.postgres.rule_sets import RuleBook
+from infrastructure.postgres.pool import StatementCounter
+from infrastructure.postgres.queue_page_reads import PgQueueReads
+from infrastructure.postgres.rule_set_store import PgRuleSetStore
 from infrastructure.postgres.sync_store import PgSyncStore
 from infrastructure.postgres.unit_of_work import SqlUnitOfWork
-from infrastructure.postgres.work_ties import PgWorkTies
+from infrastructure.postgres.webhook_receipts import PgWebhookReceipts
 from infrastructure.redis.event_bus import RedisEventBus
-from infrastructure.redis.rate_limits import LimitsRateLimiter
 from infrastructure.redis.resilient import ResilientRedis
 from infrastructure.redis.user_context_cache import UserContextCache
-from infrastructure.replica.change_lookups import ChangeLookups
-from infrastructure.replica.database import ReplicaDatabase
-from infrastructure.replica.queue_facts import ReplicaFactsReader
 from infrastructure.replica.reader import ReplicaReader
+from infrastructure.replica.user_census import ReplicaUserCensus
 from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
 from infrastructure.settings import Settings
-from infrastructure.wiring import wire_communications
+from infrastructure.twilio.rest import TwilioRest
+from service_layer.analytics import SupervisorAnalytics
 from service_layer.audit import AuditLog, AuditWriter
 from service_layer.background import BackgroundJobs
+from service_layer.call_history import CallRecords
 from service_layer.cdc import ChangeApplier
 from service_layer.dispositions import CallOutcomes
+from service_layer.follow_ups import Messaging
+from service_layer.job_runs import JobRuns
+from service_layer.magic_links import MagicLinks
+from service_layer.queue_pages import QueuePages
 from service_layer.queues import QueueMaintainer
 from service_layer.rate_limits import RateLimits
+from service_layer.rule_sets import RuleSets
+from service_layer.sessions import Presence
 from service_layer.timed import QueueTimers
-
-if TYPE_CHECKING:
-    from infrastructure.twilio.rest import TwilioRest
-    from service_layer.analytics import SupervisorAnalytics
-    from service_layer.follow_ups import Messaging
-    from service_layer.magic_links import MagicLinks
-    from service_layer.sessions import Presence
-    from service_layer.voice import VoiceCalls
-
+from service_layer.voice import VoiceCalls
 
 READINESS_TIMEOUT_SECONDS = 3.0  # a dependency that hangs is as down as one that refuses
 log = get_logger(__name__)
@@ -67,9 +70,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """Everything an entrypoint needs, wired once."""
+    """Everything an entrypoint needs, built once. Its members stay mutable objects (tests
+    swap their parts); which object fills each field is fixed at construction."""
 
     settings: Settings
     runtime: Runtime
@@ -78,41 +82,44 @@ class Services:
     replica: ReplicaReader
     pg: asyncpg.Pool
     pg_statements: StatementCounter
-    queues: QueueMaintainer
-    leases: PgLeaseStore
-    agent_profiles: PgAgentProfiles
-    outcomes: CallOutcomes
-    timers: QueueTimers
-    background: BackgroundJobs
     redis: ResilientRedis
-    user_context_cache: UserContextCache
     events: RedisEventBus
+    clock: Callable[[], datetime]
+    background: BackgroundJobs
+    # --- queues ---
+    queues: QueueMaintainer
+    timers: QueueTimers
+    leases: PgLeaseStore
+    user_context_cache: UserContextCache
+    # --- agents, access and sessions ---
+    agent_profiles: PgAgentProfiles
     hasher: Argon2PasswordHasher
     tokens: JwtTokenService
-    # Who may see which user (DESIGN.md section 10).
-    work_ties: WorkTies
+    work_ties: WorkTies  # who may see which user
     access_rule: AccessRule
-    # Each area below adds its own fields here (keep them grouped under its comment).
-    # --- sync worker (issue 4) ---
+    presence: Presence
+    analytics: SupervisorAnalytics
+    # --- sync worker ---
     sync_store: PgSyncStore
     changes: ChangeApplier
-    # --- calls and voice (issue 5) ---
-    voice: VoiceCalls = field(init=False)
-    # --- SMS, follow-ups and magic links (issue 5) ---
-    twilio: TwilioRest = field(init=False)
-    sms: Messaging = field(init=False)
-    # --- magic links (issue 5) ---
-    magic_links: MagicLinks = field(init=False)
-    # --- agent sessions and supervisor (issue 5) ---
-    presence: Presence = field(init=False)
-    analytics: SupervisorAnalytics = field(init=False)
-    # --- rate limits ---
-    rate_limits: RateLimits = field(init=False)
-    # --- audit trail ---
-    audit_writer: AuditWriter = field(init=False)
-    audit_log: AuditLog = field(init=False)
-    clock: Callable[[], datetime] = utc_now
-    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    job_runs: JobRuns
+    # --- what resolvers and webhooks read and record through the service layer ---
+    rule_sets: RuleSets
+    queue_pages: QueuePages
+    call_records: CallRecords
+    webhook_receipts: WebhookReceipts
+    # --- calls and voice ---
+    outcomes: CallOutcomes
+    voice: VoiceCalls
+    # --- SMS, follow-ups and magic links ---
+    twilio: TwilioRest
+    sms: Messaging
+    magic_links: MagicLinks
+    # --- rate limits and the audit trail ---
+    rate_limits: RateLimits
+    audit_writer: AuditWriter
+    audit_log: AuditLog
+    closers: list[Callable[[], Awaitable[None]]]  # run last first by close()
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency: "ok", "down", or "degraded" for Redis (the API answers without
@@ -144,76 +151,38 @@ class Services:
 
 async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None = None,
                     clock: Callable[[], datetime] = utc_now, serving: bool = False) -> Services:
-    """Start or reach every dependency the settings name and wire the adapters.
+    """Start or reach every dependency the settings name and build each area on them.
 
     ``serving``: an API process, which opens PG_POOL_MIN_SIZE connections at once and keeps
     them; a command or a test opens one and grows as it needs."""
     settings = settings or Settings()
     runtime = runtime or await resolve_runtime(settings)
-    engine = make_engine(runtime.database, max(2, settings.pg_pool_size // 4),
-                         acquire_timeout=settings.pg_acquire_timeout_seconds,
-                         command_timeout=settings.pg_command_timeout_seconds)
-    replica_db = await ReplicaDatabase.open(runtime.replica, read_only=True)
-    redis = ResilientRedis(runtime.redis)
-    session_factory = make_session_factory(engine)
-    # asyncpg directly for the hot and bulk paths (leases, queue pages, rebuilds).
-    pg_statements = StatementCounter()
-    pg = await create_pool(runtime.database, pg_statements, settings.pg_pool_size,
-                           min_size=min(settings.pg_pool_min_size, settings.pg_pool_size)
-                           if serving else 1,
-                           acquire_timeout=settings.pg_acquire_timeout_seconds,
-                           command_timeout=settings.pg_command_timeout_seconds)
-    events = RedisEventBus(redis, settings.redis_key_prefix)
-    rule_book = RuleBook()  # one per process: every reader of the rules shares its parse
-    stores = PgQueueStores(pg, rule_book, lock_wait_seconds=settings.queue_lock_wait_seconds)
-    queues = QueueMaintainer(ReplicaFactsReader(replica_db), stores, events, clock)
-    user_context_cache = UserContextCache(redis, settings.user_context_ttl_seconds,
-                                          settings.redis_key_prefix)
-    sync_store = PgSyncStore(pg)
-    changes = ChangeApplier(
-        ChangeLookups(replica_db), sync_store, queues, user_context_cache,
-        partial(record_conversions, pg), clock, settings.replica_schema,
-        timedelta(seconds=settings.sync_max_replica_lag_seconds),
-        settings.sync_retry_base_seconds, settings.sync_retry_cap_seconds)
-    services = Services(
-        settings=settings, runtime=runtime, engine=engine,
-        sync_store=sync_store, changes=changes,
-        uow=lambda: SqlUnitOfWork(session_factory),
-        replica=ReplicaReader(replica_db), pg=pg, pg_statements=pg_statements,
-        queues=queues, leases=PgLeaseStore(pg), agent_profiles=PgAgentProfiles(pg),
-        outcomes=CallOutcomes(PgCallbackStore(pg, rule_book), queues,
-                              ReplicaFactsReader(replica_db), settings.calling_window),
-        timers=QueueTimers(queues, partial(users_due_between, pg), PgSchedule(pg), clock),
-        background=BackgroundJobs(),
-        redis=redis,
-        user_context_cache=user_context_cache,
-        events=events,
-        hasher=Argon2PasswordHasher(), clock=clock,
-        tokens=JwtTokenService(runtime.jwt_secret, timedelta(minutes=settings.jwt_expiry_minutes)),
-        work_ties=PgWorkTies(pg), access_rule=AccessRule(timedelta(hours=settings.work_on_hours)),
-    )
-    # --- wiring per area (issue 4 sync, issue 5 calls / messaging / sessions) goes here ---
-    wire_communications(services, pg, replica_db)
-    # Rate limits: in Redis when there is one to share; the embedded default's in-process
-    # Redis serves one process only, so its counts stay in memory.
-    services.rate_limits = RateLimits(
-        LimitsRateLimiter(redis if settings.redis_url else None, settings.redis_key_prefix),
-        settings.rate_policy)
-    # Closed in reverse: the embedded server (if any) goes last.
-    services.closers += [runtime.close, redis.close, replica_db.close, engine.dispose,
-                         pg.close, services.events.close, services.background.drain]
-    await _wire_audit(services, pg)  # after the closers above: it closes before the pools
-    return services
-
-
-async def _wire_audit(services: Services, pg: asyncpg.Pool) -> None:
-    """The audit trail: written through its own connection, read through the pool."""
-    s = services.settings
-    writes = await open_write_pool(services.runtime.database, s.pg_command_timeout_seconds)
-    trail = PgAuditTrail(pg, writes)
-    services.audit_writer = AuditWriter(trail, flush_seconds=s.audit_flush_seconds,
-                                        batch_size=s.audit_batch_size,
-                                        max_buffered=s.audit_buffer_max)
-    services.audit_log = AuditLog(trail, s.audit_keep_days)
-    # Closers run last first: what waits is written before any pool closes.
-    services.closers += [writes.close, services.audit_writer.close]
+    c = await open_connections(settings, runtime, serving=serving)
+    replica = ReplicaReader(c.replica_db)
+    queues = build_queues(settings, c, clock)
+    messaging = build_messaging(settings, runtime, c, replica, queues.queues, clock)
+    bus = build_bus(messaging.sms.follow_ups)
+    calls = build_calls(settings, c, queues, bus)
+    sync = build_sync(settings, c, queues, bus, clock)
+    access = build_access(settings, runtime, c)
+    agents = build_agents(settings, c, replica, clock)
+    background = BackgroundJobs()
+    # Closed in reverse: the audit trail's writer first, the embedded server (if any) last.
+    closers = [messaging.twilio.close, runtime.close, *c.closers(), background.drain]
+    audit = await build_audit(settings, runtime, c.pg)
+    return Services(
+        settings=settings, runtime=runtime, engine=c.engine,
+        uow=partial(SqlUnitOfWork, c.session_factory), replica=replica, pg=c.pg,
+        pg_statements=c.pg_statements, redis=c.redis, events=c.events, clock=clock,
+        background=background, queues=queues.queues, timers=queues.timers,
+        leases=queues.leases, user_context_cache=queues.user_context_cache,
+        agent_profiles=access.agent_profiles, hasher=access.hasher, tokens=access.tokens,
+        work_ties=access.work_ties, access_rule=access.access_rule, presence=agents.presence,
+        analytics=agents.analytics, sync_store=sync.sync_store, changes=sync.changes,
+        outcomes=calls.outcomes, voice=calls.voice, twilio=messaging.twilio,
+        sms=messaging.sms, magic_links=messaging.magic_links,
+        rate_limits=build_rate_limits(settings, c.redis), audit_writer=audit.writer,
+        audit_log=audit.log, closers=[*closers, *audit.closers],
+        job_runs=JobRuns(PgJobRuns(c.pg), ReplicaUserCensus(c.replica_db)),
+        rule_sets=RuleSets(PgRuleSetStore(c.pg)), queue_pages=QueuePages(PgQueueReads(c.pg)),
+        call_records=CallRecords(PgCallHistory(c.pg)), webhook_receipts=PgWebhookReceipts())

@@ -1,4 +1,4 @@
-"""One typed settings class over the environment (DESIGN.md section 8)."""
+"""One typed settings class over the environment (README.md, Configuration)."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, ge=2)
     max_query_tokens: int = Field(default=2000, ge=50)
     max_query_aliases: int = Field(default=30, ge=1)
-    # --- sync worker (issue 4) ---
+    # --- sync worker ---
     sqs_pollers: int = Field(default=2, ge=1, le=50)
     sqs_wait_seconds: int = Field(default=20, ge=0, le=20)
     sqs_batch_size: int = Field(default=10, ge=1, le=10)
@@ -139,14 +139,14 @@ class Settings(BaseSettings):
     webhook_receipts_keep_days: int = Field(default=30, ge=1)
     dead_letters_keep_days: int = Field(default=30, ge=1)
     job_runs_keep_days: int = Field(default=90, ge=1)
-    # --- calls and voice (issue 5) ---
+    # --- calls and voice ---
     # An API key signs voice tokens; unset: the account sid and auth token sign them.
     twilio_api_key_sid: str | None = None
     twilio_api_key_secret: SecretStr | None = None
     voice_token_ttl_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
     recording_retention_months: int = Field(default=12, ge=1, le=120)
     inbound_ring_seconds: int = Field(default=25, ge=5, le=120)
-    # --- SMS, follow-ups and magic links (issue 5) ---
+    # --- SMS, follow-ups and magic links ---
     # The SMS sender (a Twilio number); unset: TWILIO_CALLER_ID. A messaging service wins.
     twilio_sms_from: str | None = None
     twilio_messaging_service_sid: str | None = None
@@ -178,7 +178,7 @@ class Settings(BaseSettings):
             return None
         return f"{self.public_base_url.rstrip('/')}/twilio/sms/status?m={message_id}"
 
-    # --- magic links (issue 5) ---
+    # --- magic links ---
     # A key for link signatures only; unset: derived from JWT_SECRET (a label keeps them apart).
     magic_link_secret: SecretStr | None = None
     magic_link_ttl_hours: int = Field(default=24, ge=1, le=30 * 24)
@@ -215,7 +215,7 @@ class Settings(BaseSettings):
                              "set a random secret of 32 bytes or more, or leave it unset")
         return value
 
-    # --- agent sessions and supervisor (issue 5) ---
+    # --- agent sessions and supervisor ---
     # A session with no heartbeat for this long is closed (agent OFFLINE, lease released).
     session_idle_seconds: int = Field(default=120, ge=30, le=24 * 3600)
     # How often `serve` closes idle sessions and ends wrap-ups (one process at a time).

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.queue.model import QueueType
 from domain.sync.changes import ControlRecord, PoisonMessage, RowChange, Tombstone, parse_body
+from domain.sync.events import ConversionRecorded
 from domain.sync.ports import (
     AppliedRecords,
     ChangeLookupSource,
@@ -23,6 +24,7 @@ from domain.sync.routing import (
     freshness,
     users_touched,
 )
+from service_layer.messagebus import MessageBus
 from service_layer.queues import QueueMaintainer
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,8 @@ class ChangeApplier:
     max_replica_lag: timedelta = timedelta(minutes=5)
     retry_base_seconds: int = 2
     retry_cap_seconds: int = 300
-    # Called with each user a conversion was recorded for (the review-request follow-up).
-    after_conversion: Callable[[int], Awaitable[object]] | None = None
+    # Told of each conversion recorded (the review-request follow-up is its handler).
+    bus: MessageBus = field(default_factory=MessageBus)
 
     async def apply(self, messages: Sequence[Incoming]) -> BatchOutcome:
         outcome, changes = BatchOutcome(), []
@@ -157,7 +159,8 @@ class ChangeApplier:
             recorded = await self.record_conversions(
                 conversions_in(ready, lookups, now, left_unsigned))
             outcome.conversions = len(recorded)
-            await self._after_conversions({r["user_id"] for r in recorded})
+            await self.bus.handle(ConversionRecorded(user)
+                                  for user in sorted({r["user_id"] for r in recorded}))
         if not ready:
             return
         committed = [c.committed_at for c in ready if c.committed_at is not None]
@@ -166,13 +169,6 @@ class ChangeApplier:
                                         max(lags, default=None), now)
         outcome.users, outcome.lags = users, lags
         outcome.count("applied", len(ready))
-
-    async def _after_conversions(self, users: set[int]) -> None:
-        for user in sorted(users) if self.after_conversion else ():
-            try:
-                await self.after_conversion(user)
-            except Exception:  # noqa: BLE001 - the conversion stands; a follow-up is extra
-                log.exception("follow-up after a conversion failed for user %s", user)
 
     def _backoff(self, receive_count: int) -> int:
         return min(self.retry_base_seconds * 2 ** max(receive_count - 1, 0),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from domain.access.rule import CallbackChanger
 from domain.calls.disposition import (
@@ -16,10 +15,12 @@ from domain.calls.disposition import (
     check_callback_time,
     effects_of,
 )
+from domain.calls.events import CallbackBooked, DispositionMade
 from domain.calls.outcomes import CallOutcome
 from domain.queue.calling_window import CallingWindow
 from domain.queue.model import QueueEntry, QueueType
 from domain.queue.ports import CallbackStore, Keys, ReplicaFactsSource
+from service_layer.messagebus import MessageBus
 from service_layer.queues import QueueMaintainer
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ class CallOutcomes:
     queues: QueueMaintainer
     replica: ReplicaFactsSource
     window: CallingWindow
-    # Follow-up SMS (service_layer.follow_ups.FollowUps); wired by the composition root.
-    follow_ups: Any = None
+    # Told of each committed outcome and booking (the follow-up SMS are its handlers).
+    bus: MessageBus = field(default_factory=MessageBus)
 
     async def record(self, *, agent_id: uuid.UUID, lease_id: uuid.UUID, outcome: CallOutcome,
                      notes: str | None, callback_at: datetime | None, call_sid: str | None,
@@ -62,7 +63,7 @@ class CallOutcomes:
         # Recorded: from here on nothing may fail the call (the queue update is owed and
         # swept up by the timers if it cannot happen now).
         entry = await self._update_queue(user_id, f"disposition {outcome.value}")
-        await self._follow_up("after_disposition", user_id, outcome, effects.callback_at, now)
+        await self.bus.handle([DispositionMade(user_id, outcome, effects.callback_at, now)])
         return DispositionRecorded(
             entry.next_call_after if entry else effects.next_call_after,
             entry.queue_type if entry else None)
@@ -87,17 +88,8 @@ class CallOutcomes:
             raise InvalidDisposition(f"there is no user {user_id}")
         callback = await self.store.schedule_callback(user_id, at, changer, personal, note, now)
         await self._update_queue(user_id, "callback scheduled")
-        await self._follow_up("after_callback", user_id, at, now)
+        await self.bus.handle([CallbackBooked(user_id, at, now)])
         return callback
-
-    async def _follow_up(self, step: str, *args) -> None:
-        """Schedules follow-up SMS; the disposition is already committed, so never fails it."""
-        if self.follow_ups is None:
-            return
-        try:
-            await getattr(self.follow_ups, step)(*args)
-        except Exception:  # noqa: BLE001 - a missed follow-up must not undo a recorded call
-            log.exception("follow-up SMS not scheduled (%s)", step)
 
     async def callback_user(self, callback_id: int) -> int | None:
         return await self.store.callback_user(callback_id)

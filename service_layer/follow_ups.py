@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.calls.events import CallbackBooked, DispositionMade
 from domain.calls.outcomes import CallOutcome
 from domain.links.masking import CarriedLink
 from domain.links.model import Channel, Purpose
@@ -19,8 +20,10 @@ from domain.messaging.model import Message, SmsRejection
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
-from service_layer.magic_links import LinkIssued
-from service_layer.schedule import Schedule, repeat, run_if_due
+from domain.sync.events import ConversionRecorded
+from service_layer import periodic
+from service_layer.magic_links import LinkIssued, MagicLinks
+from service_layer.schedule import Schedule, run_if_due
 from service_layer.sms import SmsService
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,16 @@ class FollowUps:
         """For the CDC worker when it records a conversion; once per user."""
         now = now or self.clock()
         return await self.store.schedule([plan.review_request(user_id, now)], now)
+
+    # The message bus's handlers: the events the calls and the CDC worker raise.
+    async def on_disposition(self, event: DispositionMade) -> None:
+        await self.after_disposition(event.user_id, event.outcome, event.callback_at, event.at)
+
+    async def on_callback_booked(self, event: CallbackBooked) -> None:
+        await self.after_callback(event.user_id, event.for_time, event.at)
+
+    async def on_conversion(self, event: ConversionRecorded) -> None:
+        await self.schedule_review_request(event.user_id)
 
     async def send_due(self, now: datetime | None = None) -> FollowUpReport:
         """Sends every due follow-up that still makes sense; each at most once."""
@@ -174,10 +187,10 @@ class SmsJobs:
             await run_if_due(self.schedule, SMS_JOBS, timedelta(seconds=self.every),
                              self.follow_ups.clock(), self._send)
 
-        await repeat(stop, self.every, on_schedule, "sms jobs")
+        await periodic.every(self.every, on_schedule, stop, name="sms jobs")
 
 
-def magic_link_provider(magic_links: Any, fallback_url: str) -> LinkFor:
+def magic_link_provider(magic_links: MagicLinks, fallback_url: str) -> LinkFor:
     """Links through the magic-link service (it keeps its own checks and rate limit); the
     main application's address when it refuses one, so the message still makes sense."""
     async def link_for(user_id: int, purpose: str) -> tuple[str, CarriedLink | None]:

@@ -71,7 +71,7 @@ class LinkRejected:
 
 class MagicLinks(LinkRenewal):
     def __init__(self, store: LinkStore, users: UserDirectory, key: bytes, policy: LinkPolicy,
-                 *, sms: SmsGateway | None, email: EmailSender,
+                 *, sms: SmsGateway, email: EmailSender,
                  clock: Callable[[], datetime]):
         self.store, self.users, self._key, self.policy = store, users, key, policy
         self.sms, self.email, self.clock = sms, email, clock
@@ -119,8 +119,6 @@ class MagicLinks(LinkRenewal):
         hours = self.policy.ttl_hours
         try:
             if link.channel is Channel.SMS:
-                if self.sms is None:
-                    raise RuntimeError("no SMS gateway is wired")
                 ref = (await self.sms.send_sms(address, sms_body(link.purpose, url, hours),
                                                None)).sid
             else:

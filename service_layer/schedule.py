@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-log = logging.getLogger(__name__)
 # Clocks of different machines disagree by less than this; a mark further ahead was set
 # by a clock since corrected (or a test's), and is taken as never set.
 CLOCK_SKEW = timedelta(minutes=1)
@@ -43,15 +40,3 @@ async def run_if_due(schedule: Schedule, name: str, every: timedelta, now: datet
         await work()
         await schedule.mark(name, now)
         return True
-
-
-async def repeat(stop: asyncio.Event, seconds: float, action: Callable[[], Awaitable[object]],
-                 what: str) -> None:
-    """Calls ``action`` now and every ``seconds`` until ``stop``; a failure waits a turn."""
-    while not stop.is_set():
-        try:
-            await action()
-        except Exception:  # noqa: BLE001 - a failed tick is retried on the next one
-            log.exception("%s tick failed", what)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)

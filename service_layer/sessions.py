@@ -25,7 +25,8 @@ from domain.agents.sessions import AccessChanged, AgentSession, Principal, Stand
 from domain.errors import ServiceBusy
 from domain.events import EventPublisher
 from domain.queue.model import QueueChanged, QueueChangeKind, QueueType
-from service_layer.schedule import Schedule, repeat, run_if_due
+from service_layer import periodic
+from service_layer.schedule import Schedule, run_if_due
 
 log = logging.getLogger(__name__)
 _ALL_BUT_WRAP_UP = {s for s in AgentStatus if s is not AgentStatus.WRAP_UP}
@@ -124,7 +125,7 @@ class Presence:
             await run_if_due(self.schedule, SWEEP, timedelta(seconds=self.every), now,
                              lambda: self._sweep(now))
 
-        await repeat(stop, self.every, on_schedule, "agent presence")
+        await periodic.every(self.every, on_schedule, stop, name="agent presence")
 
 
 def sessions_closed(ended: SessionsEnded, why: str, now: datetime) -> AccessChanged | None:

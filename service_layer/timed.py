@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from service_layer import periodic
 from service_layer.queues import QueueMaintainer
-from service_layer.schedule import Schedule, due, known, repeat
+from service_layer.schedule import Schedule, due, known
 
 DueUsers = Callable[[datetime, datetime], Awaitable[list[int]]]
 LOCK = "queue-timers"
@@ -73,5 +74,5 @@ class QueueTimers:
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
-        await repeat(stop, self.callback_every, lambda: self.tick(on_schedule=True),
-                     "queue timer")
+        await periodic.every(self.callback_every, lambda: self.tick(on_schedule=True), stop,
+                             name="queue timer")

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from domain.queue.model import QueueType
 from infrastructure.bootstrap import Services
 from infrastructure.context_sources import DirectContextSources
 from infrastructure.logging import get_logger
 from infrastructure.metrics import JOB_RUNS, RECONCILE_DRIFT
-from infrastructure.postgres.conversions import record_conversions
-from infrastructure.postgres.locks import job_lock
 from infrastructure.replica.change_lookups import conversions_seen_since
 from service_layer.user_contexts import assemble_contexts
 from sync_worker.cleanup import daily_cleanup
@@ -35,8 +32,7 @@ async def reconcile(services: Services, progress: Progress = None) -> JobResult:
     Conversions the CDC stream missed are recorded from the moves it finds (the same
     dedupe keys as the worker's, so nothing counts twice).
     """
-    since = await services.pg.fetchval(
-        "SELECT max(started_at) FROM job_runs WHERE job = 'reconcile' AND status = 'DONE'")
+    since = await services.job_runs.last_reconcile_done()
     report = await services.queues.rebuild(progress)
     drift = len(report.changes)
     RECONCILE_DRIFT.observe(drift)
@@ -46,7 +42,7 @@ async def reconcile(services: Services, progress: Progress = None) -> JobResult:
     seen = await conversions_seen_since(
         services.replica.db, left[QueueType.UNSIGNED], left[QueueType.OUTSTANDING_REQUESTS],
         since or services.clock() - timedelta(days=1))
-    recorded = await record_conversions(services.pg, seen)
+    recorded = await services.changes.record_conversions(seen)
     for user in sorted({r["user_id"] for r in recorded}):
         await services.sms.follow_ups.schedule_review_request(user)
     return JobResult({"users": report.users, "written": report.written,
@@ -57,11 +53,7 @@ async def reconcile(services: Services, progress: Progress = None) -> JobResult:
 async def warm_cache(services: Services, progress: Progress = None) -> JobResult:
     """Caches the contexts of the users at the head of each queue (called next)."""
     limit = services.settings.cache_warm_users
-    rows = await services.pg.fetch(
-        "SELECT user_id FROM (SELECT user_id, row_number() OVER (PARTITION BY queue_type "
-        "ORDER BY score, user_id) AS position FROM queue_entries) ranked "
-        "WHERE position <= $1 ORDER BY position", limit)
-    ids = [r["user_id"] for r in rows]
+    ids = await services.queue_pages.heads(limit)
     sources = DirectContextSources(services.replica, services.uow)
     warmed = 0
     for start in range(0, len(ids), 500):
@@ -76,15 +68,13 @@ async def warm_cache(services: Services, progress: Progress = None) -> JobResult
 
 async def integrity(services: Services, progress: Progress = None) -> JobResult:
     """Counts on both sides, and a random sample recomputed and compared (nothing written)."""
-    db = services.replica.db
-    replica_users = (await db.fetch("SELECT COUNT(*) FROM users"))[0][0]
-    bounds = (await db.fetch("SELECT MIN(id), MAX(id) FROM users"))[0]
-    queue = {r["queue_type"]: r["n"] for r in await services.pg.fetch(
-        "SELECT queue_type, count(*) AS n FROM queue_entries GROUP BY queue_type")}
+    replica_users = await services.job_runs.replica_users()
+    bounds = await services.queues.replica.id_bounds()
+    queue = await services.queue_pages.counts()
     size = services.settings.integrity_sample_size
     sample: list[int] = []
-    if bounds[0] is not None:
-        low, high = int(bounds[0]), int(bounds[1])
+    if bounds is not None:
+        low, high = bounds
         sample = random.sample(range(low, high + 1), min(size, high - low + 1))
     mismatches = await services.queues.compare(sample)
     if progress:
@@ -125,37 +115,23 @@ async def run_job(services: Services, name: str, *, force: bool,
                   every: timedelta | None = None, progress: Progress = None
                   ) -> JobResult | None:
     """Runs ``name`` unless another process is running it (or, unforced, it is not due)."""
-    async with job_lock(services.pg, f"job:{name}") as held:
+    runs = services.job_runs
+    async with runs.held(name) as held:
         if not held:
             return None
         now = services.clock()
-        if not force and not await _due(services, name, now, every):
+        if not force and not await runs.due(name, now, every):
             return None
-        run_id = await services.pg.fetchval(
-            "INSERT INTO job_runs (job, started_at, status) VALUES ($1, $2, 'RUNNING') "
-            "RETURNING id", name, now)
+        run_id = await runs.start(name, now)
         try:
             result = await JOBS[name](services, progress)
         except Exception as exc:
-            await _finish(services, run_id, "FAILED", error=f"{type(exc).__name__}: {exc}")
+            await runs.finish(run_id, services.clock(), "FAILED",
+                              error=f"{type(exc).__name__}: {exc}")
             JOB_RUNS.labels(name, "failed").inc()
             raise
-        await _finish(services, run_id, "DONE", result)
+        await runs.finish(run_id, services.clock(), "DONE", drift=result.drift,
+                          figures=result.figures)
         JOB_RUNS.labels(name, "done").inc()
         log.info("job done", job=name, drift=result.drift, figures=result.figures)
         return result
-
-
-async def _due(services: Services, name: str, now: datetime, every: timedelta | None) -> bool:
-    last = await services.pg.fetchval("SELECT max(started_at) FROM job_runs WHERE job = $1",
-                                      name)
-    return last is None or every is None or now - last >= every
-
-
-async def _finish(services: Services, run_id: int, status: str,
-                  result: JobResult | None = None, error: str | None = None) -> None:
-    await services.pg.execute(
-        "UPDATE job_runs SET finished_at = $2, status = $3, drift = $4, figures = $5::jsonb, "
-        "error = $6 WHERE id = $1", run_id, services.clock(), status,
-        result.drift if result else None,
-        json.dumps(result.figures, default=str) if result else None, error)

@@ -40,10 +40,8 @@ async def replay_dead_letters(services: Services, queue: SqsQueue, *, include_po
             await queue.client.delete_message(QueueUrl=queue.dead_letter_url,
                                                ReceiptHandle=message["ReceiptHandle"])
             original = message.get("MessageAttributes", {}).get("original-message-id", {})
-            await services.pg.execute(
-                "UPDATE dead_letters SET replayed_at = $2 WHERE message_id = $1 "
-                "AND replayed_at IS NULL", original.get("StringValue", message["MessageId"]),
-                services.clock())
+            await services.job_runs.mark_replayed(
+                original.get("StringValue", message["MessageId"]), services.clock())
             report.replayed += 1
             if progress:
                 progress(1)

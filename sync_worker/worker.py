@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from infrastructure.bootstrap import Services
 from infrastructure.logging import get_logger
+from service_layer import periodic
 from sync_worker.consumer import Consumer
 from sync_worker.jobs import intervals, run_job
 from sync_worker.sqs import QueueAddress, SqsQueue
@@ -33,7 +34,8 @@ async def run_worker(services: Services, stop: asyncio.Event, *,
     address = address or queue_address(services)
     tasks = []
     if scheduled:
-        tasks.append(_every(stop, tick_seconds, lambda: _scheduled_jobs(services)))
+        tasks.append(_every(tick_seconds, lambda: _scheduled_jobs(services), stop,
+                            "scheduled_jobs"))
     if sms_jobs:  # due follow-ups and SMS retries; a lock keeps it to one process at a time
         tasks.append(services.sms.jobs.run(stop))
     if cdc and address is None:
@@ -46,10 +48,11 @@ async def run_worker(services: Services, stop: asyncio.Event, *,
                                 services.settings.sqs_pollers, services.settings.sqs_batch_size,
                                 services.settings.sqs_wait_seconds)
             tasks += [consumer.run(stop),
-                      _every(stop, 60.0, lambda: _dead_letter_depth(services, queue))]
+                      _every(60.0, lambda: _dead_letter_depth(services, queue), stop,
+                             "dead_letter_depth")]
             log.info("cdc consumer started", queue=address.url, pollers=consumer.pollers)
-        tasks += [_every(stop, 5.0, services.user_context_cache.flush_pending),
-                  _every(stop, 5.0, services.events.flush_undelivered)]
+        tasks += [_every(5.0, services.user_context_cache.flush_pending, stop, "flush_pending"),
+                  _every(5.0, services.events.flush_undelivered, stop, "flush_undelivered")]
         # One part that dies takes the others down with it (before the queue's client is
         # closed under them): the worker ends as a whole, and whoever runs it restarts it.
         async with asyncio.TaskGroup() as group:
@@ -71,14 +74,11 @@ async def _dead_letter_depth(services: Services, queue: SqsQueue) -> None:
     await services.sync_store.record_dead_letter_depth(depth)
 
 
-async def _every(stop: asyncio.Event, seconds: float,
-                 action: Callable[[], Awaitable[object]]) -> None:
+async def _every(seconds: float, action: Callable[[], Awaitable[object]], stop: asyncio.Event,
+                 task: str) -> None:
     """Runs ``action`` now and every ``seconds`` until stopped; a failure waits a turn."""
-    while not stop.is_set():
-        try:
-            await action()
-        except Exception as exc:  # noqa: BLE001 - logged; tried again next turn
-            log.error("worker task failed", task=getattr(action, "__name__", "?"),
-                      error=f"{type(exc).__name__}: {str(exc)[:300]}")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
+    await periodic.every(seconds, action, stop, name=task, on_failure=_log_failure)
+
+
+def _log_failure(task: str, exc: Exception) -> None:
+    log.error("worker task failed", task=task, error=f"{type(exc).__name__}: {str(exc)[:300]}")

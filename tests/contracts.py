@@ -8,4 +8,5 @@ ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "contracts"
 OPERATIONS = CONTRACTS / "operations"
 CDC_SAMPLES = CONTRACTS / "cdc"
-SHARED = ROOT.parent / "shared" / "contracts"  # the source, when present beside the clone
+# The upstream copy, checked out beside the clone; without it the drift test skips.
+SHARED = ROOT.parent / "shared" / "contracts"

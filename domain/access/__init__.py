@@ -1,1 +1,1 @@
-"""Who may see which user's personal data (DESIGN.md section 10)."""
+"""Who may see which user's personal data (docs/api-conventions.md, "Who may see a user")."""

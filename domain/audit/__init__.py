@@ -1,1 +1,1 @@
-"""The audit trail of personal-data reads and mutations (DESIGN.md section 10)."""
+"""The audit trail of personal-data reads and mutations (docs/api-conventions.md, "Audit trail")."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import abc
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from domain.calls.voice import CallRecord, DialFacts
 
@@ -74,3 +76,22 @@ class RecordingStore(abc.ABC):
 
     @abc.abstractmethod
     async def mark_deleted(self, call_id: uuid.UUID, at: datetime) -> None: ...
+
+
+class CallPageRead(Protocol):
+    rows: Sequence[Mapping[str, object]]  # the calls table's columns, newest first
+    total: int
+    has_next: bool
+
+
+class CallHistory(abc.ABC):
+    """Stored calls, read outside any transaction."""
+
+    @abc.abstractmethod
+    async def user_calls(self, user_id: int, first: int,
+                         after: tuple[datetime, uuid.UUID] | None) -> CallPageRead:
+        """One user's calls, newest first (ties by id), after a (started_at, id) position."""
+
+    @abc.abstractmethod
+    async def call_agent(self, call_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
+        """(the call exists, its agent)."""

@@ -49,3 +49,12 @@ class ContactState:
     e164: str | None
     opted_out: bool
     do_not_call: bool
+
+
+class WebhookReceipts(abc.ABC):
+    """Which Twilio webhooks were already applied: a retry finds its receipt."""
+
+    @abc.abstractmethod
+    async def first_receipt(self, conn: object, key: str) -> bool:
+        """True the first time ``key`` is seen; ``conn`` is the connection of the effect's
+        own transaction, so the receipt commits or rolls back with the effect."""

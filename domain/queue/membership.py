@@ -1,4 +1,4 @@
-"""Which queue a user belongs in, or why none (DESIGN.md section 3)."""
+"""Which queue a user belongs in, or why none (docs/queues-and-scoring.md, "Queues")."""
 
 from __future__ import annotations
 

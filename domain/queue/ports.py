@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from domain.access.rule import CallbackChanger
 from domain.errors import ServiceBusy
@@ -154,3 +155,36 @@ class CallbackStore(abc.ABC):
     @abc.abstractmethod
     async def callback_user(self, callback_id: int) -> int | None:
         """Whom the callback is with; None: no such callback."""
+
+
+class QueuePageRead(Protocol):
+    entries: list[tuple[int, QueueEntry]]  # (position from 1, entry)
+    total: int
+    has_next: bool
+
+
+class QueueSizeRead(Protocol):
+    queue_type: QueueType
+    size: int
+    callable_now: int
+
+
+class QueueReads(abc.ABC):
+    """The queues in calling order, read outside any transaction."""
+
+    @abc.abstractmethod
+    async def page(self, queue_type: QueueType, first: int,
+                   after: tuple[float, int] | None) -> QueuePageRead:
+        """Up to ``first`` entries after a (score, user id) position: two statements."""
+
+    @abc.abstractmethod
+    async def sizes(self, now: datetime) -> Sequence[QueueSizeRead]:
+        """Every queue's size and how many of its entries may be called at ``now``."""
+
+    @abc.abstractmethod
+    async def heads(self, per_queue: int) -> list[int]:
+        """The users at the head of every queue (called next), the first of each first."""
+
+    @abc.abstractmethod
+    async def counts(self) -> dict[str, int]:
+        """Entries per queue type (its value); a queue without entries is left out."""

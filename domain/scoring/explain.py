@@ -25,7 +25,7 @@ def recommendations(context: UserContext, queue_type: str | None) -> list[str]:
     if not context.user.has_signed and (open_claims or queue_type == "UNSIGNED"):
         found.append(_signature(open_claims))
     for detail in claims:
-        # A pending requirement counts on any claim, open or not (DESIGN.md section 3).
+        # A pending requirement counts on any claim, open or not, as in queue placement.
         for requirement in sorted(detail.requirements, key=lambda r: str(r.id)):
             if requirement.is_pending:
                 found.append(_chase(requirement, detail.claim))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import abc
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -27,3 +29,40 @@ class ContextInvalidator(Protocol):
 
 class ConversionRecorder(Protocol):
     async def __call__(self, seen: Sequence[ConversionSeen]) -> Sequence[object]: ...
+
+
+class JobRunStore(abc.ABC):
+    """The scheduled jobs' runs and the lease that lets one process run a job at a time."""
+
+    @abc.abstractmethod
+    def held(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """True for the block when this process holds ``name``, False when another does."""
+
+    @abc.abstractmethod
+    async def last_reconcile_done(self) -> datetime | None:
+        """When the last reconciliation that finished started."""
+
+    @abc.abstractmethod
+    async def last_started(self, job: str) -> datetime | None: ...
+
+    @abc.abstractmethod
+    async def start(self, job: str, at: datetime) -> int:
+        """A RUNNING run; its id."""
+
+    @abc.abstractmethod
+    async def finish(self, run_id: int, at: datetime, status: str, drift: int | None,
+                     figures: dict | None, error: str | None) -> None: ...
+
+    @abc.abstractmethod
+    async def prune(self, cutoffs: Mapping[str, datetime]) -> dict[str, int]:
+        """Deletes each table's rows older than its cutoff; rows removed per table."""
+
+    @abc.abstractmethod
+    async def mark_replayed(self, message_id: str, at: datetime) -> None:
+        """A dead letter sent back to the main queue (once: a replayed one stays as it was)."""
+
+
+class ReplicaCensus(abc.ABC):
+    @abc.abstractmethod
+    async def user_count(self) -> int:
+        """How many users the replica holds."""

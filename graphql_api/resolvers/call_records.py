@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.agents.model import Role
-from domain.calls.voice import VoiceNotConfigured
+from domain.calls.voice import CallUpdated, IncomingCall, VoiceNotConfigured
 from graphql_api.errors import ApiError, BadUserInput, Forbidden
 from graphql_api.ids import uuid_id
 from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
@@ -24,7 +23,6 @@ from graphql_api.types.call_records import (
     IncomingCallType,
     VoiceToken,
 )
-from infrastructure.postgres import calls as call_reads
 
 CURSOR = "c1"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,8 +56,7 @@ async def calls(info: Info, user_id: strawberry.ID, first: int,
     if after:
         micros, call_id = decode_cursor(CURSOR, after, (int, uuid.UUID))
         position = (EPOCH + timedelta(microseconds=micros), call_id)
-    async with info.context.services.pg.acquire() as conn:
-        page = await call_reads.user_calls(conn, user, first, position)
+    page = await info.context.services.call_records.user_calls(user, first, position)
     edges = [CallEdge(cursor=_cursor(r), node=CallType.from_row(r)) for r in page.rows]
     return CallConnection(total_count=page.total, edges=edges, page_info=PageInfo(
         has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None))
@@ -69,8 +66,7 @@ async def watched_call(info: Info, call_id: strawberry.ID) -> str:
     """The call id to follow; an agent may follow only their own calls."""
     principal = info.context.require_principal()
     wanted = uuid_id(call_id, "callId")
-    async with info.context.services.pg.acquire() as conn:
-        exists, agent_id = await call_reads.call_agent(conn, wanted)
+    exists, agent_id = await info.context.services.call_records.call_agent(wanted)
     if not exists:
         raise BadUserInput(f"there is no call {call_id}", field="callId")
     if not principal.has_role(*WATCH_ANY) and agent_id != principal.agent_id:
@@ -83,20 +79,25 @@ async def call_updates(info: Info, call_id: strawberry.ID | None = None
                        ) -> AsyncGenerator[CallUpdate, None]:
     principal = info.context.require_principal()
     # CanWatchCall checked it before the subscription started; this is its normalised form.
-    wanted = str(uuid_id(call_id, "callId")) if call_id is not None else None
-    mine = str(principal.agent_id)
-    async with info.context.services.events.listen("CallUpdated", json.loads) as events:
-        async for data in events:  # shared by every subscriber: read only
-            if (data["call_id"] == wanted) if wanted else (data["agent_id"] == mine):
-                yield CallUpdate.from_event(data)
+    wanted = uuid_id(call_id, "callId") if call_id is not None else None
+    mine = principal.agent_id
+    async with info.context.services.events.listen(CallUpdated) as events:
+        async for event in events:  # shared by every subscriber: read only
+            if (event.call_id == wanted) if wanted else (event.agent_id == mine):
+                yield CallUpdate.from_event(event)
 
 
 async def incoming_calls(info: Info) -> AsyncGenerator[IncomingCallType, None]:
     principal = info.context.require_principal()
     everyone = principal.has_role(*WATCH_ANY)
     mine = str(principal.agent_id)
-    async with info.context.services.events.listen("IncomingCall",
-                                                   IncomingCallType.from_payload) as events:
+    async with info.context.services.events.listen(IncomingCall, _ringing) as events:
         async for ringing, agent_ids in events:
             if everyone or mine in agent_ids:
                 yield ringing
+
+
+def _ringing(event: IncomingCall) -> tuple[IncomingCallType, tuple[str, ...]]:
+    """The ring as the API shows it, with whom it rings: made once per process and shared
+    by every subscriber."""
+    return IncomingCallType.from_event(event), event.agent_ids

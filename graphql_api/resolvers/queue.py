@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import strawberry
@@ -12,6 +11,7 @@ from graphql.pyutils import gather_with_cancel
 from strawberry.types import Info
 
 from domain.queue.leads import NoLead
+from domain.queue.model import QueueChanged
 from domain.queue.model import QueueType as DomainQueueType
 from graphql_api.access import Refused, grant, refusal, visible_users
 from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
@@ -28,7 +28,6 @@ from graphql_api.types.queue import (
     QueueUpdate,
 )
 from graphql_api.types.users import UserType, page_claim_details
-from infrastructure.postgres import queue_reads
 from service_layer.leads import next_lead as next_lead_use_case
 
 CURSOR = "q1"
@@ -39,8 +38,7 @@ async def queue(info: Info, type: QueueType, first: int,
                 after: str | None = None) -> QueueConnection:
     check_first(first)
     position = decode_cursor(CURSOR, after, (float, int)) if after else None
-    async with info.context.services.pg.acquire() as conn:
-        page = await queue_reads.page(conn, DomainQueueType(type), first, position)
+    page = await info.context.services.queue_pages.page(DomainQueueType(type), first, position)
     users = await _page_users(info, [e.user_id for _, e in page.entries])
     edges = [QueueEdge(cursor=encode_cursor(CURSOR, e.score, e.user_id),
                        node=QueueEntryType.from_domain(p, e, users.get(e.user_id)))
@@ -80,26 +78,28 @@ async def _no_claims(count: int) -> list[None]:
 
 async def queue_stats(info: Info) -> list[QueueStatsType]:
     services = info.context.services
-    async with services.pg.acquire() as conn:
-        sizes = await queue_reads.sizes(conn, services.clock())
+    sizes = await services.queue_pages.sizes(services.clock())
     return [QueueStatsType(queue_type=s.queue_type, size=s.size, callable_now=s.callable_now)
             for s in sizes]
 
 
-def _queue_update(payload: bytes) -> QueueUpdate:
+def _queue_update(event: QueueChanged) -> QueueUpdate:
     """One QueueChanged as the API shows it: made once per process, shared by every
     subscriber (the bus calls it once per event), so never changed after."""
-    data = json.loads(payload)
     return QueueUpdate(
-        kind=data["kind"], user_id=strawberry.ID(str(data["user_id"])),
-        from_queue=data["from_queue"], to_queue=data["to_queue"], score=data["score"],
-        reason=data["reason"], occurred_at=datetime.fromisoformat(data["occurred_at"]))
+        kind=event.kind.value, user_id=strawberry.ID(str(event.user_id)),
+        from_queue=_value(event.from_queue), to_queue=_value(event.to_queue),
+        score=event.score, reason=event.reason, occurred_at=event.occurred_at)
+
+
+def _value(queue: DomainQueueType | None) -> str | None:
+    return queue.value if queue is not None else None
 
 
 async def queue_updates(info: Info, type: QueueType | None = None
                         ) -> AsyncGenerator[QueueUpdate, None]:
     wanted = DomainQueueType(type).value if type else None
-    async with info.context.services.events.listen("QueueChanged", _queue_update) as events:
+    async with info.context.services.events.listen(QueueChanged, _queue_update) as events:
         async for update in events:
             if wanted and wanted not in (update.from_queue, update.to_queue):
                 continue

@@ -10,9 +10,6 @@ from strawberry.types import Info
 
 from domain.scoring.experiments import two_proportion_p_value
 from domain.scoring.explain import recommendations
-from domain.scoring.problems import Problem
-from domain.scoring.rules import validate_rule_set
-from domain.text import NUL_REFUSED, has_nul
 from graphql_api.errors import BadUserInput
 from graphql_api.ids import int_id, uuid_id
 from graphql_api.resolvers.users import user_id_argument
@@ -28,13 +25,12 @@ from graphql_api.types.scoring import (
     ScoreBreakdown,
     ScoreExplanation,
 )
-from infrastructure.postgres import experiment_results, rule_sets
 from service_layer.explain import explain
+from service_layer.rule_sets import experiment_refusal, rule_set_problems
 
 RuleSetResult = Annotated[RuleSetCreated | RuleSetInvalid, strawberry.union("RuleSetResult")]
 ExperimentResult = Annotated[ExperimentStarted | ExperimentRejected,
                              strawberry.union("ExperimentResult")]
-MAX_NAME = 200  # rule sets' and experiments' name columns
 
 
 async def explain_score(info: Info, user_id: strawberry.ID) -> ScoreExplanation | None:
@@ -57,30 +53,22 @@ async def explain_score(info: Info, user_id: strawberry.ID) -> ScoreExplanation 
 
 
 async def list_rule_sets(info: Info) -> list[RuleSetType]:
-    async with info.context.services.pg.acquire() as conn:
-        return [RuleSetType.from_domain(r) for r in await rule_sets.list_rule_sets(conn)]
+    return [RuleSetType.from_domain(r) for r in await info.context.services.rule_sets.list()]
 
 
 async def create_rule_set(info: Info, name: str, document: JSON) -> RuleSetResult:
-    problems = validate_rule_set(document)
-    if not name.strip() or len(name) > MAX_NAME:
-        problems.insert(0, Problem("name", f"must be 1 to {MAX_NAME} characters"))
-    elif has_nul(name):
-        problems.insert(0, Problem("name", NUL_REFUSED))
+    problems = rule_set_problems(name, document)
     if problems:
         return RuleSetInvalid(problems=[RuleSetProblem(path=p.path, message=p.message)
                                         for p in problems])
     principal = info.context.require_principal()
-    async with info.context.services.pg.acquire() as conn, conn.transaction():
-        record = await rule_sets.create_rule_set(conn, name.strip(), document,
-                                                 principal.agent_id)
+    record = await info.context.services.rule_sets.create(name, document, principal.agent_id)
     return RuleSetCreated(rule_set=RuleSetType.from_domain(record))
 
 
 async def activate_rule_set(info: Info, id: strawberry.ID) -> RuleSetType:
     services = info.context.services
-    async with services.pg.acquire() as conn, conn.transaction():
-        record = await rule_sets.activate(conn, int_id(id, "id"), services.clock())
+    record = await services.rule_sets.activate(int_id(id, "id"), services.clock())
     if record is None:
         raise BadUserInput(f"there is no rule set {id}", field="id")
     # Every score now follows the new rules: rescored in the background (minutes at scale).
@@ -91,37 +79,27 @@ async def activate_rule_set(info: Info, id: strawberry.ID) -> RuleSetType:
 async def start_experiment(info: Info, name: str, variant_rule_set_id: strawberry.ID,
                            share: float) -> ExperimentResult:
     services = info.context.services
-    if not 0 < share < 1:
-        return ExperimentRejected(message="share must be between 0 and 1 (exclusive)")
-    if not name.strip() or len(name) > MAX_NAME:
-        return ExperimentRejected(message=f"name must be 1 to {MAX_NAME} characters")
-    if has_nul(name):
-        return ExperimentRejected(message=f"name {NUL_REFUSED}")
+    refusal = experiment_refusal(name, share)
+    if refusal:
+        return ExperimentRejected(message=refusal)
     variant_id = int_id(variant_rule_set_id, "variantRuleSetId")
-    async with services.pg.acquire() as conn, conn.transaction():
-        active = await rule_sets.active_rule_set(conn)
-        variant = await rule_sets.get_rule_set(conn, variant_id)
-        if variant is None:
-            return ExperimentRejected(message=f"there is no rule set {variant_id}")
-        if variant.id == active.id:
-            return ExperimentRejected(message="the variant is the active rule set itself")
-        experiment = await rule_sets.start_experiment(conn, name.strip(), active.id, variant.id,
-                                                      share, services.clock())
+    started = await services.rule_sets.start_experiment(name, variant_id, share,
+                                                        services.clock())
+    if isinstance(started, str):
+        return ExperimentRejected(message=started)
     services.background.spawn(services.queues.rebuild(), "rescore for an experiment")
-    return ExperimentStarted(experiment=await _experiment_type(services, experiment))
+    return ExperimentStarted(experiment=await _experiment_type(services, started))
 
 
 async def experiment(info: Info, id: strawberry.ID) -> ExperimentType | None:
     experiment_id = uuid_id(id, "id")
     services = info.context.services
-    async with services.pg.acquire() as conn:
-        found = await rule_sets.get_experiment(conn, experiment_id)
+    found = await services.rule_sets.experiment(experiment_id)
     return await _experiment_type(services, found) if found else None
 
 
 async def _experiment_type(services, found) -> ExperimentType:
-    async with services.pg.acquire() as conn:
-        arms = await experiment_results.arm_results(conn, found)
+    arms = await services.rule_sets.arm_results(found)
     control, variant = arms
     return ExperimentType(
         id=strawberry.ID(str(found.id)), name=found.name, status=found.status.value,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -11,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.agents.model import Role
-from domain.messaging.model import InvalidSms, SmsEventKind, SmsRejection
+from domain.messaging.model import InvalidSms, SmsEvent, SmsEventKind, SmsRejection
 from graphql_api import limits
 from graphql_api.access import visible_users
 from graphql_api.errors import BadUserInput
@@ -81,13 +80,13 @@ async def sms_events(info: Info, user_id: strawberry.ID | None = None
     wanted = user_id_argument(user_id) if user_id is not None else None
     principal = info.context.require_principal()
     only_for = str(principal.agent_id) if principal.has_role(Role.AGENT) else None
-    async with info.context.services.events.listen("SmsEvent", json.loads) as events:
-        async for data in events:  # shared by every subscriber: read only
-            if wanted is not None and data["user_id"] != wanted:
+    async with info.context.services.events.listen(SmsEvent) as events:
+        async for event in events:  # shared by every subscriber: read only
+            if wanted is not None and event.user_id != wanted:
                 continue
-            if wanted is None and only_for and only_for not in data.get("watchers", ()):
+            if wanted is None and only_for and only_for not in event.watchers:
                 continue
-            if only_for and not await _still_sees(info, data["user_id"]):
+            if only_for and not await _still_sees(info, event.user_id):
                 continue
-            yield SmsEventType(kind=SmsEventKind(data["kind"]),
-                               message=SmsMessageType.from_event(data))
+            yield SmsEventType(kind=SmsEventKind(event.kind),
+                               message=SmsMessageType.from_event(event))

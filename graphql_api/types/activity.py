@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import strawberry
 
+from domain.agents.model import AgentStatusChanged
 from graphql_api.types.enums import AgentStatus
 
 
@@ -19,9 +19,7 @@ class AgentActivity:
     occurred_at: datetime
 
     @classmethod
-    def from_payload(cls, payload: bytes) -> AgentActivity:
-        """From an AgentStatusChanged event as the event bus carries it."""
-        data = json.loads(payload)
-        return cls(agent_id=strawberry.ID(data["agent_id"]), status=AgentStatus(data["status"]),
-                   previous_status=AgentStatus(data["previous"]), reason=data["reason"],
-                   occurred_at=datetime.fromisoformat(data["occurred_at"]))
+    def from_event(cls, event: AgentStatusChanged) -> AgentActivity:
+        return cls(agent_id=strawberry.ID(str(event.agent_id)), status=event.status,
+                   previous_status=event.previous, reason=event.reason,
+                   occurred_at=event.occurred_at)

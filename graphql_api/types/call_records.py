@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 
@@ -12,6 +11,7 @@ from strawberry.types import Info
 from domain.calls.outcomes import CallOutcome as DomainOutcome
 from domain.calls.status import CallStatus as DomainCallStatus
 from domain.calls.voice import CallDirection as DomainDirection
+from domain.calls.voice import CallUpdated, IncomingCall
 from graphql_api.pagination import PageInfo
 from graphql_api.types.agents import AgentType, load_agent
 from graphql_api.types.enums import CallOutcome
@@ -91,13 +91,11 @@ class CallUpdate:
     occurred_at: datetime
 
     @classmethod
-    def from_event(cls, data: dict) -> CallUpdate:
-        return cls(id=strawberry.ID(data["call_id"]),
-                   direction=DomainDirection(data["direction"]),
-                   status=DomainCallStatus(data["status"]), talk_seconds=data["talk_seconds"],
-                   recording_url=data["recording_url"],
-                   user_id=_id(data["user_id"]), agent_id=_id(data["agent_id"]),
-                   occurred_at=datetime.fromisoformat(data["occurred_at"]))
+    def from_event(cls, event: CallUpdated) -> CallUpdate:
+        return cls(id=strawberry.ID(str(event.call_id)), direction=event.direction,
+                   status=event.status, talk_seconds=event.talk_seconds,
+                   recording_url=event.recording_url, user_id=_id(event.user_id),
+                   agent_id=_id(event.agent_id), occurred_at=event.occurred_at)
 
 
 @strawberry.type(name="IncomingCall")
@@ -110,11 +108,9 @@ class IncomingCallType:
     occurred_at: datetime
 
     @classmethod
-    def from_payload(cls, payload: bytes | str) -> tuple[IncomingCallType, list[str]]:
-        data = json.loads(payload)
-        return cls(call_id=strawberry.ID(data["call_id"]), user_id=_id(data["user_id"]),
-                   from_number=data["from_number"],
-                   occurred_at=datetime.fromisoformat(data["occurred_at"])), data["agent_ids"]
+    def from_event(cls, event: IncomingCall) -> IncomingCallType:
+        return cls(call_id=strawberry.ID(str(event.call_id)), user_id=_id(event.user_id),
+                   from_number=event.from_number, occurred_at=event.occurred_at)
 
 
 def _id(value) -> strawberry.ID | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain.messaging.model import Direction as DomainDirection
-from domain.messaging.model import Message
+from domain.messaging.model import Message, SmsEvent
 from domain.messaging.model import SmsEventKind as DomainEventKind
 from domain.messaging.model import SmsRejection as DomainRejection
 from domain.messaging.model import SmsStatus as DomainStatus
@@ -49,13 +49,12 @@ class SmsMessageType:
                    created_at=m.created_at, failure_reason=m.failure_reason)
 
     @classmethod
-    def from_event(cls, data: dict) -> SmsMessageType:
-        user_id = data["user_id"]
-        return cls(id=strawberry.ID(str(data["id"])),
+    def from_event(cls, event: SmsEvent) -> SmsMessageType:
+        user_id = event.user_id
+        return cls(id=strawberry.ID(str(event.id)),
                    user_id=strawberry.ID(str(user_id)) if user_id is not None else None,
-                   direction=DomainDirection(data["direction"]), body=data["body"],
-                   status=DomainStatus(data["status"]),
-                   created_at=datetime.fromisoformat(data["created_at"]))
+                   direction=DomainDirection(event.direction), body=event.body,
+                   status=DomainStatus(event.status), created_at=event.created_at)
 
 
 @strawberry.type

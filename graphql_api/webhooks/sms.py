@@ -11,7 +11,7 @@ from functools import partial
 from fastapi import APIRouter, Depends, Request, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
-from graphql_api.webhooks.twilio_signature import first_receipt, receipt_key, verified_twilio_form
+from graphql_api.webhooks.twilio_signature import receipt_key, verified_twilio_form
 from infrastructure.bootstrap import Services
 
 router = APIRouter(prefix="/twilio/sms", tags=["twilio"])
@@ -26,21 +26,23 @@ async def status_callback(request: Request, form: dict = Depends(verified_twilio
     """Twilio reports a message's status: it moves forward only, once per report."""
     raw_id = request.query_params.get("m", "")
     error = form.get("ErrorCode")
-    await _services(request).sms.sms.status_reported(
+    services = _services(request)
+    await services.sms.sms.status_reported(
         message_id=int(raw_id) if raw_id.isdigit() else None, sid=form.get("MessageSid"),
         twilio_status=form.get("MessageStatus") or form.get("SmsStatus"),
         error=f"Twilio error {error}" if error else None,
-        once=partial(first_receipt, key=receipt_key(request, form)))
+        once=partial(services.webhook_receipts.first_receipt, key=receipt_key(request, form)))
     return Response(status_code=204)
 
 
 @router.post("/inbound")
 async def inbound(request: Request, form: dict = Depends(verified_twilio_form)):
     """An SMS from someone: stored and threaded; STOP/START answered once in TwiML."""
-    reply = await _services(request).sms.sms.received(
+    services = _services(request)
+    reply = await services.sms.sms.received(
         from_number=form.get("From", ""), to_number=form.get("To", ""),
         body=form.get("Body", ""), sid=form.get("MessageSid") or form.get("SmsSid"),
-        once=partial(first_receipt, key=receipt_key(request, form)))
+        once=partial(services.webhook_receipts.first_receipt, key=receipt_key(request, form)))
     response = MessagingResponse()
     if reply:
         response.message(reply)

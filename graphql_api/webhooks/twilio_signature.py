@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-import asyncpg
 from fastapi import HTTPException, Request
 from twilio.request_validator import RequestValidator
 
@@ -41,11 +40,3 @@ def receipt_key(request: Request, form: dict[str, str]) -> str:
         return f"idem:{token}"[:128]
     material = request.url.path + "\n" + "\n".join(f"{k}={form[k]}" for k in sorted(form))
     return "sha:" + hashlib.sha256(material.encode()).hexdigest()
-
-
-async def first_receipt(conn: asyncpg.Connection, key: str) -> bool:
-    """True the first time ``key`` is seen; call inside the effect's own transaction."""
-    inserted = await conn.fetchval(
-        "INSERT INTO webhook_receipts (key) VALUES ($1) ON CONFLICT (key) DO NOTHING "
-        "RETURNING true", key)
-    return bool(inserted)

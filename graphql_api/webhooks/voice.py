@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 from fastapi import APIRouter, Depends, Request, Response
 
 from domain.calls.status import InvalidCallReport
-from graphql_api.webhooks.twilio_signature import first_receipt, receipt_key, verified_twilio_form
+from graphql_api.webhooks.twilio_signature import receipt_key, verified_twilio_form
 from infrastructure.bootstrap import Services
 from infrastructure.logging import get_logger
 from infrastructure.twilio import voice_twiml as twiml
@@ -81,7 +81,8 @@ async def _once(request: Request, form: dict[str, str], apply) -> Response | Eff
     services = _services(request)
     try:
         async with services.voice.units() as calls:
-            if not await first_receipt(calls.conn, receipt_key(request, form)):
+            key = receipt_key(request, form)
+            if not await services.webhook_receipts.first_receipt(calls.conn, key):
                 return _xml(twiml.empty())
             result = await apply(services, calls)
     except InvalidCallReport as exc:

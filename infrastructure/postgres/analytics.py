@@ -17,7 +17,7 @@ from domain.analytics.ports import (
     FloorActivity,
     QueueDepth,
 )
-from infrastructure.postgres import queue_reads
+from infrastructure.postgres.views import queue_stats
 
 # Every agent's counts over [$1, $2) in one statement: for each agent, a range scan of the
 # (agent_id, time) index of calls, dispositions ($3: the contact outcomes) and conversions,
@@ -118,7 +118,7 @@ class PgAnalyticsReads(AnalyticsReads):
     async def board(self, day: Period, now: datetime) -> tuple[list[QueueDepth], FloorActivity]:
         """Two statements on one connection: queue depths, then everyone's counts."""
         async with self._pool.acquire() as conn:
-            depths = await queue_reads.sizes(conn, now)
+            depths = await queue_stats.sizes(conn, now)
             floor = await _activity_of_everyone(conn, day)
         return [QueueDepth(d.queue_type, d.size, d.callable_now) for d in depths], floor
 

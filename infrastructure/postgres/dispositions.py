@@ -9,8 +9,10 @@ from datetime import datetime
 import asyncpg
 
 from domain.access.rule import CallbackChanger
+from domain.calls.callbacks import COMPLETED, PENDING, PendingCallback, completed_by_call
 from domain.calls.disposition import DispositionEffects, InvalidDisposition, NotYourCallback
 from domain.queue.builder import RulesForUser
+from domain.queue.leads import ENDED_BY_DISPOSITION, LeaseHold, why_not_held
 from domain.queue.ports import CallbackStore
 from infrastructure.postgres.rule_sets import STAMP_COLUMNS, RuleBook
 
@@ -21,17 +23,25 @@ class RecordedDisposition:
     queue_type: str
 
 
+# The lease, locked, with the user's pending callbacks (a disposition may complete them).
+_LEASE = f"""
+SELECT l.*, ARRAY(SELECT c.id FROM callbacks c WHERE c.user_id = l.user_id
+                  AND c.status = '{PENDING}' ORDER BY c.id) AS pending_ids,
+       ARRAY(SELECT c.scheduled_for FROM callbacks c WHERE c.user_id = l.user_id
+             AND c.status = '{PENDING}' ORDER BY c.id) AS pending_due
+FROM leases l WHERE l.id = $1 FOR UPDATE OF l
+"""
+
+
 async def _held_lease(conn: asyncpg.Connection, lease_id: uuid.UUID, agent_id: uuid.UUID,
-                      now: datetime):
-    lease = await conn.fetchrow("SELECT * FROM leases WHERE id = $1 FOR UPDATE", lease_id)
-    if lease is None or lease["agent_id"] != agent_id:
-        raise InvalidDisposition("no such assignment of yours")
-    if lease["end_reason"] == "disposition":
-        raise InvalidDisposition("this assignment already has a disposition")
-    if lease["ended_at"] is not None:
-        raise InvalidDisposition(f"this assignment ended: {lease['end_reason']}")
-    if lease["expires_at"] <= now:
-        raise InvalidDisposition("this assignment's lease expired; ask for the lead again")
+                      now: datetime) -> asyncpg.Record:
+    """The lease row, locked, if the agent may record its disposition now."""
+    lease = await conn.fetchrow(_LEASE, lease_id)
+    hold = None if lease is None else LeaseHold(
+        lease["agent_id"], lease["expires_at"], lease["ended_at"], lease["end_reason"])
+    refusal = why_not_held(hold, agent_id, now)
+    if refusal:
+        raise InvalidDisposition(refusal)
     return lease
 
 
@@ -45,7 +55,7 @@ _MARK_DIRTY = _OWE.format(users="$1::bigint[]", at="$2")
 # the cool-down the outcome set), and that recompute is owed until it commits.
 _END_LEASE = """
 WITH ended AS (
-    UPDATE leases SET ended_at = $2, end_reason = 'disposition' WHERE id = $1
+    UPDATE leases SET ended_at = $2, end_reason = $5 WHERE id = $1
 ), held AS (
     UPDATE queue_entries SET lease_id = NULL, leased_to = NULL, lease_expires_at = NULL,
         next_call_after = COALESCE($3::timestamptz, 'infinity'),
@@ -84,10 +94,11 @@ async def record(conn: asyncpg.Connection, *, lease_id: uuid.UUID, agent_id: uui
     await _blocks(conn, user_id, effects, claims_fingerprint)
     if effects.do_not_call:
         await add_do_not_call(conn, user_id, "agent recorded DO_NOT_CALL")
-    await _close_callbacks(conn, user_id, lease["queue_type"], now)
+    await _close_callbacks(conn, lease, now)
     if effects.callback_at:
         await schedule(conn, user_id, effects.callback_at, agent_id, True, None, now)
-    await conn.execute(_END_LEASE, lease_id, now, effects.next_call_after, user_id)
+    await conn.execute(_END_LEASE, lease_id, now, effects.next_call_after, user_id,
+                       ENDED_BY_DISPOSITION)
     return RecordedDisposition(user_id, lease["queue_type"])
 
 
@@ -116,12 +127,15 @@ async def _blocks(conn, user_id: int, effects: DispositionEffects,
             user_id, claims_fingerprint)
 
 
-async def _close_callbacks(conn, user_id: int, queue_type: str, now: datetime) -> None:
-    """A call made from the CALLBACK queue completes the callbacks that were due."""
-    if queue_type == "CALLBACK":
+async def _close_callbacks(conn, lease: asyncpg.Record, now: datetime) -> None:
+    """Of the pending callbacks read with the lease, marks those the call completes."""
+    pending = [PendingCallback(i, at) for i, at in
+               zip(lease["pending_ids"], lease["pending_due"], strict=True)]
+    completed = completed_by_call(lease["queue_type"], pending, now)
+    if completed:
         await conn.execute(
-            "UPDATE callbacks SET status = 'completed', updated_at = $2 WHERE user_id = $1 "
-            "AND status = 'pending' AND scheduled_for <= $2", user_id, now)
+            "UPDATE callbacks SET status = $3, updated_at = $2 WHERE id = ANY($1::bigint[]) "
+            "AND status = $4", completed, now, COMPLETED, PENDING)
 
 
 async def mark_dirty(conn, user_ids: list[int], now: datetime) -> None:

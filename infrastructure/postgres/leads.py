@@ -10,7 +10,14 @@ import asyncpg
 from domain.queue.leads import PERSONAL_GRACE, Lease
 from domain.queue.model import QueueType
 from domain.queue.ports import LeaseStore
-from infrastructure.postgres.queue_reads import callable_now
+
+
+def callable_now(now: str) -> str:
+    """SQL: not leased, and due (callbacks) or past its cool-down (the others) at ``now``."""
+    return (f"(lease_expires_at IS NULL OR lease_expires_at <= {now}) AND "
+            f"(CASE WHEN queue_type = 'CALLBACK' THEN due_at <= {now} "
+            f"ELSE next_call_after IS NULL OR next_call_after <= {now} END)")
+
 
 _CALLABLE = (f"queue_type = $1 AND {callable_now('$2')} "
              "AND (personal_agent_id IS NULL OR personal_agent_id = $3 OR due_at <= $4)")

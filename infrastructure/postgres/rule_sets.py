@@ -29,7 +29,7 @@ def _record(row) -> RuleSetRecord:
 
 
 async def ensure_default(conn: asyncpg.Connection) -> None:
-    """The first start stores DESIGN.md's default rule set as version 1, active."""
+    """The first start stores the default rule set as version 1, active."""
     await conn.execute(
         "INSERT INTO rule_sets (name, version, status, document) VALUES ('default', 1, $1, $2) "
         "ON CONFLICT (version) DO NOTHING", RuleSetStatus.ACTIVE.value,

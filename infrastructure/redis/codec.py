@@ -1,14 +1,21 @@
-"""User contexts to and from compact JSON for the cache."""
+"""User contexts to and from compact JSON for the cache.
+
+What JSON has no type for (datetimes, dates, decimals, enums) is written as text and read
+back by the type its dataclass field is annotated with.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import fields, replace
+from collections.abc import Callable
+from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from enum import Enum
+from functools import cache
+from types import NoneType, UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from domain.calls.outcomes import CallOutcome
 from domain.scoring.model import CallScore
 from domain.users.context import ScoredUserContext
 from domain.users.model import (
@@ -22,8 +29,8 @@ from domain.users.model import (
 )
 
 CODEC_VERSION = 1
-_DATETIMES = {"last_login", "created_at", "updated_at", "client_last_updated_at",
-              "last_called_at", "last_contact_at", "next_call_after"}
+_FROM_TEXT: dict[type, Callable[[str], Any]] = {
+    datetime: datetime.fromisoformat, date: date.fromisoformat, Decimal: Decimal}
 
 
 def _plain(obj: Any) -> dict:
@@ -40,12 +47,28 @@ def _value(v: Any) -> Any:
 
 def _revive(cls: type, data: dict) -> Any:
     values = {}
-    for f in fields(cls):
-        v = data.get(f.name)
-        if v is not None and f.name in _DATETIMES:
-            v = datetime.fromisoformat(v)
-        values[f.name] = v
+    for name, revive in _revivers(cls):
+        v = data.get(name)
+        values[name] = revive(v) if revive is not None and v is not None else v
     return cls(**values)
+
+
+@cache
+def _revivers(cls: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    hints = get_type_hints(cls)
+    return tuple((f.name, _reviver(hints[f.name])) for f in fields(cls))
+
+
+def _reviver(hint: Any) -> Callable[[Any], Any] | None:
+    """How a field so annotated comes back from its JSON value; None: as it is."""
+    kinds = ([a for a in get_args(hint) if a is not NoneType]
+             if get_origin(hint) in (Union, UnionType) else [hint])
+    if len(kinds) != 1:
+        return None
+    kind = kinds[0]
+    if kind in _FROM_TEXT:
+        return _FROM_TEXT[kind]
+    return kind if isinstance(kind, type) and issubclass(kind, Enum) else None
 
 
 def encode(item: ScoredUserContext) -> bytes:
@@ -67,29 +90,12 @@ def decode(raw: bytes) -> ScoredUserContext | None:
     if data.get("v") != CODEC_VERSION:
         return None
     user = _revive(User, data["user"])
-    if user.date_of_birth:
-        user = replace(user, date_of_birth=date.fromisoformat(user.date_of_birth))
     claims = tuple(
         ClaimDetail(_revive(Claim, c["claim"]),
                     tuple(_revive(Requirement, r) for r in c["requirements"]),
-                    tuple(_package(p) for p in c["packages"]))
+                    tuple(_revive(VehiclePackage, p) for p in c["packages"]))
         for c in data["claims"]
     )
     address = _revive(Address, data["address"]) if data["address"] else None
-    return ScoredUserContext(UserContext(user, address, claims), _score(data["score"]))
-
-
-def _package(data: dict) -> VehiclePackage:
-    package = _revive(VehiclePackage, data)
-    if package.monthly_payment is not None:
-        package = replace(package, monthly_payment=Decimal(package.monthly_payment))
-    return package
-
-
-def _score(data: dict | None) -> CallScore | None:
-    if data is None:
-        return None
-    score = _revive(CallScore, data)
-    if score.last_outcome:
-        score = replace(score, last_outcome=CallOutcome(score.last_outcome))
-    return score
+    score = _revive(CallScore, data["score"]) if data["score"] is not None else None
+    return ScoredUserContext(UserContext(user, address, claims), score)

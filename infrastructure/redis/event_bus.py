@@ -1,87 +1,88 @@
 """Live events between processes over Redis pub/sub.
 
-Publishing sends each committed domain event to a channel named after its
-type. Listening uses ONE pattern subscription per process, fanned out in memory,
-so thousands of GraphQL subscribers cost one Redis connection: each event type
-keeps one short log of recent payloads that every listener reads with its own
-cursor, and a payload is decoded once per process, not once per listener.
-If Redis goes away the listener reconnects with back-off; events that could not
-be published are kept (up to UNDELIVERED_LIMIT, oldest dropped first) and sent
-once Redis answers again: live events are delayed, not lost (the data itself is
-in PostgreSQL either way).
+Publishing sends each committed domain event to its channel in the catalogue
+(infrastructure.redis.catalogue), which also says how it is written; an event type the
+catalogue does not declare is refused (UnknownEvent) before anything is sent. Listening
+uses ONE pattern subscription per process, fanned out in memory, so thousands of GraphQL
+subscribers cost one Redis connection: each event type keeps one short log of recent
+payloads that every listener reads with its own cursor, and a payload is decoded into its
+domain event once per process, not once per listener (a payload that is not one is logged
+and skipped). If Redis goes away the listener reconnects with back-off; events that could
+not be published are kept (up to UNDELIVERED_LIMIT, oldest dropped first) and sent once
+Redis answers again: live events are delayed, not lost (the data itself is in PostgreSQL
+either way).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import fields, is_dataclass
-from datetime import datetime
-from enum import Enum
-from functools import lru_cache
-from typing import Any
-from uuid import UUID
+from collections.abc import AsyncIterator, Callable, Iterable
+from functools import cache
+from typing import TypeVar
 
 import redis.asyncio as aioredis
+from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from domain.events import EventPublisher
+from domain.events import EventListener, EventPublisher
 from infrastructure.logging import get_logger
-from infrastructure.redis.fanout import Channel, Decode
+from infrastructure.redis.catalogue import LiveEvent, live_event
+from infrastructure.redis.fanout import Channel
 from infrastructure.redis.resilient import ResilientRedis
 
 log = get_logger(__name__)
 PUBLISH_BATCH = 500
 UNDELIVERED_LIMIT = 50_000
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, UUID):
-        return str(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-@lru_cache(maxsize=64)
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
-
-
-_ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
+E = TypeVar("E")
+T = TypeVar("T")
 
 
 def serialise(event: object) -> bytes:
-    # A flat dict by field name: events are flat, and dataclasses.asdict's deep copy is
-    # most of the cost of publishing a rebuild's tens of thousands of events.
-    if is_dataclass(event):
-        payload = {name: getattr(event, name) for name in _field_names(type(event))}
-    else:
-        payload = dict(vars(event))
-    return _ENCODER.encode(payload).encode()
+    """An event as it goes on the wire; UnknownEvent for one the catalogue lacks."""
+    return live_event(type(event)).encode(event)
 
 
-class RedisEventBus(EventPublisher):
+@cache
+def event_decoder(event_type: type[E]) -> Callable[[bytes], E | None]:
+    """What listeners of ``event_type`` are fed: its catalogue decode, but None (skipped,
+    logged) for a payload that is not one, rather than an error in every listener."""
+    entry = live_event(event_type)
+
+    def decode(raw: bytes) -> E | None:
+        try:
+            return entry.decode(raw)
+        except ValidationError:
+            log.warning("ignored a live event that does not decode", channel=entry.channel,
+                        payload=raw[:200])
+            return None
+
+    return decode
+
+
+class RedisEventBus(EventPublisher, EventListener):
     def __init__(self, redis: ResilientRedis, prefix: str = "dialler:"):
         self._redis = redis
         self._prefix = f"{prefix}events:"
         self._channels: dict[str, Channel] = {}
         self._task: asyncio.Task | None = None
         self._connected = asyncio.Event()
-        self._undelivered: deque[object] = deque(maxlen=UNDELIVERED_LIMIT)
+        # (channel, payload): encoded when published, so what cannot be is refused at once.
+        self._undelivered: deque[tuple[str, bytes]] = deque(maxlen=UNDELIVERED_LIMIT)
         self._flushing = asyncio.Lock()  # one sender at a time keeps events in order
 
     def channel_for_name(self, event_name: str) -> str:
         return self._prefix + event_name
 
     async def publish(self, events: Iterable[object]) -> None:
-        """Sends the events; what Redis cannot take now is kept and sent later, in order."""
-        self._undelivered.extend(events)
+        """Sends the events; what Redis cannot take now is kept and sent later, in order.
+        UnknownEvent, and nothing sent, when one is of a type the catalogue lacks."""
+        messages = []
+        for event in events:
+            entry = live_event(type(event))
+            messages.append((self.channel_for_name(entry.channel), entry.encode(event)))
+        self._undelivered.extend(messages)
         await self.flush_undelivered()
 
     async def flush_undelivered(self) -> bool:
@@ -98,9 +99,8 @@ class RedisEventBus(EventPublisher):
 
             async def send(r: aioredis.Redis, batch=batch):
                 async with r.pipeline(transaction=False) as pipe:
-                    for event in batch:
-                        pipe.publish(self.channel_for_name(type(event).__name__),
-                                     serialise(event))
+                    for channel, payload in batch:
+                        pipe.publish(channel, payload)
                     await pipe.execute()
                 return True
 
@@ -112,19 +112,30 @@ class RedisEventBus(EventPublisher):
         return True
 
     @contextlib.asynccontextmanager
-    async def listen(self, event_name: str, decode: Decode | None = None
-                     ) -> AsyncIterator[AsyncIterator[Any]]:
-        """``async with bus.listen("X") as events: async for payload in events: …``
+    async def listen(self, event_type: type[E], view: Callable[[E], T] | None = None
+                     ) -> AsyncIterator[AsyncIterator[T]]:
+        """``async with bus.listen(QueueChanged) as events: async for event in events: …``
 
-        Payloads are the published bytes, or with ``decode`` what it made of them: called
-        once per event per process, its result is shared by every listener with the same
-        (module-level) function, so treat it as read-only."""
-        name = self.channel_for_name(event_name)
+        The domain events, or what ``view`` made of them: each payload is decoded and
+        viewed once per process, its result shared by every listener with the same
+        (module-level) view, so treat it as read-only."""
+        async with self._reading(live_event(event_type)) as channel:
+            yield channel.reader(event_decoder(event_type), view)
+
+    @contextlib.asynccontextmanager
+    async def listen_wire(self, event_type: type) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The payloads exactly as published, undecoded: for what checks the wire format."""
+        async with self._reading(live_event(event_type)) as channel:
+            yield channel.reader()
+
+    @contextlib.asynccontextmanager
+    async def _reading(self, entry: LiveEvent) -> AsyncIterator[Channel]:
+        name = self.channel_for_name(entry.channel)
         channel = self._channels.setdefault(name, Channel())
         channel.listeners += 1
         self._ensure_running()
         try:
-            yield channel.reader(decode)
+            yield channel
         finally:
             channel.listeners -= 1
             if channel.listeners == 0 and self._channels.get(name) is channel:

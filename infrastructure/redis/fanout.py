@@ -15,18 +15,33 @@ from typing import Any
 QUEUE_SIZE = 1000  # a listener further behind than this loses its oldest events
 
 Decode = Callable[[bytes], Any]
+View = Callable[[Any], Any]
 
 
 class _Payload:
-    """One message as received, and what each decoder made of it."""
+    """One message as received, and what each decoder and view made of it."""
 
-    __slots__ = ("raw", "_decoded")
+    __slots__ = ("raw", "_decoded", "_viewed")
 
     def __init__(self, raw: bytes):
         self.raw = raw
         self._decoded: dict[Decode, Any] | None = None
+        self._viewed: dict[tuple[Decode | None, View], Any] | None = None
 
-    def decoded(self, decode: Decode | None) -> Any:
+    def decoded(self, decode: Decode | None, view: View | None = None) -> Any:
+        value = self._decode(decode)
+        if view is None or value is None:
+            return value
+        if self._viewed is None:
+            self._viewed = {}
+        key = (decode, view)
+        try:
+            return self._viewed[key]
+        except KeyError:
+            seen = self._viewed[key] = view(value)
+            return seen
+
+    def _decode(self, decode: Decode | None) -> Any:
         if decode is None:
             return self.raw
         if self._decoded is None:
@@ -56,11 +71,15 @@ class Channel:
             if not waiter.done():  # a cancelled listener's
                 waiter.set_result(None)
 
-    def reader(self, decode: Decode | None = None) -> AsyncIterator[Any]:
-        """Everything put from now on (the cursor is fixed here, not at the first read)."""
-        return self._read(self._next, decode)
+    def reader(self, decode: Decode | None = None, view: View | None = None
+               ) -> AsyncIterator[Any]:
+        """Everything put from now on (the cursor is fixed here, not at the first read),
+        as ``view`` made it of what ``decode`` made of it; a payload decoded to None is not
+        an event and is skipped."""
+        return self._read(self._next, decode, view)
 
-    async def _read(self, cursor: int, decode: Decode | None) -> AsyncIterator[Any]:
+    async def _read(self, cursor: int, decode: Decode | None, view: View | None
+                    ) -> AsyncIterator[Any]:
         loop = asyncio.get_running_loop()
         while True:
             while cursor == self._next:
@@ -69,7 +88,9 @@ class Channel:
             cursor = max(cursor, oldest)  # a stalled listener loses its oldest, nobody else
             payload = self._log[cursor - oldest]
             cursor += 1
-            yield payload.decoded(decode)
+            value = payload.decoded(decode, view)
+            if value is not None:
+                yield value
 
     def _wait(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
         # One future per listener: a shared one would be cancelled with the first listener

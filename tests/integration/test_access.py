@@ -1,4 +1,6 @@
-"""The access rule on every contract operation that reaches a user (DESIGN.md section 10).
+"""The access rule on every contract operation that reaches a user.
+
+docs/api-conventions.md, "Who may see a user", states the rule.
 
 An agent who works on the user is answered; one who does not gets FORBIDDEN, and nothing
 of the user is anywhere in the answer. Supervisors see everyone.

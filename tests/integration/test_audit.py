@@ -4,7 +4,7 @@ supervisors with auditLog, kept AUDIT_KEEP_DAYS."""
 from __future__ import annotations
 
 import asyncio
-import copy
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -65,8 +65,7 @@ async def quick(services, pg_database):
     writes = await open_write_pool(pg_database, command_timeout=10)
     writer = AuditWriter(PgAuditTrail(services.pg, writes), flush_seconds=0.05,
                          retry_cap_seconds=0.2)
-    mine = copy.copy(services)
-    mine.audit_writer = writer
+    mine = dataclasses.replace(services, audit_writer=writer)
     async with _app_client(mine) as http:
         yield mine, writer, Gql(http)
     await writer.close()

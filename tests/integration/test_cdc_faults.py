@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 import uvicorn
 import websockets
 
+from domain.queue.model import QueueChanged
 from graphql_api.app import create_app
 from sync_worker.consumer import Consumer
 from sync_worker.worker import run_worker
@@ -91,7 +92,7 @@ async def test_redis_down_during_a_batch_delays_events_and_invalidations(tmp_pat
             cached_key = f"{services.settings.redis_key_prefix}ctx:v1:{user}"
             await client.set(cached_key, b"stale context")
             await client.aclose()
-            async with services.events.listen("QueueChanged") as events:
+            async with services.events.listen_wire(QueueChanged) as events:
                 assert await services.events.wait_connected()
                 await redis_server.stop()
                 await queue.send(signed_update(user, STAMP, COMMITTED))

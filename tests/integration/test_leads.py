@@ -45,7 +45,7 @@ class Api:
         return agent, self.services.tokens.issue(Principal(agent.id, agent.role)).token
 
     async def works_on(self, agent_id: uuid.UUID, *user_ids: int, at=None) -> None:
-        """Ties the agent to the users as a finished call with each would (DESIGN.md 10)."""
+        """Ties the agent to the users as a finished call with each would."""
         now = at or self.services.clock()
         await self.services.pg.execute(
             "INSERT INTO calls (id, direction, status, user_id, agent_id, started_at, "

@@ -32,6 +32,7 @@ from tests import services as svc
 from tests.conftest import TEST_SECRET
 from tests.live_server import live_server
 from tests.queue_env import NOW, queue_env
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 PASSWORD = "a long enough password"
@@ -86,22 +87,17 @@ class Process:
         assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "start" if legacy else "subscribe",
                                   "payload": {"query": query}}))
-        await until(lambda: self.sockets.of(agent_id) > before)
+        await wait_until(lambda: self.sockets.of(agent_id) > before, "the agent's socket counted",
+                         timeout=5, interval=0.01)
         return ws
-
-
-async def until(condition, within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 async def listening(*processes: Process) -> None:
     """Each process receives notices (its Redis subscription and its channel are open)."""
     for process in processes:
         assert await process.services.events.wait_connected()
-        await until(lambda process=process: process.sockets.listening)
+        await wait_until(lambda process=process: process.sockets.listening,
+                         "the process listens for sockets", timeout=5, interval=0.01)
 
 
 async def close_of(ws, by: float) -> tuple[int, str]:

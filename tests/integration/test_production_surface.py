@@ -4,7 +4,7 @@ X-Forwarded-For believed; /ready without exception text."""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import logging
 from contextlib import asynccontextmanager
 
@@ -35,8 +35,8 @@ TYPOS = {  # each would earn a "Did you mean …" from graphql-core
 @asynccontextmanager
 async def app_with(services, client: tuple[str, int] = ("127.0.0.1", 4000), **settings):
     """The app over the run's services with some settings changed."""
-    varied = copy.copy(services)
-    varied.settings = services.settings.model_copy(update=settings)
+    varied = dataclasses.replace(services,
+                                 settings=services.settings.model_copy(update=settings))
     transport = httpx.ASGITransport(app=create_app(varied), client=client)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http

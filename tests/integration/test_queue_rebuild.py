@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from domain.queue.model import QueueChanged
 from infrastructure.postgres.dispositions import add_do_not_call, schedule
 from tests.queue_env import NOW, queue_env
 
@@ -84,7 +85,7 @@ async def test_changes_are_published_and_recorded(env):
     services, rows, _ = env
     user_id = await rows.user(signature=None)
     claim = await rows.claim(user_id)
-    async with services.events.listen("QueueChanged") as events:
+    async with services.events.listen_wire(QueueChanged) as events:
         assert await services.events.wait_connected()
         await services.queues.recompute([user_id], "cdc")
         added = json.loads(await asyncio.wait_for(anext(events), 5))
@@ -128,7 +129,7 @@ async def test_a_failed_rebuild_leaves_each_range_whole(env, monkeypatch):
         fresh = [await rows.user(signature=None) for _ in range(9)]  # spans 3+ ranges
         for user_id in fresh:
             await rows.claim(user_id)
-        from infrastructure.postgres import queue_store
+        from infrastructure.postgres.queue_store import PgQueueStore as queue_store
 
         real = queue_store.write_changes
         failing_range = fresh[-1] // 4

@@ -29,6 +29,7 @@ from infrastructure.settings import Settings
 from service_layer.timed import CALLBACKS
 from tests import services as svc
 from tests.conftest import TEST_SECRET
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 DIALLER = str(Path(sys.executable).with_name("dialler"))
@@ -99,15 +100,6 @@ async def deployment(tmp_path):
         await svc.drop_postgres_database(pg)
 
 
-async def _until(check, what: str, within: float = 60):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if found := await check():
-            return found
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"never happened: {what}")
-
-
 async def _ready(url: str, proc: subprocess.Popen, log: Path) -> None:
     async def ready():
         assert proc.poll() is None, _tail(log)
@@ -117,7 +109,7 @@ async def _ready(url: str, proc: subprocess.Popen, log: Path) -> None:
         except httpx.HTTPError:
             return False
 
-    await _until(ready, "dialler serve --workers 2 ready", 120)
+    await wait_until(ready, "dialler serve --workers 2 ready", timeout=120, interval=0.2)
 
 
 async def _post(url: str, query: str, token: str, variables=None) -> tuple[str, dict]:
@@ -203,7 +195,8 @@ async def test_two_processes_share_events_and_run_the_timers_once(deployment, tm
     try:
         await _ready(url, proc, log)
         token = await _agent_token(services)
-        await _until(lambda: _queued(services, users), "the start-up rescore queued the users")
+        await wait_until(lambda: _queued(services, users), "the start-up rescore queued the users",
+                         timeout=60, interval=0.2)
         subscribers = await _one_per_process(address, token)
         await _all_listening(services, subscribers)
 
@@ -246,7 +239,7 @@ async def test_two_processes_share_events_and_run_the_timers_once(deployment, tm
             mark = await services.timers.schedule.last(CALLBACKS)
             return mark is not None and mark > due_at + timedelta(seconds=6)
 
-        await _until(scanned_past_it, "the callback scan moved on")
+        await wait_until(scanned_past_it, "the callback scan moved on", timeout=60, interval=0.2)
         assert await services.pg.fetchval(
             "SELECT count(*) FROM queue_events WHERE user_id = $1 AND reason = 'callback due'",
             other) == 1

@@ -12,11 +12,14 @@ import httpx
 import pytest
 import websockets
 
+from domain.agents.model import AgentStatusChanged
+from domain.queue.model import QueueChanged
 from graphql_api.app import create_app
 from infrastructure.postgres.locks import job_lock
 from service_layer.agents import create_agent
 from tests.live_server import live_server
 from tests.queue_env import NOW, queue_env
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 PASSWORD = "a long enough password"
@@ -77,12 +80,12 @@ async def _fresh_start(env):
 
 
 @contextlib.asynccontextmanager
-async def events(services, name: str):
+async def events(services, event_type: type):
     """Collects the payloads published on one event channel while the block runs."""
     got: list[dict] = []
 
     async def pump():
-        async with services.events.listen(name) as stream:
+        async with services.events.listen_wire(event_type) as stream:
             async for payload in stream:
                 got.append(json.loads(payload))
 
@@ -95,14 +98,6 @@ async def events(services, name: str):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-async def until(condition, within: float = 5.0) -> None:
-    for _ in range(int(within / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 async def _session(services, token_agent: uuid.UUID):
@@ -156,9 +151,10 @@ async def test_logging_out_of_the_last_session_goes_offline_and_returns_the_lead
     agent, token, _ = await api.login()
     await api(STATUS, {"s": "AVAILABLE"}, token)
     _, user = await _lead(env, token)
-    async with events(services, "QueueChanged") as queue_events:
+    async with events(services, QueueChanged) as queue_events:
         assert (await api("mutation { logout }", token=token))["logout"] is True
-        await until(lambda: any(e["user_id"] == user for e in queue_events))
+        await wait_until(lambda: any(e["user_id"] == user for e in queue_events),
+                         "the user's queue event arrived", timeout=5)
     released = next(e for e in queue_events if e["user_id"] == user)
     assert (released["kind"], released["from_queue"], released["to_queue"]) == (
         "RESCORED", "UNSIGNED", "UNSIGNED")
@@ -200,9 +196,10 @@ async def test_idle_sessions_close_on_the_timer_and_release_the_lead(env):
     clock.now = NOW + timedelta(seconds=119)
     assert (await services.presence.tick()).idle_sessions == 0  # not yet two minutes
     clock.now = NOW + timedelta(seconds=121)
-    async with events(services, "AgentStatusChanged") as activity:
+    async with events(services, AgentStatusChanged) as activity:
         report = await services.presence.tick()
-        await until(lambda: any(e["agent_id"] == str(idle_agent) for e in activity))
+        await wait_until(lambda: any(e["agent_id"] == str(idle_agent) for e in activity),
+                         "the idle agent's activity arrived", timeout=5)
     assert report.idle_sessions >= 1 and report.leads_released >= 1
     change = next(e for e in activity if e["agent_id"] == str(idle_agent))
     assert (change["previous"], change["status"], change["reason"]) == (
@@ -260,7 +257,7 @@ async def test_wrap_up_follows_a_disposition_then_ends_on_time(env):
     agent, token, _ = await api.login()
     await api(STATUS, {"s": "AVAILABLE"}, token)
     lease, _ = await _lead(env, token)
-    async with events(services, "AgentStatusChanged") as activity:
+    async with events(services, AgentStatusChanged) as activity:
         done = await api(DISPOSE, {"i": {"assignmentId": lease, "outcome": "NO_ANSWER"}},
                          token)
         assert done["recordDisposition"]["__typename"] == "DispositionRecorded"
@@ -271,7 +268,8 @@ async def test_wrap_up_follows_a_disposition_then_ends_on_time(env):
         clock.now = NOW + timedelta(seconds=30)
         await services.presence.tick()
         assert (await api(ME, token=token))["me"]["status"] == "AVAILABLE"
-        await until(lambda: len([e for e in activity if e["agent_id"] == str(agent)]) == 2)
+        await wait_until(lambda: len([e for e in activity if e["agent_id"] == str(agent)]) == 2,
+                         "two activity events of the agent", timeout=5)
     mine = [(e["previous"], e["status"], e["reason"]) for e in activity
             if e["agent_id"] == str(agent)]
     assert mine == [("AVAILABLE", "WRAP_UP", "after a disposition"),

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from domain.queue.model import QueueChanged
 from sync_worker.consumer import Consumer
 from sync_worker.jobs import JOBS, run_job
 from sync_worker.replay import replay_dead_letters
@@ -45,7 +46,7 @@ async def test_reconciliation_fixes_drift_and_records_it(env):
         "VALUES (gen_random_uuid(), 'OUTBOUND', 'COMPLETED', $1, $2, 45)",
         users[0], NOW - timedelta(days=5))
     await services.pg.execute("DELETE FROM queue_entries WHERE user_id = $1", users[1])
-    async with services.events.listen("QueueChanged") as events:
+    async with services.events.listen_wire(QueueChanged) as events:
         assert await services.events.wait_connected()
         result = await run_job(services, "reconcile", force=True)
         seen = [await asyncio.wait_for(anext(aiter(events)), 5) for _ in range(2)]

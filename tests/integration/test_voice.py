@@ -163,8 +163,7 @@ async def test_the_customer_hears_the_recording_notice_on_answer_before_the_agen
         env, monkeypatch):
     services, _, _, _, twilio = env
     notice = "Calls with RMC are recorded & kept <for> quality and compliance."
-    monkeypatch.setattr(services, "settings",
-                        services.settings.model_copy(update={"recording_notice": notice}))
+    monkeypatch.setattr(services.settings, "recording_notice", notice)
     agent, _, user, _ = await leased(env)
     call_sid = sid()
     root = twiml(await twilio.post("/twilio/voice", browser_form(agent.id, user, call_sid)))

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from domain.calls.voice import IncomingCall
 from tests.integration.test_voice import ACCOUNT, BASE, call_row, sid, twiml, voice_env
 from tests.queue_env import NOW, queue_of
 
@@ -67,7 +68,7 @@ async def test_a_known_caller_rings_the_available_agents_with_their_context(env)
     agents = await available(env, 2)
     call_sid = sid()
     assert await services.events.wait_connected()
-    async with services.events.listen("IncomingCall") as events:
+    async with services.events.listen_wire(IncomingCall) as events:
         await asyncio.sleep(0.1)
         root = twiml(await twilio.post("/twilio/voice/inbound",
                                        inbound_form(call_sid, "+447911123401")))

@@ -22,14 +22,11 @@ from domain.agents.sessions import (
     Principal,
     Standing,
 )
-from graphql_api.live_sockets import (
-    ACCESS_CHANGED,
-    LiveSockets,
-    close_for,
-    decode_access_changed,
-)
-from infrastructure.redis.event_bus import serialise
+from graphql_api.live_sockets import LiveSockets, close_for
+from infrastructure.redis.event_bus import event_decoder, serialise
 from infrastructure.redis.fanout import Channel
+
+decode_access_changed = event_decoder(AccessChanged)  # what the bus feeds its listeners
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
@@ -130,9 +127,9 @@ class Events:
         self.channel = Channel()
 
     @contextlib.asynccontextmanager
-    async def listen(self, name, decode=None):
-        assert name == ACCESS_CHANGED
-        yield self.channel.reader(decode)
+    async def listen(self, event_type, view=None):
+        assert event_type is AccessChanged
+        yield self.channel.reader(decode_access_changed, view)
 
 
 class Socket:

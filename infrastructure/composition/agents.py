@@ -1,0 +1,58 @@
+"""Agents: their accounts, who may see whom, sessions and presence, supervisor figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.access.rule import AccessRule
+from domain.agents.presence import PauseReasons, PresencePolicy
+from infrastructure.composition.connections import Connections
+from infrastructure.postgres.agent_accounts import PgAgentProfiles
+from infrastructure.postgres.analytics import PgAnalyticsReads
+from infrastructure.postgres.locks import PgSchedule
+from infrastructure.postgres.sessions import PgPresenceStore
+from infrastructure.postgres.work_ties import PgWorkTies
+from infrastructure.replica.lenders import ReplicaUserLenders
+from infrastructure.replica.reader import ReplicaReader
+from infrastructure.runtime import Runtime
+from infrastructure.security.passwords import Argon2PasswordHasher
+from infrastructure.security.tokens import JwtTokenService
+from infrastructure.settings import Settings
+from service_layer.analytics import SupervisorAnalytics
+from service_layer.sessions import Presence
+
+
+@dataclass(frozen=True)
+class AccessArea:
+    agent_profiles: PgAgentProfiles
+    hasher: Argon2PasswordHasher
+    tokens: JwtTokenService
+    work_ties: PgWorkTies
+    access_rule: AccessRule
+
+
+@dataclass(frozen=True)
+class AgentsArea:
+    presence: Presence
+    analytics: SupervisorAnalytics
+
+
+def build_access(s: Settings, runtime: Runtime, c: Connections) -> AccessArea:
+    return AccessArea(
+        PgAgentProfiles(c.pg), Argon2PasswordHasher(),
+        JwtTokenService(runtime.jwt_secret, timedelta(minutes=s.jwt_expiry_minutes)),
+        PgWorkTies(c.pg), AccessRule(timedelta(hours=s.work_on_hours)))
+
+
+def build_agents(s: Settings, c: Connections, replica: ReplicaReader,
+                 clock: Callable[[], datetime]) -> AgentsArea:
+    presence = Presence(
+        PgPresenceStore(c.pg), c.events,
+        PresencePolicy(timedelta(seconds=s.session_idle_seconds),
+                       timedelta(seconds=s.wrap_up_seconds)),
+        PauseReasons.of(s.pause_reasons), PgSchedule(c.pg), clock, s.session_timer_seconds)
+    analytics = SupervisorAnalytics(PgAnalyticsReads(c.pg), ReplicaUserLenders(replica), clock,
+                                    s.analytics_max_days)
+    return AgentsArea(presence, analytics)

@@ -1,0 +1,31 @@
+"""Calls: voice through Twilio, and what an agent records after one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infrastructure.composition.connections import Connections
+from infrastructure.composition.queues import QueueArea
+from infrastructure.postgres.calls import PgCallUnits, PgRecordingStore
+from infrastructure.postgres.dispositions import PgCallbackStore
+from infrastructure.replica.queue_facts import ReplicaFactsReader
+from infrastructure.settings import Settings
+from infrastructure.twilio.voice import TwilioVoiceGateway
+from service_layer.dispositions import CallOutcomes
+from service_layer.messagebus import MessageBus
+from service_layer.voice import VoiceCalls
+
+
+@dataclass(frozen=True)
+class CallsArea:
+    outcomes: CallOutcomes
+    voice: VoiceCalls
+
+
+def build_calls(s: Settings, c: Connections, q: QueueArea, bus: MessageBus) -> CallsArea:
+    outcomes = CallOutcomes(PgCallbackStore(c.pg, q.rule_book), q.queues,
+                            ReplicaFactsReader(c.replica_db), s.calling_window, bus=bus)
+    voice = VoiceCalls(TwilioVoiceGateway(s), c.events, q.queues, s.calling_window,
+                       PgCallUnits(c.pg), PgRecordingStore(c.pg), s.voice_token_ttl_seconds,
+                       s.recording_retention_months)
+    return CallsArea(outcomes, voice)

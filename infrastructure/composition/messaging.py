@@ -1,0 +1,66 @@
+"""SMS, follow-ups and magic links, over one Twilio REST client per process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.links.ports import SmsGateway
+from domain.links.tokens import derive_key
+from infrastructure.composition.connections import Connections
+from infrastructure.email import email_sender
+from infrastructure.postgres.follow_ups import PgFollowUps, mark_sent
+from infrastructure.postgres.locks import PgSchedule
+from infrastructure.postgres.magic_links import PgMagicLinks
+from infrastructure.postgres.messages import PgMessaging
+from infrastructure.replica.queue_facts import ReplicaFactsReader
+from infrastructure.replica.reader import ReplicaReader
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
+from infrastructure.twilio.rest import TwilioRest
+from service_layer.follow_ups import FollowUps, Messaging, SmsJobs, magic_link_provider
+from service_layer.magic_links import LinkPolicy, MagicLinks
+from service_layer.queues import QueueMaintainer
+from service_layer.sms import SmsService
+
+
+@dataclass(frozen=True)
+class MessagingArea:
+    twilio: TwilioRest
+    magic_links: MagicLinks
+    sms: Messaging
+
+
+def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
+                    replica: ReplicaReader, queues: QueueMaintainer,
+                    clock: Callable[[], datetime]) -> MessagingArea:
+    s = settings
+    twilio = TwilioRest.from_settings(s)  # magic links by SMS go through it too
+    links = build_magic_links(s, runtime, c, replica, twilio, clock)
+    messages, sms_hours = PgMessaging(c.pg), s.sms_window
+    sms = SmsService(messages, twilio, ReplicaFactsReader(c.replica_db), queues.recompute,
+                     c.events, clock, sms_hours, s.sms_status_callback,
+                     s.sms_max_attempts, links=links)
+    follow_ups = FollowUps(
+        PgFollowUps(c.pg), messages, sms, ReplicaFactsReader(c.replica_db), replica,
+        mark_sent, sms_hours, clock, magic_link_provider(links, s.main_app_url),
+        s.review_url or s.main_app_url.rstrip("/") + "/review")
+    jobs = SmsJobs(sms, follow_ups, PgSchedule(c.pg), s.sms_jobs_every_seconds)
+    return MessagingArea(twilio, links, Messaging(sms, follow_ups, jobs))
+
+
+def build_magic_links(s: Settings, runtime: Runtime, c: Connections, replica: ReplicaReader,
+                      sms: SmsGateway, clock: Callable[[], datetime]) -> MagicLinks:
+    secret = s.magic_link_secret
+    policy = LinkPolicy(
+        ttl=timedelta(hours=s.magic_link_ttl_hours), rate_per_hour=s.magic_link_rate_per_hour,
+        retention=timedelta(days=s.magic_link_retention_days),
+        link_base_url=s.link_base_url or s.public_base_url or "http://localhost:8000",
+        main_app_url=s.main_app_url)
+    return MagicLinks(
+        PgMagicLinks(c.pg), replica,
+        derive_key(secret.get_secret_value() if secret else runtime.jwt_secret), policy,
+        sms=sms, clock=clock,
+        email=email_sender(s.smtp_url.get_secret_value() if s.smtp_url else None,
+                           s.email_from))

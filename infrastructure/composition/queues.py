@@ -1,0 +1,41 @@
+"""The queues: their maintainer, the timers that sweep them, leases and the context cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from infrastructure.composition.connections import Connections
+from infrastructure.postgres.dispositions import users_due_between
+from infrastructure.postgres.leads import PgLeaseStore
+from infrastructure.postgres.locks import PgSchedule
+from infrastructure.postgres.queue_store import PgQueueStores
+from infrastructure.postgres.rule_sets import RuleBook
+from infrastructure.redis.user_context_cache import UserContextCache
+from infrastructure.replica.queue_facts import ReplicaFactsReader
+from infrastructure.settings import Settings
+from service_layer.queues import QueueMaintainer
+from service_layer.timed import QueueTimers
+
+
+@dataclass(frozen=True)
+class QueueArea:
+    rule_book: RuleBook
+    queues: QueueMaintainer
+    timers: QueueTimers
+    leases: PgLeaseStore
+    user_context_cache: UserContextCache
+
+
+def build_queues(settings: Settings, c: Connections,
+                 clock: Callable[[], datetime]) -> QueueArea:
+    rule_book = RuleBook()  # one per process: every reader of the rules shares its parse
+    stores = PgQueueStores(c.pg, rule_book, lock_wait_seconds=settings.queue_lock_wait_seconds)
+    queues = QueueMaintainer(ReplicaFactsReader(c.replica_db), stores, c.events, clock)
+    return QueueArea(
+        rule_book, queues,
+        QueueTimers(queues, partial(users_due_between, c.pg), PgSchedule(c.pg), clock),
+        PgLeaseStore(c.pg),
+        UserContextCache(c.redis, settings.user_context_ttl_seconds, settings.redis_key_prefix))

@@ -1,0 +1,1 @@
+"""Read-only queries over the dialler's tables: each module answers one kind of question."""

@@ -1,0 +1,29 @@
+"""Reading the queues as the API shows them: keyset pages and sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.queue.model import QueueType
+from domain.queue.ports import QueuePageRead, QueueReads, QueueSizeRead
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePages:
+    reads: QueueReads
+
+    async def page(self, queue_type: QueueType, first: int,
+                   after: tuple[float, int] | None) -> QueuePageRead:
+        return await self.reads.page(queue_type, first, after)
+
+    async def sizes(self, now: datetime) -> Sequence[QueueSizeRead]:
+        return await self.reads.sizes(now)
+
+    async def heads(self, per_queue: int) -> list[int]:
+        """The users at the head of every queue (called next)."""
+        return await self.reads.heads(per_queue)
+
+    async def counts(self) -> dict[str, int]:
+        return await self.reads.counts()
