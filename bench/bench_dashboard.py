@@ -87,7 +87,7 @@ async def fill(services, agents: int, calls: int, days: int, entries: int,
 async def explain(services) -> None:
     """Prints PostgreSQL's plan of each dashboard statement, with timings."""
     from domain.analytics.figures import CONTACT_OUTCOMES
-    from infrastructure.postgres import analytics as sql
+    from infrastructure.postgres.views import analytics as sql
 
     day, contacts = london_day(NOW), list(CONTACT_OUTCOMES)
     async with services.pg.acquire() as conn:

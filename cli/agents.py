@@ -58,10 +58,8 @@ def update(email: str = typer.Argument(..., help="The agent's e-mail"),
     settings = load_settings(logs=False, plugins=False)  # see _with_accounts
 
     async def main(accounts) -> None:
-        from infrastructure.postgres.sessions import PgPresenceStore
-
         async with _announcer(settings) as events:
-            done = await update_agent(accounts.uow(), PgPresenceStore(accounts.pool), events,
+            done = await update_agent(accounts.uow(), accounts.presence_store(), events,
                                       email=email, role=role, active=active,
                                       at=accounts.clock())
         agent = done.agent

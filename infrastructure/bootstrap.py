@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.access.ports import WorkTies
 from domain.access.rule import AccessRule
-from domain.messaging.ports import WebhookReceipts
 from infrastructure.composition.agents import build_access, build_agents
 from infrastructure.composition.audit import build_audit
 from infrastructure.composition.bus import build_bus
@@ -107,7 +106,7 @@ class Services:
     rule_sets: RuleSets
     queue_pages: QueuePages
     call_records: CallRecords
-    webhook_receipts: WebhookReceipts
+    webhook_receipts: PgWebhookReceipts  # for the SMS transaction, which offers its conn
     # --- calls and voice ---
     outcomes: CallOutcomes
     voice: VoiceCalls

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from domain.agents.ports import PresenceStore
 from infrastructure.postgres.agent_accounts import PgAccountsUnitOfWork
 from infrastructure.postgres.schema_version import database_revision
 from infrastructure.security.passwords import Argon2PasswordHasher
@@ -34,6 +35,12 @@ class AccountServices:
 
     def uow(self) -> PgAccountsUnitOfWork:
         return PgAccountsUnitOfWork(self.pool)
+
+    def presence_store(self) -> PresenceStore:
+        """The sessions and leads an account change ends (`agents update`)."""
+        from infrastructure.postgres.sessions import PgPresenceStore  # only that command
+
+        return PgPresenceStore(self.pool)
 
     async def schema_revision(self) -> str | None:
         async with self.pool.acquire() as conn:

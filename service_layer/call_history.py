@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.calls.ports import CallHistory, CallPageRead
+from domain.calls.ports import CallHistory, CallPage
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +14,7 @@ class CallRecords:
     history: CallHistory
 
     async def user_calls(self, user_id: int, first: int,
-                         after: tuple[datetime, uuid.UUID] | None) -> CallPageRead:
+                         after: tuple[datetime, uuid.UUID] | None) -> CallPage:
         return await self.history.user_calls(user_id, first, after)
 
     async def call_agent(self, call_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:

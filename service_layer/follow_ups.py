@@ -17,6 +17,7 @@ from domain.links.model import Channel, Purpose
 from domain.messaging import follow_ups as plan
 from domain.messaging.follow_ups import FollowUpKind, Recheck, decide, link_purpose, render
 from domain.messaging.model import Message, SmsRejection
+from domain.messaging.ports import MessagingStore
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
@@ -46,7 +47,7 @@ class FollowUpReport:
 @dataclass
 class FollowUps:
     store: Any  # infrastructure.postgres.follow_ups.PgFollowUps
-    messaging: Any  # infrastructure.postgres.messages.PgMessaging
+    messaging: MessagingStore
     sms: SmsService
     replica: ReplicaFactsSource
     users: Any  # the replica's users: ``await users.users(ids) -> {id: User}``

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain.queue.model import QueueType
-from domain.queue.ports import QueuePageRead, QueueReads, QueueSizeRead
+from domain.queue.ports import QueuePage, QueueReads, QueueSize
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,10 +14,10 @@ class QueuePages:
     reads: QueueReads
 
     async def page(self, queue_type: QueueType, first: int,
-                   after: tuple[float, int] | None) -> QueuePageRead:
+                   after: tuple[float, int] | None) -> QueuePage:
         return await self.reads.page(queue_type, first, after)
 
-    async def sizes(self, now: datetime) -> Sequence[QueueSizeRead]:
+    async def sizes(self, now: datetime) -> list[QueueSize]:
         return await self.reads.sizes(now)
 
     async def heads(self, per_queue: int) -> list[int]:

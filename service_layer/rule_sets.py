@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.scoring.ports import ArmOutcomes, RuleSetStore
+from domain.scoring.ports import ArmResult, RuleSetStore
 from domain.scoring.problems import Problem
 from domain.scoring.records import Experiment, RuleSetRecord
 from domain.scoring.rules import validate_rule_set
@@ -68,5 +67,5 @@ class RuleSets:
     async def experiment(self, experiment_id: uuid.UUID) -> Experiment | None:
         return await self.store.get_experiment(experiment_id)
 
-    async def arm_results(self, experiment: Experiment) -> Sequence[ArmOutcomes]:
+    async def arm_results(self, experiment: Experiment) -> list[ArmResult]:
         return await self.store.arm_results(experiment)

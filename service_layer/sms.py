@@ -27,7 +27,7 @@ from domain.messaging.model import (
     retry_at,
 )
 from domain.messaging.opt_out import START_REPLY, STOP_REPLY, Keyword, keyword_of
-from domain.messaging.ports import LinkRenewal, SmsGateway, TwilioSendFailed
+from domain.messaging.ports import LinkRenewal, MessagingStore, SmsGateway, TwilioSendFailed
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
@@ -43,7 +43,7 @@ OnQueued = Callable[[Any, Message], Awaitable[None]]
 
 @dataclass
 class SmsService:
-    store: Any  # infrastructure.postgres.messages.PgMessaging
+    store: MessagingStore
     gateway: SmsGateway
     replica: ReplicaFactsSource
     recompute: Callable[[list[int], str], Awaitable[object]]

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from domain.sync.ports import DeadLetters
 from infrastructure.logging import get_logger
 from infrastructure.metrics import CDC_BATCH, CDC_LAG, CDC_MESSAGES
-from infrastructure.postgres.sync_store import PgSyncStore
 from service_layer.cdc import BatchOutcome, ChangeApplier, Incoming
 from sync_worker.sqs import SqsQueue
 
@@ -28,7 +28,7 @@ T = TypeVar("T")
 class Consumer:
     queue: SqsQueue
     applier: ChangeApplier
-    store: PgSyncStore
+    store: DeadLetters
     pollers: int = 2
     batch_size: int = 10
     wait_seconds: int = 20

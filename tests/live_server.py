@@ -10,6 +10,7 @@ import uvicorn
 
 from graphql_api.app import create_app
 from tests.services import free_port
+from tests.waiting import wait_until
 
 
 @asynccontextmanager
@@ -22,8 +23,7 @@ async def live_server(services, app=None) -> AsyncIterator[str]:
                                            log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
     try:
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
-            await asyncio.sleep(0.02)
+        await wait_until(lambda: server.started, "the server started")  # its only signal
         yield f"127.0.0.1:{port}"
     finally:
         server.should_exit = True

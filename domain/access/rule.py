@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.agents.model import Role
+from domain.calls.callbacks import PENDING
 
 RINGING = "RINGING"
-PENDING_CALLBACK = "pending"
 
 
 class Tie(enum.StrEnum):
@@ -56,7 +56,7 @@ class AccessRule:
             case Tie.LEASE:
                 return record.at is not None and record.at > now
             case Tie.CALLBACK:
-                return record.status == PENDING_CALLBACK
+                return record.status == PENDING
             case Tie.RING:
                 return record.status == RINGING
             case Tie.CONTACT:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from domain.agents.model import AgentStatus, Role
 from domain.analytics.figures import OutcomeGroup, Period
-from domain.queue.model import QueueType
+from domain.queue.ports import QueueSize
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +45,6 @@ class AgentFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class QueueDepth:
-    queue_type: QueueType
-    size: int
-    callable_now: int
-
-
-@dataclass(frozen=True, slots=True)
 class FloorActivity:
     """Every agent's counts over a period, and what no agent owns (unanswered inbound)."""
 
@@ -80,7 +73,7 @@ class FloorActivity:
 class Board:
     """Everything the wallboard shows except sync health."""
 
-    queues: list[QueueDepth]
+    queues: list[QueueSize]
     agents: list[AgentFigures]
     totals: Activity
 
@@ -88,7 +81,7 @@ class Board:
 class AnalyticsReads(abc.ABC):
     @abc.abstractmethod
     async def board(self, day: Period, now: datetime
-                    ) -> tuple[list[QueueDepth], FloorActivity]:
+                    ) -> tuple[list[QueueSize], FloorActivity]:
         """Queue depths at ``now`` and everyone's counts for ``day``."""
 
     @abc.abstractmethod

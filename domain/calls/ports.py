@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from domain.calls.voice import CallRecord, DialFacts
 
@@ -42,6 +41,11 @@ class CallRepository(abc.ABC):
 
     @abc.abstractmethod
     async def schedule_callback_now(self, user_id: int, now: datetime, note: str) -> None: ...
+
+    @abc.abstractmethod
+    async def first_receipt(self, key: str) -> bool:
+        """True the first time this Twilio webhook is seen: the receipt commits or rolls
+        back with the transaction's changes, so a retry of an applied one finds it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,10 @@ class RecordingStore(abc.ABC):
     async def mark_deleted(self, call_id: uuid.UUID, at: datetime) -> None: ...
 
 
-class CallPageRead(Protocol):
+@dataclass(frozen=True, slots=True)
+class CallPage:
+    """One page of a user's calls."""
+
     rows: Sequence[Mapping[str, object]]  # the calls table's columns, newest first
     total: int
     has_next: bool
@@ -89,7 +96,7 @@ class CallHistory(abc.ABC):
 
     @abc.abstractmethod
     async def user_calls(self, user_id: int, first: int,
-                         after: tuple[datetime, uuid.UUID] | None) -> CallPageRead:
+                         after: tuple[datetime, uuid.UUID] | None) -> CallPage:
         """One user's calls, newest first (ties by id), after a (started_at, id) position."""
 
     @abc.abstractmethod

@@ -1,12 +1,16 @@
-"""What messaging needs from the outside world: an SMS gateway (Twilio)."""
+"""What messaging needs from the outside world: an SMS gateway (Twilio), its store."""
 
 from __future__ import annotations
 
 import abc
 import uuid
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.links.masking import CarriedLink
+from domain.messaging.model import Message, SmsStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +55,102 @@ class ContactState:
     do_not_call: bool
 
 
-class WebhookReceipts(abc.ABC):
-    """Which Twilio webhooks were already applied: a retry finds its receipt."""
+class MessagingTransaction(abc.ABC):
+    """The messaging tables inside one open transaction."""
+
+    # The transaction's own connection: a webhook receipt or a follow-up's mark made on it
+    # commits or rolls back with the message.
+    conn: object
 
     @abc.abstractmethod
-    async def first_receipt(self, conn: object, key: str) -> bool:
-        """True the first time ``key`` is seen; ``conn`` is the connection of the effect's
-        own transaction, so the receipt commits or rolls back with the effect."""
+    async def contact_state(self, user_id: int, phone_raw: str | None) -> ContactState:
+        """Refreshes the user's number and reads whether they may be texted."""
+
+    @abc.abstractmethod
+    async def is_blocked(self, user_id: int) -> bool:
+        """Opted out by SMS or on the do-not-call list (the number is not re-read)."""
+
+    @abc.abstractmethod
+    async def queue_outbound(self, *, user_id: int, to: str, body: str,
+                             agent_id: uuid.UUID | None, automated: bool,
+                             follow_up_id: int | None, now: datetime) -> Message:
+        """Keeps a new outbound message, QUEUED, not yet handed over."""
+
+    @abc.abstractmethod
+    async def claim_for_send(self, message_id: int, now: datetime
+                             ) -> Mapping[str, object] | None:
+        """Marks the hand-off as ours and gives the message's row; None: not ours to send."""
+
+    @abc.abstractmethod
+    async def set_body(self, message_id: int, body: str) -> None:
+        """The kept body of a message sent again: it names the links it carries now."""
+
+    @abc.abstractmethod
+    async def handed_over(self, message_id: int, sid: str, status: SmsStatus,
+                          now: datetime) -> Message:
+        """Twilio took it: its sid, and the status unless a callback moved it on already."""
+
+    @abc.abstractmethod
+    async def send_failed(self, message_id: int, reason: str, retry_at: datetime | None,
+                          now: datetime) -> Message:
+        """The hand-off failed; retried at ``retry_at`` (None: never)."""
+
+    @abc.abstractmethod
+    async def apply_status(self, *, message_id: int | None, sid: str | None,
+                           status: SmsStatus, error: str | None, now: datetime
+                           ) -> Message | None:
+        """The message moved forward, or None (unknown, or the report is stale)."""
+
+    @abc.abstractmethod
+    async def user_by_number(self, e164: str | None) -> int | None:
+        """The user with this number: the one last messaged there, else the lowest id."""
+
+    @abc.abstractmethod
+    async def store_inbound(self, *, user_id: int | None, from_number: str, to_number: str,
+                            body: str, sid: str | None, now: datetime) -> Message | None:
+        """None when this Twilio message was stored before."""
+
+    @abc.abstractmethod
+    async def store_reply(self, *, user_id: int | None, to: str, body: str,
+                          now: datetime) -> Message:
+        """Our answer to an inbound message: Twilio sends it, no hand-off of ours."""
+
+    @abc.abstractmethod
+    async def opt_out(self, e164: str, user_id: int | None, keyword: str,
+                      now: datetime) -> bool:
+        """True the first time this number opts out (the only time it is acknowledged)."""
+
+    @abc.abstractmethod
+    async def opt_in(self, e164: str, user_id: int | None, now: datetime) -> bool:
+        """Lifts this number's opt-out and only the do-not-call entry it caused."""
+
+
+class MessagingStore(abc.ABC):
+    """SMS messages and opt-outs: a transaction for each change, reads outside one."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[MessagingTransaction]:
+        """One transaction: its changes commit when the block ends cleanly."""
+
+    @abc.abstractmethod
+    async def conversation(self, user_id: int, first: int,
+                           before: tuple[datetime, int] | None
+                           ) -> tuple[list[Message], bool, int]:
+        """The ``first`` messages before the cursor (newest first), whether older ones exist,
+        and how many the conversation holds."""
+
+    @abc.abstractmethod
+    async def watchers(self, user_id: int) -> tuple[str, ...]:
+        """Agents working on this user: holding their lease now, or who texted them."""
+
+    @abc.abstractmethod
+    async def due_retries(self, now: datetime, limit: int = 200) -> list[int]:
+        """Failed hand-offs whose retry is due, the longest waiting first."""
+
+    @abc.abstractmethod
+    async def fail_interrupted(self, older_than: datetime, now: datetime) -> list[Message]:
+        """Hand-offs that never finished (a crash): failed, as Twilio may have taken them."""
+
+    @abc.abstractmethod
+    async def last_conversation(self, user_ids: Sequence[int]) -> dict[int, datetime]:
+        """Each user's latest SMS either way or reached call."""

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from domain.access.rule import CallbackChanger
 from domain.errors import ServiceBusy
@@ -157,13 +156,17 @@ class CallbackStore(abc.ABC):
         """Whom the callback is with; None: no such callback."""
 
 
-class QueuePageRead(Protocol):
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """One keyset page of a queue in calling order."""
+
     entries: list[tuple[int, QueueEntry]]  # (position from 1, entry)
     total: int
     has_next: bool
 
 
-class QueueSizeRead(Protocol):
+@dataclass(frozen=True, slots=True)
+class QueueSize:
     queue_type: QueueType
     size: int
     callable_now: int
@@ -174,11 +177,11 @@ class QueueReads(abc.ABC):
 
     @abc.abstractmethod
     async def page(self, queue_type: QueueType, first: int,
-                   after: tuple[float, int] | None) -> QueuePageRead:
+                   after: tuple[float, int] | None) -> QueuePage:
         """Up to ``first`` entries after a (score, user id) position: two statements."""
 
     @abc.abstractmethod
-    async def sizes(self, now: datetime) -> Sequence[QueueSizeRead]:
+    async def sizes(self, now: datetime) -> list[QueueSize]:
         """Every queue's size and how many of its entries may be called at ``now``."""
 
     @abc.abstractmethod

@@ -6,8 +6,8 @@ import abc
 import uuid
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from domain.scoring.model import CallScore
 from domain.scoring.records import Experiment, RuleSetRecord
@@ -18,19 +18,23 @@ class CallScoreRepository(abc.ABC):
     async def get_many(self, user_ids: Sequence[int]) -> dict[int, CallScore]: ...
 
 
-class ArmOutcomes(Protocol):
+@dataclass
+class ArmResult:
     """One experiment arm's figures, as read from dispositions and queue movements."""
 
     name: str
-    users: int
-    attempts: int
-    conversions: int
+    users: int = 0
+    attempts: int = 0
+    reached: int = 0
+    conversions: int = 0
 
     @property
-    def contact_rate(self) -> float | None: ...
+    def contact_rate(self) -> float | None:
+        return self.reached / self.attempts if self.attempts else None
 
     @property
-    def conversion_rate(self) -> float | None: ...
+    def conversion_rate(self) -> float | None:
+        return self.conversions / self.users if self.users else None
 
 
 class RuleSetUnit(abc.ABC):
@@ -70,5 +74,5 @@ class RuleSetStore(abc.ABC):
     async def get_experiment(self, experiment_id: uuid.UUID) -> Experiment | None: ...
 
     @abc.abstractmethod
-    async def arm_results(self, experiment: Experiment) -> Sequence[ArmOutcomes]:
+    async def arm_results(self, experiment: Experiment) -> list[ArmResult]:
         """Control first, then the variant."""

@@ -23,6 +23,10 @@ class AppliedRecords(Protocol):
                            lag_seconds: float | None, now: datetime) -> None: ...
 
 
+class DeadLetters(Protocol):
+    async def record_dead_letter(self, message_id: str, body: str, reason: str) -> None: ...
+
+
 class ContextInvalidator(Protocol):
     async def invalidate(self, user_ids: Iterable[int]) -> bool: ...
 

@@ -81,8 +81,7 @@ async def _once(request: Request, form: dict[str, str], apply) -> Response | Eff
     services = _services(request)
     try:
         async with services.voice.units() as calls:
-            key = receipt_key(request, form)
-            if not await services.webhook_receipts.first_receipt(calls.conn, key):
+            if not await calls.first_receipt(receipt_key(request, form)):
                 return _xml(twiml.empty())
             result = await apply(services, calls)
     except InvalidCallReport as exc:

@@ -10,9 +10,9 @@ from domain.access.rule import AccessRule
 from domain.agents.presence import PauseReasons, PresencePolicy
 from infrastructure.composition.connections import Connections
 from infrastructure.postgres.agent_accounts import PgAgentProfiles
-from infrastructure.postgres.analytics import PgAnalyticsReads
 from infrastructure.postgres.locks import PgSchedule
 from infrastructure.postgres.sessions import PgPresenceStore
+from infrastructure.postgres.views.analytics import PgAnalyticsReads
 from infrastructure.postgres.work_ties import PgWorkTies
 from infrastructure.replica.lenders import ReplicaUserLenders
 from infrastructure.replica.reader import ReplicaReader

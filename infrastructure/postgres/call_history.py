@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.calls.ports import CallHistory
+from domain.calls.ports import CallHistory, CallPage
 from infrastructure.postgres import calls
 
 
@@ -17,7 +17,7 @@ class PgCallHistory(CallHistory):
     pool: asyncpg.Pool
 
     async def user_calls(self, user_id: int, first: int,
-                         after: tuple[datetime, uuid.UUID] | None) -> calls.CallPage:
+                         after: tuple[datetime, uuid.UUID] | None) -> CallPage:
         async with self.pool.acquire() as conn:
             return await calls.user_calls(conn, user_id, first, after)
 

@@ -10,10 +10,11 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.calls.ports import CallRepository, ExpiredRecording, RecordingStore
+from domain.calls.ports import CallPage, CallRepository, ExpiredRecording, RecordingStore
 from domain.calls.status import CallProgress, CallStatus
 from domain.calls.voice import CallDirection, CallRecord, DialFacts
 from infrastructure.postgres.dispositions import mark_dirty, schedule
+from infrastructure.postgres.webhook_receipts import PgWebhookReceipts
 
 _DIAL_FACTS = """
 SELECT (SELECT is_active FROM agents WHERE id = $2) AS agent_active,
@@ -42,7 +43,7 @@ def to_record(row: asyncpg.Record) -> CallRecord:
 
 
 class PgCalls(CallRepository):
-    """Calls on one connection inside the caller's transaction (``conn`` for webhook receipts)."""
+    """Calls on one connection inside the caller's transaction."""
 
     def __init__(self, conn: asyncpg.Connection):
         self.conn = conn
@@ -103,6 +104,9 @@ class PgCalls(CallRepository):
         await schedule(self.conn, user_id, now, None, False, note, now)
         await mark_dirty(self.conn, [user_id], now)
 
+    async def first_receipt(self, key: str) -> bool:
+        return await PgWebhookReceipts.first_receipt(self.conn, key)
+
 
 @dataclass
 class PgCallUnits:
@@ -131,13 +135,6 @@ class PgRecordingStore(RecordingStore):
         await self._pool.execute(
             "UPDATE calls SET recording_deleted_at = $2, recording_url = NULL, updated_at = $2 "
             "WHERE id = $1", call_id, at)
-
-
-@dataclass(frozen=True, slots=True)
-class CallPage:
-    rows: list[asyncpg.Record]
-    total: int
-    has_next: bool
 
 
 async def user_calls(conn: asyncpg.Connection, user_id: int, first: int,

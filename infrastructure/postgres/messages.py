@@ -14,7 +14,7 @@ import asyncpg
 
 from domain.messaging.model import Direction, Message, SmsStatus, advances
 from domain.messaging.opt_out import OPT_OUT_REASON
-from domain.messaging.ports import ContactState
+from domain.messaging.ports import ContactState, MessagingStore, MessagingTransaction
 from infrastructure.postgres.dispositions import add_do_not_call, mark_dirty
 from infrastructure.postgres.phones import refresh_phones
 
@@ -27,7 +27,7 @@ def to_message(row: asyncpg.Record) -> Message:
                    row["agent_id"])
 
 
-class PgMessaging:
+class PgMessaging(MessagingStore):
     def __init__(self, pool: asyncpg.Pool):
         self.pool = pool
 
@@ -88,7 +88,7 @@ class PgMessaging:
         return {r["user_id"]: r["at"] for r in rows}
 
 
-class MessagingTx:
+class MessagingTx(MessagingTransaction):
     """The messaging tables inside one open transaction."""
 
     def __init__(self, conn: asyncpg.Connection):

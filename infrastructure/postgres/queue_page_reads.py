@@ -8,8 +8,8 @@ from datetime import datetime
 import asyncpg
 
 from domain.queue.model import QueueType
-from domain.queue.ports import QueueReads
-from infrastructure.postgres import queue_reads
+from domain.queue.ports import QueuePage, QueueReads, QueueSize
+from infrastructure.postgres.views import queue_page, queue_stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,13 +17,13 @@ class PgQueueReads(QueueReads):
     pool: asyncpg.Pool
 
     async def page(self, queue_type: QueueType, first: int,
-                   after: tuple[float, int] | None) -> queue_reads.QueuePage:
+                   after: tuple[float, int] | None) -> QueuePage:
         async with self.pool.acquire() as conn:
-            return await queue_reads.page(conn, queue_type, first, after)
+            return await queue_page.page(conn, queue_type, first, after)
 
-    async def sizes(self, now: datetime) -> list[queue_reads.QueueSize]:
+    async def sizes(self, now: datetime) -> list[QueueSize]:
         async with self.pool.acquire() as conn:
-            return await queue_reads.sizes(conn, now)
+            return await queue_stats.sizes(conn, now)
 
     async def heads(self, per_queue: int) -> list[int]:
         rows = await self.pool.fetch(

@@ -10,10 +10,10 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.scoring.ports import RuleSetStore, RuleSetUnit
+from domain.scoring.ports import ArmResult, RuleSetStore, RuleSetUnit
 from domain.scoring.records import Experiment, RuleSetRecord
-from infrastructure.postgres import experiment_results, rule_sets
-from infrastructure.postgres.experiment_results import ArmResult
+from infrastructure.postgres import rule_sets
+from infrastructure.postgres.views import experiment_results
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncpg
 
-from domain.messaging.ports import WebhookReceipts
 
+class PgWebhookReceipts:
+    """Which Twilio webhooks were already applied: a retry finds its receipt."""
 
-class PgWebhookReceipts(WebhookReceipts):
-    async def first_receipt(self, conn: asyncpg.Connection, key: str) -> bool:
+    @staticmethod
+    async def first_receipt(conn: asyncpg.Connection, key: str) -> bool:
+        """True the first time ``key`` is seen; ``conn`` is the effect's own transaction's,
+        so the receipt commits or rolls back with the effect."""
         inserted = await conn.fetchval(
             "INSERT INTO webhook_receipts (key) VALUES ($1) ON CONFLICT (key) DO NOTHING "
             "RETURNING true", key)

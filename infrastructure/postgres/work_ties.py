@@ -9,7 +9,8 @@ from datetime import datetime
 import asyncpg
 
 from domain.access.ports import WorkTies
-from domain.access.rule import PENDING_CALLBACK, Tie, TieRecord
+from domain.access.rule import Tie, TieRecord
+from domain.calls.callbacks import PENDING
 
 # Each branch is an index range of one agent's rows (see migration 0012): a day's calls,
 # dispositions and texts, the few leases and callbacks still open, the rings of a day;
@@ -19,7 +20,7 @@ SELECT user_id, 'LEASE' AS tie, expires_at AS at, NULL AS status
   FROM leases WHERE agent_id = $1 AND ended_at IS NULL AND user_id = ANY($3)
 UNION ALL
 SELECT user_id, 'CALLBACK', scheduled_for, status
-  FROM callbacks WHERE agent_id = $1 AND status = '{PENDING_CALLBACK}'
+  FROM callbacks WHERE agent_id = $1 AND status = '{PENDING}'
    AND user_id = ANY($3)
 UNION ALL
 SELECT c.user_id, 'RING', r.rang_at, c.status

@@ -5,13 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from domain.calls.events import CallbackBooked, DispositionMade
+from domain.links import tokens
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
+from domain.users.model import User
 from service_layer.cdc import ChangeApplier
+from service_layer.dispositions import CallOutcomes
+from service_layer.magic_links import LinkPolicy, MagicLinks
+from service_layer.messagebus import Handler, MessageBus
 from service_layer.queues import QueueMaintainer
 from service_layer.sms import SmsService
+from tests.fakes.callbacks import FakeCallbackStore
 from tests.fakes.events import FakeEventPublisher
 from tests.fakes.links import FakeLinkRenewal
+from tests.fakes.magic_links import FakeEmailSender, FakeLinkStore, FakeUserDirectory
 from tests.fakes.messaging import FakeMessaging
 from tests.fakes.queue_stores import FakeQueueStores
 from tests.fakes.replica import FakeReplica
@@ -97,3 +105,61 @@ class CdcWorld:
     def applier(self, **options) -> ChangeApplier:
         return ChangeApplier(self.lookups, self.applied, self.queues.maintainer(), self.cache,
                              self.conversions, self.queues.clock, **options)
+
+
+@dataclass
+class Handled:
+    """A message bus handler keeping every event it is handed."""
+
+    events: list[object] = field(default_factory=list)
+
+    async def __call__(self, event: object) -> None:
+        self.events.append(event)
+
+
+@dataclass
+class OutcomesWorld:
+    """CallOutcomes on in-memory dispositions, with the real queue maintainer; ``handled``
+    gets the follow-up events the bus carries, after any handlers a test puts first."""
+
+    queues: QueueWorld = field(default_factory=QueueWorld)
+    handled: Handled = field(default_factory=Handled)
+    store: FakeCallbackStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store = FakeCallbackStore(self.queues.stores)
+
+    def outcomes(self, *first: Handler) -> CallOutcomes:
+        handlers = [*first, self.handled]
+        bus = MessageBus({DispositionMade: handlers, CallbackBooked: handlers})
+        return CallOutcomes(self.store, self.queues.maintainer(), self.queues.replica,
+                            CallingWindow(), bus)
+
+
+def a_user(user_id: int, **overrides) -> User:
+    """A replica user with a mobile number and an e-mail address, unless told otherwise."""
+    values = dict(id=user_id, first_name="Ann", last_name="Smith", email="ann@example.com",
+                  phone_number="07911 123456", date_of_birth=None, status="active",
+                  is_enabled=True, introducer=None, solicitor=None,
+                  current_user_address_id=None, current_signature_file_id=None,
+                  last_login=None, created_at=None, updated_at=None)
+    return User(**{**values, **overrides})
+
+
+LINK_KEY = tokens.derive_key("k" * 40)
+
+
+@dataclass
+class LinksWorld:
+    store: FakeLinkStore = field(default_factory=FakeLinkStore)
+    users: FakeUserDirectory = field(default_factory=FakeUserDirectory)
+    sms: FakeSmsGateway = field(default_factory=FakeSmsGateway)
+    email: FakeEmailSender = field(default_factory=FakeEmailSender)
+    clock: Clock = field(default_factory=Clock)
+    policy: LinkPolicy = field(default_factory=lambda: LinkPolicy(
+        ttl=timedelta(hours=72), rate_per_hour=3, retention=timedelta(days=30),
+        link_base_url="https://api.test", main_app_url="https://app.test"))
+
+    def service(self) -> MagicLinks:
+        return MagicLinks(self.store, self.users, LINK_KEY, self.policy, sms=self.sms,
+                          email=self.email, clock=self.clock)

@@ -1,22 +1,17 @@
-"""SMS messages and opt-outs in memory, with the PostgreSQL adapter's rules.
-
-The store has no abstract port: SmsService takes infrastructure.postgres.messages'
-PgMessaging as it is, so this fake has its shape (``transaction()`` giving a
-transaction object with the same methods) without a class to subclass.
-"""
+"""SMS messages and opt-outs in memory, with the PostgreSQL adapter's rules."""
 
 from __future__ import annotations
 
 import contextlib
 import copy
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.messaging.model import Direction, Message, SmsStatus, advances
 from domain.messaging.opt_out import OPT_OUT_REASON
-from domain.messaging.ports import ContactState
+from domain.messaging.ports import ContactState, MessagingStore, MessagingTransaction
 from domain.users.phone import to_e164
 
 
@@ -27,6 +22,7 @@ class MessagingTables:
     do_not_call: dict[int, str] = field(default_factory=dict)  # user id -> reason
     phones: dict[int, str | None] = field(default_factory=dict)  # user_phones' e164
     leased_to: dict[int, uuid.UUID] = field(default_factory=dict)
+    reached: dict[int, datetime] = field(default_factory=dict)  # last call that reached them
     dirty: set[int] = field(default_factory=set)
     next_id: int = 1
 
@@ -36,7 +32,7 @@ def _message(row: dict) -> Message:
                    row["created_at"], row["failure_reason"], row["agent_id"])
 
 
-class FakeMessaging:
+class FakeMessaging(MessagingStore):
     def __init__(self) -> None:
         self.tables = MessagingTables()
 
@@ -82,8 +78,16 @@ class FakeMessaging:
                 failed.append(_message(row))
         return failed
 
+    async def last_conversation(self, user_ids: Sequence[int]) -> dict[int, datetime]:
+        latest = {u: at for u, at in self.tables.reached.items() if u in user_ids}
+        for row in self.tables.messages.values():
+            user_id = row["user_id"]
+            if user_id in user_ids:
+                latest[user_id] = max(latest.get(user_id, row["created_at"]), row["created_at"])
+        return latest
 
-class FakeMessagingTx:
+
+class FakeMessagingTx(MessagingTransaction):
     def __init__(self, tables: MessagingTables) -> None:
         self.tables = tables
         self.conn = object()  # what a ``once`` check is handed

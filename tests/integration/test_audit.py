@@ -3,7 +3,6 @@ supervisors with auditLog, kept AUDIT_KEEP_DAYS."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from service_layer.audit import AuditLog, AuditWriter
 from sync_worker.cleanup import daily_cleanup
 from tests.conftest import Gql, error_codes
 from tests.services import free_port, insert_agents
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -81,11 +81,11 @@ async def _rows(services, agent_id: uuid.UUID) -> list[dict]:
 
 async def _until_rows(services, agent_id: uuid.UUID, count: int) -> list[dict]:
     """The agent's rows once there are ``count`` (the writer lands them in its own time)."""
-    deadline = asyncio.get_running_loop().time() + DEADLINE
-    while len(rows := await _rows(services, agent_id)) < count:
-        assert asyncio.get_running_loop().time() < deadline, rows
-        await asyncio.sleep(0.05)
-    return rows
+    async def all_there():
+        rows = await _rows(services, agent_id)
+        return rows if len(rows) >= count else None
+
+    return await wait_until(all_there, f"{count} audit rows", timeout=DEADLINE)
 
 
 # --- mutations ---
@@ -154,12 +154,10 @@ async def test_a_mutation_answers_while_the_trail_is_locked_and_lands_after(quic
         await holder.execute("LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE")
         await api(MUTATE, {"u": "7"}, token=token)
         # The writer is now stuck behind the lock with that batch...
-        deadline = asyncio.get_running_loop().time() + DEADLINE
-        while not await watcher.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE '%INSERT INTO audit_log%'"):
-            assert asyncio.get_running_loop().time() < deadline
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE '%INSERT INTO audit_log%'"), "the writer waits on the lock",
+            timeout=DEADLINE)
         # ...and requests still answer, and their records wait in the buffer.
         body = await api("mutation { setAgentStatus(status: AVAILABLE) { status } }",
                          token=token)
@@ -186,10 +184,9 @@ async def test_records_wait_while_the_table_is_gone_and_land_once_it_is_back(qui
             body = await api("mutation { setAgentStatus(status: AVAILABLE) { status } }",
                              token=token)
             assert body["data"]["setAgentStatus"]["status"] == "AVAILABLE"
-            deadline = asyncio.get_running_loop().time() + DEADLINE
-            while writer.failed_writes < 2:  # tried, failed, tried again: still buffered
-                assert asyncio.get_running_loop().time() < deadline
-                await asyncio.sleep(0.05)
+            # Tried, failed, tried again: still buffered.
+            await wait_until(lambda: writer.failed_writes >= 2, "two failed writes",
+                             timeout=DEADLINE)
             assert writer.pending == 1
         finally:
             await admin.execute("ALTER TABLE audit_log_away RENAME TO audit_log")

@@ -6,9 +6,9 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,8 @@ from tests.cdc_env import drain, signed_update, sqs_queue
 from tests.integration.test_leads import Api
 from tests.queue_env import queue_env, queue_of
 from tests.services import free_port
+from tests.subscriptions import marker_at, publishing, queue_probe, until_subscribed
+from tests.waiting import wait_until, wait_until_sync
 
 pytestmark = pytest.mark.integration
 STAMP, COMMITTED = "2026-11-24 09:59:00", "2026-11-24T09:59:00.200000Z"
@@ -61,15 +63,14 @@ class ThrowawayRedis:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
              str(self.dir), "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                import socket
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("throwaway redis did not start")
+        wait_until_sync(self._answers, "throwaway redis started", timeout=10)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return True
+        except OSError:
+            return False
 
     async def stop(self) -> None:
         client = aioredis.Redis.from_url(self.url)
@@ -107,7 +108,7 @@ async def test_redis_down_during_a_batch_delays_events_and_invalidations(tmp_pat
                     return (await services.events.flush_undelivered()
                             and await services.user_context_cache.flush_pending())
 
-                await _wait_for(flushed, 10)  # after the client's short cool-down
+                await wait_until(flushed, timeout=10)  # after the client's short cool-down
                 assert await services.events.wait_connected(10)
                 payload = json.loads(await asyncio.wait_for(anext(aiter(events)), 10))
             client = aioredis.Redis.from_url(redis_server.url)
@@ -145,15 +146,8 @@ async def _worker_under_way(services, rows, queue, endpoint: str, count: int
         assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
         return bool(await services.pg.fetchval("SELECT count(*) FROM cdc_seen"))
 
-    await _wait_for(some_applied)
+    await wait_until(some_applied, timeout=60)
     return users, proc
-
-
-async def _wait_for(condition, limit_s: float = 60.0) -> None:
-    deadline = time.monotonic() + limit_s
-    while not await condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def _send_many(queue, bodies: list[str]) -> None:
@@ -211,8 +205,7 @@ async def test_a_cdc_message_reaches_a_queue_updates_subscriber(moto_endpoint):
                  asyncio.create_task(run_worker(services, stop, address=queue.address,
                                                 cdc=True, scheduled=False))]
         try:
-            while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
-                await asyncio.sleep(0.02)
+            await wait_until(lambda: server.started, "the server started")  # its only signal
             async with websockets.connect(f"ws://127.0.0.1:{port}/graphql",
                                           subprotocols=["graphql-transport-ws"]) as ws:
                 await ws.send(json.dumps({"type": "connection_init",
@@ -221,7 +214,8 @@ async def test_a_cdc_message_reaches_a_queue_updates_subscriber(moto_endpoint):
                 await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
                     "query": UPDATES, "variables": {"type": None}}}))
                 assert await services.events.wait_connected()
-                await asyncio.sleep(0.2)
+                await until_subscribed(ws, publishing(services.events, queue_probe),
+                                       marker_at("queueUpdates", "reason"))
                 await queue.send(signed_update(user, STAMP, COMMITTED))
                 message = json.loads(await asyncio.wait_for(ws.recv(), 30))
         finally:

@@ -22,6 +22,7 @@ from tests.cdc_env import SAMPLES, dead_letters, drain, signed_update, sqs_queue
 from tests.cdc_hostile import hostile_bodies
 from tests.integration.test_cdc_worker import COMMITTED, STAMP, _sign, _unsigned_user
 from tests.queue_env import queue_env, queue_of
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -208,16 +209,15 @@ async def test_a_worker_that_dies_is_started_again_and_then_consumes(env, moto_e
         services, stop, address=address, cdc=True, scheduled=False, sms_jobs=False), stop,
         pause=0.05, longest_pause=0.5))
     try:
-        deadline = time.monotonic() + 30
-        while restarts(task) < before + 1:
-            assert time.monotonic() < deadline, "the worker was not restarted"
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: restarts(task) >= before + 1, "the worker was restarted")
         assert create_queues(moto_endpoint, name, name + "-dlq", 3) == address.url
         async with SqsQueue(address) as queue:
             await queue.send(signed_update(user, STAMP, COMMITTED))
-        while await queue_of(services, user) != "OUTSTANDING_REQUESTS":
-            assert time.monotonic() < deadline, "the restarted worker did not consume"
-            await asyncio.sleep(0.1)
+
+        async def consumed() -> bool:
+            return await queue_of(services, user) == "OUTSTANDING_REQUESTS"
+
+        await wait_until(consumed, "the restarted worker consumed")
     finally:
         stop.set()
         await asyncio.wait_for(supervisor, 30)

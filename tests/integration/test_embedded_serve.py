@@ -6,13 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.services import free_port
+from tests.waiting import wait_until_sync
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,16 +29,14 @@ def bare_env(tmp_path):
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
         try:
-            if httpx.get(url + "/ready", timeout=2).status_code == 200:
-                return
+            return httpx.get(url + "/ready", timeout=2).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("dialler serve did not become ready")
+            return False
+
+    wait_until_sync(ready, "dialler serve ready", timeout=timeout, interval=0.1)
 
 
 def _graphql(url: str, query: str, variables=None, token=None) -> dict:
@@ -54,21 +52,20 @@ WHERE = "query($u: ID!) { explainScore(userId: $u) { queueType } }"
 
 def _a_demo_change_moves_a_queue(url: str, token: str, cwd: Path, env: dict) -> None:
     """`dialler demo change` emits a CDC message; the in-process worker moves the user."""
-    deadline = time.monotonic() + 60
-    edges = []
-    while not edges and time.monotonic() < deadline:  # the first rebuild runs at start-up
-        edges = _graphql(url, QUEUE_HEAD, token=token)["data"]["queue"]["edges"]
-        time.sleep(0.3)
+    def queue_head() -> list:
+        return _graphql(url, QUEUE_HEAD, token=token)["data"]["queue"]["edges"]
+
+    # The first rebuild runs at start-up.
+    edges = wait_until_sync(queue_head, "a user queued", timeout=60, interval=0.1)
     user = edges[0]["node"]["user"]["id"]
     changed = subprocess.run([DIALLER, "demo", "change", user, "--signed"], cwd=cwd, env=env,
                              capture_output=True, timeout=60)
     assert changed.returncode == 0, changed.stderr.decode()[-2000:]
-    while time.monotonic() < deadline:
-        head = _graphql(url, QUEUE_HEAD, token=token)["data"]["queue"]["edges"]
-        if not head or head[0]["node"]["user"]["id"] != user:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"user {user} did not leave the UNSIGNED queue")
+    def left() -> bool:
+        head = queue_head()
+        return not head or head[0]["node"]["user"]["id"] != user
+
+    wait_until_sync(left, f"user {user} left the UNSIGNED queue", timeout=60, interval=0.1)
 
 
 def test_serve_on_a_bare_machine_lets_a_new_user_log_in_and_read_a_context(bare_env, tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from infrastructure.postgres.locks import PgSchedule, job_lock
 from infrastructure.postgres.pool import StatementCounter, create_pool
 from service_layer.timed import CALLBACKS
 from tests.queue_env import NOW, queue_env
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,12 +75,15 @@ async def test_a_held_lease_is_renewed_so_it_never_runs_out_under_its_holder(poo
     async with job_lock(pool, name, lease_seconds=0.6) as held:
         assert held
         first = (await _lease(pool, name))["expires_at"]
-        deadline = time.monotonic() + 20
-        while (await _lease(pool, name))["expires_at"] <= first:
-            assert time.monotonic() < deadline, "the lease was never renewed"
+
+        async def renewed() -> bool:  # and refused to another holder each round meanwhile
+            if (await _lease(pool, name))["expires_at"] > first:
+                return True
             async with job_lock(pool, name) as other:
                 assert not other
-            await asyncio.sleep(0.05)
+            return False
+
+        await wait_until(renewed, "the lease was renewed", timeout=20, interval=0.05)
 
 
 async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(pool, request):
@@ -121,13 +124,12 @@ async def test_a_crashed_holders_lease_runs_out_and_another_process_takes_it(poo
     assert (crashed.returncode, crashed.stdout.strip()) == (3, b"held"), crashed.stderr
     lease = await _lease(pool, name)
     assert lease is not None and lease["holder"].split("/")[1].isdigit()  # left behind
-    deadline = time.monotonic() + 30
-    while True:
+
+    async def taken_over() -> bool:
         async with job_lock(pool, name) as held:
-            if held:
-                break
-        assert time.monotonic() < deadline, "the crashed holder's lease never ran out"
-        await asyncio.sleep(0.1)
+            return held
+
+    await wait_until(taken_over, "the crashed holder's lease ran out", interval=0.05)
 
 
 async def test_marks_are_shared_and_overwritten(pool, request):

@@ -34,6 +34,7 @@ from tests.integration.test_sms import (
 )
 from tests.live_server import live_server
 from tests.queue_env import NOW
+from tests.subscriptions import marker_at, publishing, until_subscribed
 
 pytestmark = pytest.mark.integration
 LINK = f"{BASE}/l/"
@@ -135,22 +136,15 @@ async def sms_events_socket(env, token: str):
             assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
             await ws.send(json.dumps({"id": "1", "type": "subscribe",
                                       "payload": {"query": EVENTS}}))
-            await _until_a_probe_arrives(env, ws)
+            await until_subscribed(ws, publishing(env.services.events, _probe),
+                                   marker_at("smsEvents", "message", "body"))
             yield ws
         finally:
             await ws.close()
 
 
-async def _until_a_probe_arrives(env, ws) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        await env.services.events.publish([SmsEvent("RECEIVED", 0, None, "INBOUND", PROBE,
-                                                     "RECEIVED", NOW)])
-        with contextlib.suppress(TimeoutError):
-            frame = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
-            if frame["payload"]["data"]["smsEvents"]["message"]["body"] == PROBE:
-                return
-    raise AssertionError("the smsEvents subscription never started")
+def _probe(marker: str) -> SmsEvent:
+    return SmsEvent("RECEIVED", 0, None, "INBOUND", marker, "RECEIVED", NOW)
 
 
 async def socket_until_received(ws, user: int) -> list[str]:

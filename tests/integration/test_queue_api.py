@@ -16,6 +16,7 @@ from tests.contracts import OPERATIONS
 from tests.integration.test_leads import Api
 from tests.live_server import live_server
 from tests.queue_env import queue_env
+from tests.subscriptions import marker_at, publishing, queue_probe, until_subscribed
 
 pytestmark = pytest.mark.integration
 PAGE = (OPERATIONS / "queue.graphql").read_text()
@@ -140,7 +141,8 @@ async def test_an_event_on_one_api_process_reaches_a_subscriber_on_another(env):
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
                 "query": _operation("QueueUpdates"), "variables": {"type": "UNSIGNED"}}}))
             assert await other.events.wait_connected()
-            await asyncio.sleep(0.2)
+            await until_subscribed(ws, publishing(services.events, queue_probe),
+                                   marker_at("queueUpdates", "reason"))
             await services.queues.recompute([user], "cdc")  # on the first process
             message = json.loads(await asyncio.wait_for(ws.recv(), 5))
     finally:

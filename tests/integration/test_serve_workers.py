@@ -24,11 +24,11 @@ import websockets
 
 from cli.serve import worker_count
 from domain.agents.sessions import Principal
-from domain.queue.model import QueueChanged, QueueChangeKind, QueueType
 from infrastructure.settings import Settings
 from service_layer.timed import CALLBACKS
 from tests import services as svc
 from tests.conftest import TEST_SECRET
+from tests.subscriptions import marker_at, publishing, queue_probe, until_subscribed
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -170,20 +170,9 @@ async def _next_update(ws, wanted, within: float = 60) -> dict:
 
 
 async def _all_listening(services, subscribers: dict) -> None:
-    """Events published from here until every subscription has one: each is live."""
-    async def one_arrives(ws) -> None:
-        await _next_update(ws, lambda u: u["userId"] == "0")
-
-    waiting = [asyncio.create_task(one_arrives(ws)) for ws in subscribers.values()]
-    deadline = time.monotonic() + 30
-    while not all(t.done() for t in waiting):
-        assert time.monotonic() < deadline, "a subscription never went live"
-        await services.events.publish([QueueChanged(
-            QueueChangeKind.RESCORED, 0, QueueType.UNSIGNED, QueueType.UNSIGNED, 0.0,
-            "ping", datetime.now(UTC))])
-        await asyncio.wait(waiting, timeout=0.3)
-    for task in waiting:
-        task.result()
+    """Probes published from here until every subscription has one: each is live."""
+    await until_subscribed(list(subscribers.values()), publishing(services.events, queue_probe),
+                           marker_at("queueUpdates", "reason"))
 
 
 async def test_two_processes_share_events_and_run_the_timers_once(deployment, tmp_path):

@@ -83,15 +83,17 @@ async def _fresh_start(env):
 async def events(services, event_type: type):
     """Collects the payloads published on one event channel while the block runs."""
     got: list[dict] = []
+    listening = asyncio.Event()
 
     async def pump():
         async with services.events.listen_wire(event_type) as stream:
+            listening.set()  # the reader's cursor is fixed here, not at its first read
             async for payload in stream:
                 got.append(json.loads(payload))
 
     task = asyncio.create_task(pump())
     assert await services.events.wait_connected()
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(listening.wait(), 5)
     try:
         yield got
     finally:

@@ -11,6 +11,7 @@ import pytest
 import websockets
 
 from domain.messaging.follow_ups import review_request
+from domain.messaging.model import SmsEvent
 from tests.integration.test_sms import (
     SEND,
     e164_of,
@@ -21,6 +22,7 @@ from tests.integration.test_sms import (
 )
 from tests.live_server import live_server
 from tests.queue_env import NOW, queue_of
+from tests.subscriptions import marker_at, publishing, until_subscribed
 
 pytestmark = pytest.mark.integration
 OUR_NUMBER = "+441632960000"
@@ -172,7 +174,12 @@ async def test_sms_events_reach_websocket_subscribers(env, server_url):
     mine, agents_all, everything = sockets
     try:
         assert await services.events.wait_connected()
-        await asyncio.sleep(0.3)  # the subscriptions are registered
+        def probe(marker: str) -> SmsEvent:  # of the user the agent works on: all see it
+            return SmsEvent("RECEIVED", 0, user, "INBOUND", marker, "RECEIVED", NOW,
+                            (str(agent_row.id),))
+
+        await until_subscribed(sockets, publishing(services.events, probe),
+                               marker_at("smsEvents", "message", "body"))
         await text_us(env, await e164_of(env, other), "not for this agent")
         await text_us(env, await e164_of(env, user), "hi there")
         event = (await _next(mine))["payload"]["data"]["smsEvents"]

@@ -363,7 +363,7 @@ async def test_only_supervisors_and_admins_watch_agent_activity(env, server_url)
 async def test_the_index_path_and_the_grouped_path_count_the_same(env, today):
     """Short periods read per agent through the indexes, long ones scan and group: the
     two statements must agree on every row, the unassigned one included."""
-    from infrastructure.postgres import analytics as sql
+    from infrastructure.postgres.views import analytics as sql
 
     services = env[0]
     args = (datetime(2025, 1, 1, tzinfo=UTC), NOW + timedelta(days=2),

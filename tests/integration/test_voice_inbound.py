@@ -68,8 +68,8 @@ async def test_a_known_caller_rings_the_available_agents_with_their_context(env)
     agents = await available(env, 2)
     call_sid = sid()
     assert await services.events.wait_connected()
+    # Listening from here: the reader's cursor is fixed when listen_wire yields it.
     async with services.events.listen_wire(IncomingCall) as events:
-        await asyncio.sleep(0.1)
         root = twiml(await twilio.post("/twilio/voice/inbound",
                                        inbound_form(call_sid, "+447911123401")))
         event = json.loads(await asyncio.wait_for(anext(events), 5))

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 import uvicorn
 import websockets
 
 from domain.agents.sessions import Principal
+from domain.calls.status import CallStatus
+from domain.calls.voice import CallDirection, CallUpdated, IncomingCall
 from graphql_api.app import create_app
 from tests.integration.test_leads import Api
 from tests.integration.test_voice import TWILIO, Twilio, call_row, placed, sid, status_form
@@ -17,6 +21,8 @@ from tests.integration.test_voice_inbound import available, inbound_form, known_
 from tests.integration.test_websockets import _recv, transport_ws
 from tests.queue_env import queue_env
 from tests.services import free_port
+from tests.subscriptions import marker_at, publishing, until_subscribed
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 UPDATES = ("subscription($c: ID) { callUpdates(callId: $c) { id status talkSeconds "
@@ -32,8 +38,7 @@ async def env():
         server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1",
                                                port=port, log_config=None, lifespan="off"))
         task = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
-            await asyncio.sleep(0.02)
+        await wait_until(lambda: server.started, "the server started")  # its only signal
         yield services, rows, clock, api, Twilio(api.http), f"127.0.0.1:{port}"
         server.should_exit = True
         await task
@@ -44,7 +49,28 @@ async def subscribe(ws, query: str, variables: dict | None = None) -> None:
     assert (await _recv(ws))["type"] == "connection_ack"
     await ws.send(json.dumps({"id": "1", "type": "subscribe",
                               "payload": {"query": query, "variables": variables or {}}}))
-    await asyncio.sleep(0.3)  # the subscription is registered once its resolver has started
+
+
+async def until_updates_reach(ws, services, agent_id: uuid.UUID | None = None,
+                              call_id: uuid.UUID | None = None) -> None:
+    """Until callUpdates on ``ws`` is live: a probe update of a call it follows got there
+    (``call_id`` when it names one, else a new call of ``agent_id``)."""
+    def probe(marker: str) -> CallUpdated:
+        return CallUpdated(call_id or uuid.uuid4(), CallDirection.OUTBOUND, CallStatus.RINGING,
+                           0, marker, None, agent_id, datetime.now(UTC))
+
+    await until_subscribed(ws, publishing(services.events, probe),
+                           marker_at("callUpdates", "recordingUrl"))
+
+
+async def until_rings_reach(sockets: list, services, agent_ids: list[uuid.UUID]) -> None:
+    """Until incomingCalls on each socket is live: a probe ring of the agents got there."""
+    def probe(marker: str) -> IncomingCall:
+        return IncomingCall(uuid.uuid4(), None, marker, tuple(map(str, agent_ids)),
+                            datetime.now(UTC))
+
+    await until_subscribed(sockets, publishing(services.events, probe),
+                           marker_at("incomingCalls", "fromNumber"))
 
 
 async def test_an_agent_sees_their_own_calls_progress_live(env):
@@ -54,6 +80,7 @@ async def test_an_agent_sees_their_own_calls_progress_live(env):
     assert await services.events.wait_connected()
     async with transport_ws(url, {"Authorization": f"Bearer {token}"}) as ws:
         await subscribe(ws, UPDATES)
+        await until_updates_reach(ws, services, agent_id=agent.id)
         await twilio.post("/twilio/voice/status", status_form(others_sid, "in-progress", 4))
         await twilio.post("/twilio/voice/status", status_form(call_sid, "in-progress", 5))
         await twilio.post("/twilio/voice/status", status_form(call_sid, "completed", 65, 60))
@@ -83,6 +110,7 @@ async def test_a_supervisor_may_watch_any_call_and_an_agent_only_their_own(env):
     assert unknown["payload"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "callId"}
     async with transport_ws(url, {"Authorization": f"Bearer {supervisor}"}) as ws:
         await subscribe(ws, UPDATES, {"c": call_id})
+        await until_updates_reach(ws, services, call_id=uuid.UUID(call_id))
         await twilio.post("/twilio/voice/status", status_form(sid(), "ringing", 1))  # not it
         await twilio.post("/twilio/voice/status", status_form(call_sid, "ringing", 2))
         update = (await _recv(ws))["payload"]["data"]["callUpdates"]
@@ -108,12 +136,13 @@ async def test_an_inbound_call_reaches_the_rung_agents_screen(env):
     services, _, _, _, twilio, url = env
     user = await known_caller(env[:5], "07911 123405")
     (agent,) = await available(env[:5])
-    _, not_rung = await env[3].agent()
+    not_rung_agent, not_rung = await env[3].agent()
     token = services.tokens.issue(Principal(agent.id, agent.role)).token
     async with transport_ws(url, {"Authorization": f"Bearer {token}"}) as ws, \
             transport_ws(url, {"Authorization": f"Bearer {not_rung}"}) as other:
         await subscribe(ws, INCOMING)
         await subscribe(other, INCOMING)
+        await until_rings_reach([ws, other], services, [agent.id, not_rung_agent.id])
         call_sid = sid()
         await twilio.post("/twilio/voice/inbound", inbound_form(call_sid, "+447911123405"))
         ringing = (await _recv(ws))["payload"]["data"]["incomingCalls"]

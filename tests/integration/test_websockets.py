@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 import websockets
 
+from domain.agents.model import AgentStatus, AgentStatusChanged
 from tests.live_server import live_server
+from tests.subscriptions import marker_at, publishing, until_subscribed
 
 pytestmark = pytest.mark.integration
 ACTIVITY = "subscription { agentActivity { agentId status previousStatus reason occurredAt } }"
@@ -33,6 +37,16 @@ async def transport_ws(url: str, payload: dict):
         yield ws
 
 
+async def until_activity_reaches(ws, services) -> None:
+    """Until agentActivity on ``ws`` is live: a probe change of nobody's status got there."""
+    def probe(marker: str) -> AgentStatusChanged:
+        return AgentStatusChanged(uuid.uuid4(), AgentStatus.OFFLINE, AgentStatus.OFFLINE,
+                                  marker, datetime.now(UTC))
+
+    await until_subscribed(ws, publishing(services.events, probe),
+                           marker_at("agentActivity", "reason"))
+
+
 async def _set_status(gql, token: str, status: str, reason: str | None = None) -> None:
     body = await gql("mutation($s: AgentStatus!, $r: String) { setAgentStatus(status: $s, "
                      "reason: $r) { id } }", {"s": status, "r": reason}, token)
@@ -46,7 +60,7 @@ async def test_supervisor_sees_agent_status_changes_live(server_url, services, g
         assert (await _recv(ws))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": ACTIVITY}}))
         assert await services.events.wait_connected()
-        await asyncio.sleep(0.2)  # the subscription is registered once the resolver has started
+        await until_activity_reaches(ws, services)
         await _set_status(gql, agent_token, "PAUSED", "training")
         message = await _recv(ws)
     assert message["type"] == "next"
@@ -65,7 +79,7 @@ async def test_the_legacy_protocol_and_a_lower_case_key_work(server_url, service
                                   "payload": {"authorization": f"Bearer {admin_token}"}}))
         assert (await _recv(ws))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "start", "payload": {"query": ACTIVITY}}))
-        await asyncio.sleep(0.2)
+        await until_activity_reaches(ws, services)
         await _set_status(gql, agent_token, "AVAILABLE")
         message = await _recv(ws)
     assert message["type"] == "data"

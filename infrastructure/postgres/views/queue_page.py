@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import asyncpg
 
 from domain.queue.model import QueueEntry, QueueType
-
-
-@dataclass(frozen=True, slots=True)
-class QueuePage:
-    entries: list[tuple[int, QueueEntry]]  # (position from 1, entry)
-    total: int
-    has_next: bool
+from domain.queue.ports import QueuePage
 
 
 def _entry(row) -> QueueEntry:

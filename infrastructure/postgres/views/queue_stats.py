@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from domain.queue.model import QueueType
+from domain.queue.ports import QueueSize
 from infrastructure.postgres.leads import callable_now
-
-
-@dataclass(frozen=True, slots=True)
-class QueueSize:
-    queue_type: QueueType
-    size: int
-    callable_now: int
 
 
 async def sizes(conn: asyncpg.Connection, now: datetime) -> list[QueueSize]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import asyncpg
 
 from domain.calls.outcomes import NOT_REACHED
 from domain.scoring.experiments import assign_arm
+from domain.scoring.ports import ArmResult
 from domain.scoring.records import Experiment
 
 # A conversion: within 7 days of the user's first call in the experiment they left
@@ -28,23 +27,6 @@ SELECT c.user_id, c.attempts, c.reached, EXISTS (
 ) AS converted
 FROM calls c
 """
-
-
-@dataclass
-class ArmResult:
-    name: str
-    users: int = 0
-    attempts: int = 0
-    reached: int = 0
-    conversions: int = 0
-
-    @property
-    def contact_rate(self) -> float | None:
-        return self.reached / self.attempts if self.attempts else None
-
-    @property
-    def conversion_rate(self) -> float | None:
-        return self.conversions / self.users if self.users else None
 
 
 async def arm_results(conn: asyncpg.Connection, experiment: Experiment) -> list[ArmResult]:

@@ -15,8 +15,8 @@ from domain.analytics.ports import (
     AgentSummary,
     AnalyticsReads,
     FloorActivity,
-    QueueDepth,
 )
+from domain.queue.ports import QueueSize
 from infrastructure.postgres.views import queue_stats
 
 # Every agent's counts over [$1, $2) in one statement: for each agent, a range scan of the
@@ -115,12 +115,12 @@ class PgAnalyticsReads(AnalyticsReads):
     def __init__(self, pool: asyncpg.Pool):
         self._pool = pool
 
-    async def board(self, day: Period, now: datetime) -> tuple[list[QueueDepth], FloorActivity]:
+    async def board(self, day: Period, now: datetime) -> tuple[list[QueueSize], FloorActivity]:
         """Two statements on one connection: queue depths, then everyone's counts."""
         async with self._pool.acquire() as conn:
             depths = await queue_stats.sizes(conn, now)
             floor = await _activity_of_everyone(conn, day)
-        return [QueueDepth(d.queue_type, d.size, d.callable_now) for d in depths], floor
+        return depths, floor
 
     async def activity(self, period: Period) -> FloorActivity:
         async with self._pool.acquire() as conn:
