@@ -22,23 +22,18 @@ from infrastructure.composition.connections import open_connections
 from infrastructure.composition.limits import build_rate_limits
 from infrastructure.composition.messaging import build_messaging
 from infrastructure.composition.queues import build_queues
+from infrastructure.composition.records import build_records
 from infrastructure.composition.sync import build_sync
 from infrastructure.logging import get_logger
 from infrastructure.postgres.agent_accounts import PgAgentProfiles
-from infrastructure.postgres.call_history import PgCallHistory
-from infrastructure.postgres.job_runs import PgJobRuns
 from infrastructure.postgres.leads import PgLeaseStore
 from infrastructure.postgres.pool import StatementCounter
-from infrastructure.postgres.queue_page_reads import PgQueueReads
-from infrastructure.postgres.rule_set_store import PgRuleSetStore
 from infrastructure.postgres.sync_store import PgSyncStore
 from infrastructure.postgres.unit_of_work import SqlUnitOfWork
-from infrastructure.postgres.webhook_receipts import PgWebhookReceipts
 from infrastructure.redis.event_bus import RedisEventBus
 from infrastructure.redis.resilient import ResilientRedis
 from infrastructure.redis.user_context_cache import UserContextCache
 from infrastructure.replica.reader import ReplicaReader
-from infrastructure.replica.user_census import ReplicaUserCensus
 from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
@@ -106,7 +101,6 @@ class Services:
     rule_sets: RuleSets
     queue_pages: QueuePages
     call_records: CallRecords
-    webhook_receipts: PgWebhookReceipts  # for the SMS transaction, which offers its conn
     # --- calls and voice ---
     outcomes: CallOutcomes
     voice: VoiceCalls
@@ -165,6 +159,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     sync = build_sync(settings, c, queues, bus, clock)
     access = build_access(settings, runtime, c)
     agents = build_agents(settings, c, replica, clock)
+    records = build_records(c)
     background = BackgroundJobs()
     # Closed in reverse: the audit trail's writer first, the embedded server (if any) last.
     closers = [messaging.twilio.close, runtime.close, *c.closers(), background.drain]
@@ -182,6 +177,5 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         sms=messaging.sms, magic_links=messaging.magic_links,
         rate_limits=build_rate_limits(settings, c.redis), audit_writer=audit.writer,
         audit_log=audit.log, closers=[*closers, *audit.closers],
-        job_runs=JobRuns(PgJobRuns(c.pg), ReplicaUserCensus(c.replica_db)),
-        rule_sets=RuleSets(PgRuleSetStore(c.pg)), queue_pages=QueuePages(PgQueueReads(c.pg)),
-        call_records=CallRecords(PgCallHistory(c.pg)), webhook_receipts=PgWebhookReceipts())
+        job_runs=records.job_runs, rule_sets=records.rule_sets,
+        queue_pages=records.queue_pages, call_records=records.call_records)

@@ -8,16 +8,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from domain.calls.events import CallbackBooked, DispositionMade
 from domain.calls.outcomes import CallOutcome
 from domain.links.masking import CarriedLink
 from domain.links.model import Channel, Purpose
+from domain.links.ports import UserDirectory
 from domain.messaging import follow_ups as plan
 from domain.messaging.follow_ups import FollowUpKind, Recheck, decide, link_purpose, render
 from domain.messaging.model import Message, SmsRejection
-from domain.messaging.ports import MessagingStore
+from domain.messaging.ports import FollowUpStore, MessagingStore, MessagingTransaction
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
@@ -46,12 +46,11 @@ class FollowUpReport:
 
 @dataclass
 class FollowUps:
-    store: Any  # infrastructure.postgres.follow_ups.PgFollowUps
+    store: FollowUpStore
     messaging: MessagingStore
     sms: SmsService
     replica: ReplicaFactsSource
-    users: Any  # the replica's users: ``await users.users(ids) -> {id: User}``
-    mark_sent: Callable[[Any, int, int, datetime], Awaitable[None]]
+    users: UserDirectory
     sms_hours: CallingWindow
     clock: Callable[[], datetime]
     link_for: LinkFor
@@ -128,8 +127,8 @@ class FollowUps:
         body, links = await self._body(kind, row["user_id"], names.get(row["user_id"]), params,
                                        check.signed)
 
-        async def claimed_message(tx, message: Message) -> None:
-            await self.mark_sent(tx.conn, row["id"], message.id, now)
+        async def claimed_message(tx: MessagingTransaction, message: Message) -> None:
+            await tx.mark_follow_up_sent(row["id"], message.id, now)
 
         result = await self.sms.send(row["user_id"], body, automated=True,
                                      follow_up_id=row["id"], facts=facts,

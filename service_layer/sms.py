@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from domain.events import EventPublisher
 from domain.links.masking import CarriedLink, masked_links, stored_form, with_tokens
@@ -27,7 +26,13 @@ from domain.messaging.model import (
     retry_at,
 )
 from domain.messaging.opt_out import START_REPLY, STOP_REPLY, Keyword, keyword_of
-from domain.messaging.ports import LinkRenewal, MessagingStore, SmsGateway, TwilioSendFailed
+from domain.messaging.ports import (
+    LinkRenewal,
+    MessagingStore,
+    MessagingTransaction,
+    SmsGateway,
+    TwilioSendFailed,
+)
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
@@ -37,8 +42,8 @@ log = logging.getLogger(__name__)
 
 # A hand-off older than this never finished (the process died while Twilio was called).
 INTERRUPTED_AFTER = timedelta(minutes=5)
-Once = Callable[[Any], Awaitable[bool]]  # first_receipt on the transaction's connection
-OnQueued = Callable[[Any, Message], Awaitable[None]]
+# Written in the transaction that queues the message, so the two commit together.
+OnQueued = Callable[[MessagingTransaction, Message], Awaitable[None]]
 
 
 @dataclass
@@ -159,13 +164,14 @@ class SmsService:
 
     async def status_reported(self, *, message_id: int | None, sid: str | None,
                               twilio_status: str | None, error: str | None,
-                              once: Once | None = None) -> Message | None:
-        """A status callback: moves the message forward only (never backwards), once."""
+                              receipt: str | None = None) -> Message | None:
+        """A status callback: moves the message forward only (never backwards), once per
+        ``receipt`` (the webhook's key: a retry of a report applied changes nothing)."""
         status = from_twilio(twilio_status)
         if status is None:
             return None
         async with self.store.transaction() as tx:
-            if once and not await once(tx.conn):
+            if receipt and not await tx.first_receipt(receipt):
                 return None
             message = await tx.apply_status(message_id=message_id, sid=sid, status=status,
                                             error=error, now=self.clock())
@@ -174,12 +180,13 @@ class SmsService:
         return message
 
     async def received(self, *, from_number: str, to_number: str, body: str,
-                       sid: str | None, once: Once | None = None) -> str | None:
-        """Stores and threads an inbound SMS; the reply to send back (STOP/START), if any."""
+                       sid: str | None, receipt: str | None = None) -> str | None:
+        """Stores and threads an inbound SMS; the reply to send back (STOP/START), if any.
+        Once per ``receipt``, like status_reported."""
         e164, keyword, now = to_e164(from_number) or from_number, keyword_of(body), self.clock()
         reply = answer = None
         async with self.store.transaction() as tx:
-            if once and not await once(tx.conn):
+            if receipt and not await tx.first_receipt(receipt):
                 return None
             user_id = await tx.user_by_number(e164)
             # A customer may send a link back ("this does not open"): kept masked too.

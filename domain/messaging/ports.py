@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.links.masking import CarriedLink
+from domain.messaging.follow_ups import PlannedFollowUp
 from domain.messaging.model import Message, SmsStatus
 
 
@@ -56,11 +57,17 @@ class ContactState:
 
 
 class MessagingTransaction(abc.ABC):
-    """The messaging tables inside one open transaction."""
+    """The messaging tables inside one open transaction: what is written here, a webhook's
+    receipt and a follow-up's mark included, commits or rolls back with the message."""
 
-    # The transaction's own connection: a webhook receipt or a follow-up's mark made on it
-    # commits or rolls back with the message.
-    conn: object
+    @abc.abstractmethod
+    async def first_receipt(self, key: str) -> bool:
+        """Records a webhook's receipt; False when it was recorded before (a retry)."""
+
+    @abc.abstractmethod
+    async def mark_follow_up_sent(self, follow_up_id: int, message_id: int,
+                                  at: datetime) -> None:
+        """The follow-up that this transaction's message carries out is SENT."""
 
     @abc.abstractmethod
     async def contact_state(self, user_id: int, phone_raw: str | None) -> ContactState:
@@ -154,3 +161,28 @@ class MessagingStore(abc.ABC):
     @abc.abstractmethod
     async def last_conversation(self, user_ids: Sequence[int]) -> dict[int, datetime]:
         """Each user's latest SMS either way or reached call."""
+
+
+class FollowUpStore(abc.ABC):
+    """Planned follow-up texts: scheduled once by their dedupe key, claimed when due."""
+
+    @abc.abstractmethod
+    async def schedule(self, plans: Sequence[PlannedFollowUp], now: datetime) -> int:
+        """Inserts the plans not scheduled before; how many were new."""
+
+    @abc.abstractmethod
+    async def cancel_for_user(self, user_id: int, reason: str, now: datetime) -> int: ...
+
+    @abc.abstractmethod
+    async def claim_due(self, now: datetime, limit: int = 100) -> list[Mapping[str, object]]:
+        """Due follow-ups, now SENDING: committed before anything is sent, so one sender."""
+
+    @abc.abstractmethod
+    async def skip(self, follow_up_id: int, reason: str, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def defer(self, follow_up_id: int, until: datetime, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def pending_callbacks(self, user_ids: Sequence[int]) -> set[tuple[int, datetime]]:
+        """(user, time) of each pending callback of these users."""

@@ -6,8 +6,6 @@ once: the receipt is taken inside the effect's own transaction.
 
 from __future__ import annotations
 
-from functools import partial
-
 from fastapi import APIRouter, Depends, Request, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -31,7 +29,7 @@ async def status_callback(request: Request, form: dict = Depends(verified_twilio
         message_id=int(raw_id) if raw_id.isdigit() else None, sid=form.get("MessageSid"),
         twilio_status=form.get("MessageStatus") or form.get("SmsStatus"),
         error=f"Twilio error {error}" if error else None,
-        once=partial(services.webhook_receipts.first_receipt, key=receipt_key(request, form)))
+        receipt=receipt_key(request, form))
     return Response(status_code=204)
 
 
@@ -42,7 +40,7 @@ async def inbound(request: Request, form: dict = Depends(verified_twilio_form)):
     reply = await services.sms.sms.received(
         from_number=form.get("From", ""), to_number=form.get("To", ""),
         body=form.get("Body", ""), sid=form.get("MessageSid") or form.get("SmsSid"),
-        once=partial(services.webhook_receipts.first_receipt, key=receipt_key(request, form)))
+        receipt=receipt_key(request, form))
     response = MessagingResponse()
     if reply:
         response.message(reply)

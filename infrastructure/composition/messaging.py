@@ -10,7 +10,7 @@ from domain.links.ports import SmsGateway
 from domain.links.tokens import derive_key
 from infrastructure.composition.connections import Connections
 from infrastructure.email import email_sender
-from infrastructure.postgres.follow_ups import PgFollowUps, mark_sent
+from infrastructure.postgres.follow_ups import PgFollowUps
 from infrastructure.postgres.locks import PgSchedule
 from infrastructure.postgres.magic_links import PgMagicLinks
 from infrastructure.postgres.messages import PgMessaging
@@ -44,7 +44,7 @@ def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
                      s.sms_max_attempts, links=links)
     follow_ups = FollowUps(
         PgFollowUps(c.pg), messages, sms, ReplicaFactsReader(c.replica_db), replica,
-        mark_sent, sms_hours, clock, magic_link_provider(links, s.main_app_url),
+        sms_hours, clock, magic_link_provider(links, s.main_app_url),
         s.review_url or s.main_app_url.rstrip("/") + "/review")
     jobs = SmsJobs(sms, follow_ups, PgSchedule(c.pg), s.sms_jobs_every_seconds)
     return MessagingArea(twilio, links, Messaging(sms, follow_ups, jobs))

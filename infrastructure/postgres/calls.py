@@ -14,7 +14,7 @@ from domain.calls.ports import CallPage, CallRepository, ExpiredRecording, Recor
 from domain.calls.status import CallProgress, CallStatus
 from domain.calls.voice import CallDirection, CallRecord, DialFacts
 from infrastructure.postgres.dispositions import mark_dirty, schedule
-from infrastructure.postgres.webhook_receipts import PgWebhookReceipts
+from infrastructure.postgres.webhook_receipts import first_receipt
 
 _DIAL_FACTS = """
 SELECT (SELECT is_active FROM agents WHERE id = $2) AS agent_active,
@@ -105,7 +105,7 @@ class PgCalls(CallRepository):
         await mark_dirty(self.conn, [user_id], now)
 
     async def first_receipt(self, key: str) -> bool:
-        return await PgWebhookReceipts.first_receipt(self.conn, key)
+        return await first_receipt(self.conn, key)
 
 
 @dataclass

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from domain.messaging.follow_ups import PlannedFollowUp
+from domain.messaging.ports import FollowUpStore
 
 # A claim whose message was never queued (the process died between the two): safe to
 # release, because queuing the message and marking the follow-up SENT are one transaction.
 STALE_CLAIM = timedelta(minutes=10)
 
 
-class PgFollowUps:
+class PgFollowUps(FollowUpStore):
     def __init__(self, pool: asyncpg.Pool):
         self.pool = pool
 
@@ -67,11 +68,3 @@ class PgFollowUps:
             "SELECT user_id, scheduled_for FROM callbacks WHERE status = 'pending' AND "
             "user_id = ANY($1::bigint[])", list(user_ids))
         return {(r["user_id"], r["scheduled_for"]) for r in rows}
-
-
-async def mark_sent(conn: asyncpg.Connection, follow_up_id: int, message_id: int,
-                    now: datetime) -> None:
-    """Inside the transaction that queues the message: the two commit together."""
-    await conn.execute(
-        "UPDATE sms_follow_ups SET status = 'SENT', message_id = $2, updated_at = $3 "
-        "WHERE id = $1", follow_up_id, message_id, now)

@@ -17,6 +17,7 @@ from domain.messaging.opt_out import OPT_OUT_REASON
 from domain.messaging.ports import ContactState, MessagingStore, MessagingTransaction
 from infrastructure.postgres.dispositions import add_do_not_call, mark_dirty
 from infrastructure.postgres.phones import refresh_phones
+from infrastructure.postgres.webhook_receipts import first_receipt
 
 _COLUMNS = "id, user_id, direction, body, status, created_at, failure_reason, agent_id"
 
@@ -93,6 +94,15 @@ class MessagingTx(MessagingTransaction):
 
     def __init__(self, conn: asyncpg.Connection):
         self.conn = conn
+
+    async def first_receipt(self, key: str) -> bool:
+        return await first_receipt(self.conn, key)
+
+    async def mark_follow_up_sent(self, follow_up_id: int, message_id: int,
+                                  at: datetime) -> None:
+        await self.conn.execute(
+            "UPDATE sms_follow_ups SET status = 'SENT', message_id = $2, updated_at = $3 "
+            "WHERE id = $1", follow_up_id, message_id, at)
 
     async def contact_state(self, user_id: int, phone_raw: str | None) -> ContactState:
         e164 = (await refresh_phones(self.conn, {user_id: phone_raw}))[user_id]

@@ -24,6 +24,8 @@ class MessagingTables:
     leased_to: dict[int, uuid.UUID] = field(default_factory=dict)
     reached: dict[int, datetime] = field(default_factory=dict)  # last call that reached them
     dirty: set[int] = field(default_factory=set)
+    receipts: set[str] = field(default_factory=set)  # webhook_receipts' keys
+    follow_ups_sent: dict[int, int] = field(default_factory=dict)  # follow-up id -> message
     next_id: int = 1
 
 
@@ -90,7 +92,15 @@ class FakeMessaging(MessagingStore):
 class FakeMessagingTx(MessagingTransaction):
     def __init__(self, tables: MessagingTables) -> None:
         self.tables = tables
-        self.conn = object()  # what a ``once`` check is handed
+
+    async def first_receipt(self, key: str) -> bool:
+        first = key not in self.tables.receipts
+        self.tables.receipts.add(key)
+        return first
+
+    async def mark_follow_up_sent(self, follow_up_id: int, message_id: int,
+                                  at: datetime) -> None:
+        self.tables.follow_ups_sent[follow_up_id] = message_id
 
     def _insert(self, **values) -> dict:
         row = {"id": self.tables.next_id, "failure_reason": None, "agent_id": None,

@@ -12,6 +12,7 @@ from domain.messaging.model import InvalidSms, SmsRejection, SmsStatus
 from domain.messaging.opt_out import START_REPLY, STOP_REPLY
 from domain.messaging.ports import TwilioSendFailed
 from tests.fakes.builders import NOW, SmsWorld, replica_facts
+from tests.fakes.messaging import FakeMessagingTx
 
 NUMBER = "+447911123456"
 TOKEN = "A" * 32 + "." + "b" * 22
@@ -150,14 +151,24 @@ async def test_status_reports_only_move_a_message_forward(world):
 
 async def test_a_status_report_seen_before_is_ignored(world):
     message = await world.service().send(1, "Hello")
+    report = world.service().status_reported
+    assert await report(message_id=message.id, sid=None, twilio_status="sent", error=None,
+                        receipt="report 1") is not None
+    assert await report(message_id=message.id, sid=None, twilio_status="delivered",
+                        error=None, receipt="report 1") is None  # Twilio retried it
+    assert world.store.row(message.id)["status"] is SmsStatus.SENT
+    assert world.store.tables.receipts == {"report 1"}
 
-    async def seen_before(conn) -> bool:
-        return False
 
-    assert await world.service().status_reported(
-        message_id=message.id, sid=None, twilio_status="delivered", error=None,
-        once=seen_before) is None
-    assert world.store.row(message.id)["status"] is SmsStatus.QUEUED
+async def test_a_receipt_is_kept_only_with_what_it_guards(world, monkeypatch):
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(FakeMessagingTx, "store_inbound", broken)
+    with pytest.raises(RuntimeError):
+        await world.service().received(from_number="07911 123456", to_number="+441",
+                                       body="hello", sid="SMin9", receipt="inbound 9")
+    assert world.store.tables.receipts == set()  # Twilio's retry will be applied
 
 
 async def test_stop_opts_out_once_and_takes_the_user_out_of_the_queues(world):
