@@ -31,8 +31,11 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     if count == 1:
         run(lambda: _serve_here(settings, host, port))
         return
+    from cli.processes import listening_sockets
+
+    sockets = listening_sockets(host, port, count)  # a taken port stops us before any set-up
     run(lambda: _prepare(settings, host, port, count))
-    _serve_processes(host, port, count)
+    _serve_processes(sockets)
 
 
 def worker_count(settings, asked: int | None) -> int:
@@ -103,19 +106,19 @@ async def _serve_here(settings, host: str, port: int) -> None:
         await services.close()
 
 
-def _serve_processes(host: str, port: int, workers: int) -> None:
+def _serve_processes(sockets: list) -> None:
     """N processes on one port, a socket each: the supervisor starts them, replaces one that
     dies, and on SIGINT/SIGTERM stops them all (each closes its services in its lifespan)."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
-    from cli.processes import SocketPerProcess, listening_sockets
+    from cli.processes import SocketPerProcess
 
-    config = uvicorn.Config(WORKER_APP, factory=True, host=host, port=port, workers=workers,
+    config = uvicorn.Config(WORKER_APP, factory=True, workers=len(sockets),
                             log_config=None, access_log=False, lifespan="on",
                             ws_per_message_deflate=False, proxy_headers=False,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
-    supervisor = SocketPerProcess(config, listening_sockets(host, port, workers))
+    supervisor = SocketPerProcess(config, sockets)
     supervisor.run()
     # A process that could not start stops them all; say so in the exit status too.
     if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
