@@ -60,9 +60,12 @@ def explain_command(user_id: int = typer.Argument(..., min=1)) -> None:
 
 
 async def _context(services, user_id: int):
-    from graphql_api.dataloaders import Loaders
+    """Read now from the replica and the dialler (not the API's cache)."""
+    from infrastructure.context_sources import DirectContextSources
+    from service_layer.user_contexts import assemble_contexts
 
-    return await Loaders(services).user_context.load(user_id)
+    sources = DirectContextSources(services.replica, services.uow)
+    return (await assemble_contexts(sources, [user_id])).get(user_id)
 
 
 def _print(found, context) -> None:
