@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     calling_timezone: str = "Europe/London"
     calling_skips_bank_holidays: bool = True
     lease_minutes: int = Field(default=10, ge=1, le=120)
+    # How often `serve` moves callbacks that fell due into CALLBACK (one process at a time).
+    callback_scan_seconds: float = Field(default=5.0, gt=0, le=300)
     pg_pool_size: int = Field(default=20, ge=2, le=500)
     # Opened at start and kept: a burst of agents then finds connections ready instead of
     # waiting while PostgreSQL starts a backend for each (capped at pg_pool_size).

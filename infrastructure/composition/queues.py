@@ -36,6 +36,7 @@ def build_queues(settings: Settings, c: Connections,
     queues = QueueMaintainer(ReplicaFactsReader(c.replica_db), stores, c.events, clock)
     return QueueArea(
         rule_book, queues,
-        QueueTimers(queues, partial(users_due_between, c.pg), PgSchedule(c.pg), clock),
+        QueueTimers(queues, partial(users_due_between, c.pg), PgSchedule(c.pg), clock,
+                    callback_every=settings.callback_scan_seconds),
         PgLeaseStore(c.pg),
         UserContextCache(c.redis, settings.user_context_ttl_seconds, settings.redis_key_prefix))

@@ -43,6 +43,7 @@ DISPOSE = "mutation($i: DispositionInput!) { recordDisposition(input: $i) { __ty
 CALLBACK = ("mutation($u: ID!, $at: DateTime!) { scheduleCallback(userId: $u, at: $at) { "
             "__typename ... on CallbackRejected { message } } }")
 PROCESS = "x-dialler-process"
+SCAN_SECONDS = 1  # each process looks for callbacks falling due this often
 
 
 def test_more_than_one_process_needs_postgresql_and_redis_outside_this_one():
@@ -85,7 +86,7 @@ async def deployment(tmp_path):
             # Open every minute of every day: the test may run at any hour.
             "CALLING_HOURS": "00:00-23:59", "CALLING_DAYS": "[0,1,2,3,4,5,6]",
             "CALLING_SKIPS_BANK_HOLIDAYS": "false", "ENABLE_CDC_SYNC": "false",
-            "DIALLER_DATA_DIR": str(tmp_path / "data")}
+            "CALLBACK_SCAN_SECONDS": str(SCAN_SECONDS), "DIALLER_DATA_DIR": str(tmp_path / "data")}
         services = await bootstrap(Settings(
             _env_file=None, database_url=pg.plain_url, replica_database_url=replica.plain_url,
             redis_url=svc.REDIS_URL, jwt_secret=TEST_SECRET, log_json=False,
@@ -226,7 +227,7 @@ async def test_two_processes_share_events_and_run_the_timers_once(deployment, tm
 
         async def scanned_past_it():  # at least one more scan after the one that moved it
             mark = await services.timers.schedule.last(CALLBACKS)
-            return mark is not None and mark > due_at + timedelta(seconds=6)
+            return mark is not None and mark > due_at + timedelta(seconds=3 * SCAN_SECONDS)
 
         await wait_until(scanned_past_it, "the callback scan moved on", timeout=60, interval=0.2)
         assert await services.pg.fetchval(
