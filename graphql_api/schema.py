@@ -38,6 +38,7 @@ from graphql_api.resolvers import audit as audit_resolvers
 from graphql_api.resolvers import calls as call_resolvers
 from graphql_api.resolvers import queue as queue_resolvers
 from graphql_api.roots.calls import CallsQuery, CallsSubscription
+from graphql_api.roots.conversations import ConversationsMutation, ConversationsQuery
 from graphql_api.roots.links import LinksMutation, LinksQuery
 from graphql_api.roots.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
 from graphql_api.roots.supervisor import SupervisorMutation, SupervisorQuery
@@ -128,8 +129,9 @@ class Subscription:
 # Each area of the API keeps its root fields in its own module; they are merged here.
 # One line per area: add the area's root type to its tuple.
 QUERIES: tuple[type, ...] = (Query, CallsQuery, LinksQuery, SupervisorQuery, MessagingQuery,
-                             SyncQuery)
-MUTATIONS: tuple[type, ...] = (Mutation, LinksMutation, SupervisorMutation, MessagingMutation,)
+                             SyncQuery, ConversationsQuery)
+MUTATIONS: tuple[type, ...] = (Mutation, LinksMutation, SupervisorMutation, MessagingMutation,
+                               ConversationsMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (Subscription, CallsSubscription, MessagingSubscription,)
 
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from infrastructure.bootstrap import Services
+from infrastructure.intents.lazy import warm as warm_classifier
 from service_layer import periodic
 
 FLUSH_SECONDS = 5.0
@@ -22,6 +23,8 @@ async def serve_timers(services: Services) -> AsyncIterator[tuple[asyncio.Event,
     """Yields (stop, tasks): the caller may add tasks that end on ``stop``; on exit every
     one is stopped and waited for."""
     stop, tasks = asyncio.Event(), []
+    # Trains the text classifier off the loop now, so the first customer's text never waits.
+    tasks.append(asyncio.create_task(asyncio.to_thread(warm_classifier)))
     if services.settings.enable_batch_sync:
         tasks.append(asyncio.create_task(services.timers.run(stop)))
     # Idle sessions and wrap-ups end on time whatever the sync switches say.

@@ -53,6 +53,7 @@ from service_layer.queues import QueueMaintainer
 from service_layer.rate_limits import RateLimits
 from service_layer.rule_sets import RuleSets
 from service_layer.sessions import Presence
+from service_layer.text_reviews import TextReviewDesk
 from service_layer.timed import QueueTimers
 from service_layer.voice import VoiceCalls
 
@@ -108,6 +109,7 @@ class Services:
     twilio: TwilioRest
     sms: Messaging
     magic_links: MagicLinks
+    text_reviews: TextReviewDesk  # inbound texts a supervisor must read
     # --- rate limits and the audit trail ---
     rate_limits: RateLimits
     audit_writer: AuditWriter
@@ -175,6 +177,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         analytics=agents.analytics, sync_store=sync.sync_store, changes=sync.changes,
         outcomes=calls.outcomes, voice=calls.voice, twilio=messaging.twilio,
         sms=messaging.sms, magic_links=messaging.magic_links,
+        text_reviews=messaging.text_reviews,
         rate_limits=build_rate_limits(settings, c.redis), audit_writer=audit.writer,
         audit_log=audit.log, closers=[*closers, *audit.closers],
         job_runs=records.job_runs, rule_sets=records.rule_sets,

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.conversations.policy import OptOutPolicy
 from domain.queue.calling_window import CallingWindow
 
 if TYPE_CHECKING:  # imported where used: a CLI command reading its settings needs no limits
@@ -160,6 +161,12 @@ class Settings(BaseSettings):
     sms_jobs_every_seconds: float = Field(default=30.0, gt=0)
     # Where a review request points; unset: MAIN_APP_URL + /review.
     review_url: str | None = None
+    # Inbound texts: the classifier's OPT_OUT confidence that opts out unreviewed; the
+    # P(OPT_OUT) from which a person reviews the text; the confidence below which any
+    # other intent it reads is reviewed. Automated texts to the user wait for the review.
+    intent_opt_out_threshold: float = Field(default=0.9, ge=0, le=1)
+    intent_review_threshold: float = Field(default=0.3, ge=0, le=1)
+    intent_unsure_below: float = Field(default=0.5, ge=0, le=1)
 
     @cached_property
     def sms_window(self) -> CallingWindow:
@@ -173,6 +180,17 @@ class Settings(BaseSettings):
         except (ValueError, KeyError) as exc:  # an unknown zone is a KeyError
             raise ValueError(f"SMS_HOURS/SMS_DAYS/SMS_TIMEZONE: {exc}") from exc
         return self
+
+    @model_validator(mode="after")
+    def _intent_thresholds_are_ordered(self) -> Settings:
+        if self.intent_review_threshold >= self.intent_opt_out_threshold:
+            raise ValueError("INTENT_REVIEW_THRESHOLD must be below INTENT_OPT_OUT_THRESHOLD")
+        return self
+
+    @property
+    def opt_out_policy(self) -> OptOutPolicy:
+        return OptOutPolicy(self.intent_opt_out_threshold, self.intent_review_threshold,
+                            self.intent_unsure_below)
 
     def sms_status_callback(self, message_id: int) -> str | None:
         """Where Twilio reports a message's status; None when Twilio could not reach us."""

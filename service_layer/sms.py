@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from domain.conversations.model import Classification, Intent, Source
+from domain.conversations.policy import OptOutPolicy, Verdict
 from domain.events import EventPublisher
 from domain.links.masking import CarriedLink, masked_links, stored_form, with_tokens
 from domain.messaging.model import (
+    MAX_BODY,
     Message,
     SmsEvent,
     SmsEventKind,
@@ -25,7 +28,7 @@ from domain.messaging.model import (
     from_twilio,
     retry_at,
 )
-from domain.messaging.opt_out import START_REPLY, STOP_REPLY, Keyword, keyword_of
+from domain.messaging.opt_out import START_REPLY, STOP_REPLY
 from domain.messaging.ports import (
     LinkRenewal,
     MessagingStore,
@@ -36,12 +39,18 @@ from domain.messaging.ports import (
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
+from domain.text import NUL
 from domain.users.phone import to_e164
+from service_layer.understanding import Understanding
 
 log = logging.getLogger(__name__)
 
 # A hand-off older than this never finished (the process died while Twilio was called).
 INTERRUPTED_AFTER = timedelta(minutes=5)
+# Stands for the reading of a text the classifier failed on (it is reviewed).
+UNREAD = Classification(Intent.OTHER, 0.0, Source.CLASSIFIER)
+# Why the user's queues are recomputed (as the keywords have always named it).
+_REQUEUE_AS = {Verdict.OPT_OUT: "sms stop", Verdict.OPT_IN: "sms start"}
 # Written in the transaction that queues the message, so the two commit together.
 OnQueued = Callable[[MessagingTransaction, Message], Awaitable[None]]
 
@@ -58,6 +67,8 @@ class SmsService:
     status_callback: Callable[[int], str | None]
     max_attempts: int = 5
     links: LinkRenewal | None = None  # renews the links of a message sent again
+    understanding: Understanding = field(kw_only=True)  # what an inbound text means
+    policy: OptOutPolicy = field(default_factory=OptOutPolicy, kw_only=True)
 
     async def send(self, user_id: int, body: str, *, agent_id: uuid.UUID | None = None,
                    automated: bool = False, follow_up_id: int | None = None,
@@ -77,7 +88,10 @@ class SmsService:
             state = await tx.contact_state(user_id, facts.phone_raw)
             refusal = (SmsRejection.OPTED_OUT if state.opted_out else
                        SmsRejection.DO_NOT_CALL if state.do_not_call else
-                       SmsRejection.UNDIALABLE if state.e164 is None else None)
+                       SmsRejection.UNDIALABLE if state.e164 is None else
+                       # A person is in the loop of an agent's text: only automation waits.
+                       SmsRejection.UNDER_REVIEW if automated and state.under_review
+                       else None)
             if refusal:
                 return refusal
             message = await tx.queue_outbound(user_id=user_id, to=state.e164,
@@ -181,9 +195,14 @@ class SmsService:
 
     async def received(self, *, from_number: str, to_number: str, body: str,
                        sid: str | None, receipt: str | None = None) -> str | None:
-        """Stores and threads an inbound SMS; the reply to send back (STOP/START), if any.
-        Once per ``receipt``, like status_reported."""
-        e164, keyword, now = to_e164(from_number) or from_number, keyword_of(body), self.clock()
+        """Stores, threads and reads an inbound SMS, and acts on what it says: an opt-out
+        or START at once, a possible opt-out before a person. The reply to send back (the
+        first STOP, a START), if any. Once per ``receipt``, like status_reported."""
+        e164, now = to_e164(from_number) or from_number, self.clock()
+        body = body.replace(NUL, "\ufffd")  # PostgreSQL text cannot hold it; keep the rest
+        # CPU only, before the transaction opens; an SMS is at most MAX_BODY long, so a
+        # longer body is not a customer's text and is read no further than that.
+        reading, verdict = self._read(body[:MAX_BODY])
         reply = answer = None
         async with self.store.transaction() as tx:
             if receipt and not await tx.first_receipt(receipt):
@@ -195,25 +214,53 @@ class SmsService:
                                              sid=sid, now=now)
             if message is None:
                 return None
-            if keyword is Keyword.STOP:
-                first = await tx.opt_out(e164, user_id, body.strip().upper()[:16], now)
+            if reading is not UNREAD:
+                await tx.note_intent(message.id, reading)
+            if verdict is Verdict.OPT_OUT:
+                first = await tx.opt_out(e164, user_id, _keyword(body), now)
                 reply = STOP_REPLY if first else None
-            elif keyword is Keyword.START:
+            elif verdict is Verdict.OPT_IN:
                 reply = START_REPLY if await tx.opt_in(e164, user_id, now) else None
+            elif verdict is Verdict.REVIEW:
+                await tx.open_review(message, reading, now)
             if reply:  # Twilio sends it from our TwiML answer; kept so the thread is whole
                 answer = await tx.store_reply(user_id=user_id, to=e164, body=reply, now=now)
-        if keyword and user_id is not None:
-            # Opted-out users leave the queues at once (do_not_call); START brings them back.
-            # Committed and owed already: a failure here is swept up by the queue timers.
-            try:
-                await self.recompute([user_id], f"sms {keyword.value.lower()}")
-            except Exception:  # noqa: BLE001 - Twilio must still get its answer
-                log.warning("queue update after an SMS %s deferred to the sweep (user %s)",
-                            keyword.value, user_id, exc_info=True)
+        if verdict in _REQUEUE_AS and user_id is not None:
+            await self._requeue(user_id, _REQUEUE_AS[verdict])
         await self._publish(SmsEventKind.RECEIVED, message)
         if answer:
             await self._publish(SmsEventKind.STATUS_CHANGED, answer)
         return reply
+
+    def _read(self, body: str) -> tuple[Classification, Verdict]:
+        """What the text means and what to do; a text we could not read goes to a person."""
+        try:
+            reading = self.understanding.read(body)
+        except Exception:  # noqa: BLE001 - the text is still kept, and Twilio answered
+            log.exception("an inbound text could not be read; a person will")
+            return UNREAD, Verdict.REVIEW
+        return reading, self.policy.decide(reading)
+
+    async def confirm_opt_out(self, user_id: int | None, e164: str) -> Message:
+        """The one STOP confirmation for an opt-out a person decided: sent by us (there is no
+        TwiML answer to carry it), although they opted out, as the STOP reply is."""
+        async with self.store.transaction() as tx:
+            message = await tx.queue_outbound(user_id=user_id, to=e164, body=STOP_REPLY,
+                                              agent_id=None, automated=True,
+                                              follow_up_id=None, now=self.clock())
+        if user_id is not None:
+            await self._requeue(user_id, _REQUEUE_AS[Verdict.OPT_OUT])
+        await self._publish(SmsEventKind.STATUS_CHANGED, message)
+        return await self.deliver(message.id, STOP_REPLY) or message
+
+    async def _requeue(self, user_id: int, reason: str) -> None:
+        """Opted-out users leave the queues at once (do_not_call); START brings them back.
+        Committed and owed already: a failure here is swept up by the queue timers."""
+        try:
+            await self.recompute([user_id], reason)
+        except Exception:  # noqa: BLE001 - Twilio must still get its answer
+            log.warning("queue update after an SMS %s deferred to the sweep (user %s)",
+                        reason, user_id, exc_info=True)
 
     async def conversation(self, user_id: int, first: int,
                            before: tuple[datetime, int] | None
@@ -223,3 +270,8 @@ class SmsService:
     async def _publish(self, kind: SmsEventKind, message: Message) -> None:
         watchers = await self.store.watchers(message.user_id) if message.user_id else ()
         await self.events.publish([SmsEvent.of(kind, message, watchers)])
+
+
+def _keyword(body: str) -> str:
+    """What the opt-out is kept as: the text itself, short (sms_opt_outs.keyword)."""
+    return " ".join(body.split()).upper()[:16] or "STOP"

@@ -32,6 +32,8 @@ class SmsRejection(StrEnum):
     DO_NOT_CALL = "DO_NOT_CALL"
     OUTSIDE_SMS_HOURS = "OUTSIDE_SMS_HOURS"
     UNKNOWN_USER = "UNKNOWN_USER"
+    # A text of theirs awaits a person (a possible opt-out): automated texts wait for it.
+    UNDER_REVIEW = "UNDER_REVIEW"
 
 
 class SmsEventKind(StrEnum):

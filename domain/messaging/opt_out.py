@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-START_WORDS = frozenset({"START", "UNSTOP"})
+from domain.conversations.keywords import OPT_IN_WORDS, OPT_OUT_WORDS
+
+# The one-word keywords of domain.conversations.keywords, so both read the same words.
+STOP_WORDS = frozenset(word.upper() for word in OPT_OUT_WORDS)
+START_WORDS = frozenset(word.upper() for word in OPT_IN_WORDS)
 OPT_OUT_REASON = "SMS opt-out (STOP)"  # the do_not_call reason, so START can lift only its own
 STOP_REPLY = ("You have been unsubscribed and will not receive further messages or calls "
               "from us. Reply START to undo.")

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.conversations.model import Classification
 from domain.links.masking import CarriedLink
 from domain.messaging.follow_ups import PlannedFollowUp
 from domain.messaging.model import Message, SmsStatus
@@ -54,6 +55,7 @@ class ContactState:
     e164: str | None
     opted_out: bool
     do_not_call: bool
+    under_review: bool = False  # a text of theirs awaits a person: automated texts wait
 
 
 class MessagingTransaction(abc.ABC):
@@ -116,6 +118,15 @@ class MessagingTransaction(abc.ABC):
     async def store_inbound(self, *, user_id: int | None, from_number: str, to_number: str,
                             body: str, sid: str | None, now: datetime) -> Message | None:
         """None when this Twilio message was stored before."""
+
+    @abc.abstractmethod
+    async def note_intent(self, message_id: int, classification: Classification) -> None:
+        """What an inbound message was read to mean."""
+
+    @abc.abstractmethod
+    async def open_review(self, message: Message, classification: Classification,
+                          now: datetime) -> None:
+        """Puts an inbound message before a person (pending), once per message."""
 
     @abc.abstractmethod
     async def store_reply(self, *, user_id: int | None, to: str, body: str,

@@ -26,6 +26,8 @@ _EXPLAINED = {
     DomainRejection.DO_NOT_CALL: "the user is on the do-not-contact list",
     DomainRejection.OUTSIDE_SMS_HOURS: "automated messages go only inside SMS hours",
     DomainRejection.UNKNOWN_USER: "there is no such user",
+    DomainRejection.UNDER_REVIEW: "a text of theirs awaits a supervisor: automated "
+                                  "messages wait until it is resolved",
 }
 
 

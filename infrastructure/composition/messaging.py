@@ -10,10 +10,12 @@ from domain.links.ports import SmsGateway
 from domain.links.tokens import derive_key
 from infrastructure.composition.connections import Connections
 from infrastructure.email import email_sender
+from infrastructure.intents.lazy import LazyClassifier
 from infrastructure.postgres.follow_ups import PgFollowUps
 from infrastructure.postgres.locks import PgSchedule
 from infrastructure.postgres.magic_links import PgMagicLinks
 from infrastructure.postgres.messages import PgMessaging
+from infrastructure.postgres.text_reviews import PgTextReviews
 from infrastructure.replica.queue_facts import ReplicaFactsReader
 from infrastructure.replica.reader import ReplicaReader
 from infrastructure.runtime import Runtime
@@ -23,6 +25,8 @@ from service_layer.follow_ups import FollowUps, Messaging, SmsJobs, magic_link_p
 from service_layer.magic_links import LinkPolicy, MagicLinks
 from service_layer.queues import QueueMaintainer
 from service_layer.sms import SmsService
+from service_layer.text_reviews import TextReviewDesk
+from service_layer.understanding import Understanding
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class MessagingArea:
     twilio: TwilioRest
     magic_links: MagicLinks
     sms: Messaging
+    text_reviews: TextReviewDesk
 
 
 def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
@@ -41,13 +46,16 @@ def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
     messages, sms_hours = PgMessaging(c.pg), s.sms_window
     sms = SmsService(messages, twilio, ReplicaFactsReader(c.replica_db), queues.recompute,
                      c.events, clock, sms_hours, s.sms_status_callback,
-                     s.sms_max_attempts, links=links)
+                     s.sms_max_attempts, links=links,
+                     # Trained on the first text (or by the API's warm-up), never here.
+                     understanding=Understanding(LazyClassifier()), policy=s.opt_out_policy)
     follow_ups = FollowUps(
         PgFollowUps(c.pg), messages, sms, ReplicaFactsReader(c.replica_db), replica,
         sms_hours, clock, magic_link_provider(links, s.main_app_url),
         s.review_url or s.main_app_url.rstrip("/") + "/review")
     jobs = SmsJobs(sms, follow_ups, PgSchedule(c.pg), s.sms_jobs_every_seconds)
-    return MessagingArea(twilio, links, Messaging(sms, follow_ups, jobs))
+    reviews = TextReviewDesk(PgTextReviews(c.pg), sms, clock)
+    return MessagingArea(twilio, links, Messaging(sms, follow_ups, jobs), reviews)
 
 
 def build_magic_links(s: Settings, runtime: Runtime, c: Connections, replica: ReplicaReader,

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import asyncpg
 
+from domain.conversations.model import Classification
 from domain.messaging.model import Direction, Message, SmsStatus, advances
 from domain.messaging.opt_out import OPT_OUT_REASON
 from domain.messaging.ports import ContactState, MessagingStore, MessagingTransaction
@@ -111,7 +112,10 @@ class MessagingTx(MessagingTransaction):
             user_id, e164)
         reason = await self.conn.fetchval("SELECT reason FROM do_not_call WHERE user_id = $1",
                                           user_id)
-        return ContactState(e164, bool(opted_out), reason is not None)
+        under_review = await self.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM text_reviews WHERE user_id = $1 AND status = "
+            "'PENDING')", user_id)
+        return ContactState(e164, bool(opted_out), reason is not None, bool(under_review))
 
     async def is_blocked(self, user_id: int) -> bool:
         """Opted out by SMS or on the do-not-call list (the number is not re-read)."""
@@ -198,6 +202,21 @@ class MessagingTx(MessagingTransaction):
             f"ON CONFLICT (twilio_sid) DO NOTHING RETURNING {_COLUMNS}",
             user_id, body, sid, from_number, to_number, now)
         return to_message(row) if row else None
+
+    async def note_intent(self, message_id: int, classification: Classification) -> None:
+        c = classification
+        await self.conn.execute(
+            "UPDATE sms_messages SET intent = $2, intent_confidence = $3, intent_source = $4 "
+            "WHERE id = $1", message_id, c.intent.value, c.confidence, c.source.value)
+
+    async def open_review(self, message: Message, classification: Classification,
+                          now: datetime) -> None:
+        c = classification
+        await self.conn.execute(
+            "INSERT INTO text_reviews (message_id, user_id, received_at, intent, confidence, "
+            "opt_out_chance, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', "
+            "$7) ON CONFLICT (message_id) DO NOTHING", message.id, message.user_id,
+            message.created_at, c.intent.value, c.confidence, c.opt_out, now)
 
     async def store_reply(self, *, user_id: int | None, to: str, body: str,
                           now: datetime) -> Message:

@@ -5,7 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -43,8 +54,39 @@ class SmsMessageRow(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_column=_ts())
     # Set while one process hands the message to Twilio (the claim that prevents a 2nd send).
     sending_since: datetime | None = Field(default=None, sa_column=_ts())
+    # What an inbound text was read to mean (domain.conversations): Intent, 0..1, Source.
+    intent: str | None = Field(default=None, sa_column=Column(String(32)))
+    intent_confidence: float | None = Field(default=None, sa_column=Column(Float))
+    intent_source: str | None = Field(default=None, sa_column=Column(String(16)))
     created_at: datetime = Field(sa_column=_ts(False, True))
     updated_at: datetime = Field(sa_column=_ts(False, True))
+
+
+class TextReviewRow(SQLModel, table=True):
+    """An inbound text a person must read; automated texts to its user wait while PENDING."""
+
+    __tablename__ = "text_reviews"
+    __table_args__ = (Index("text_reviews_message_idx", "message_id", unique=True),
+                      Index("text_reviews_pending_idx", "received_at", "id",
+                            postgresql_where=text("status = 'PENDING'")),
+                      Index("text_reviews_pending_user_idx", "user_id",
+                            postgresql_where=text("status = 'PENDING'")))
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    message_id: int = Field(sa_column=Column(BigInteger, ForeignKey("sms_messages.id"),
+                                             nullable=False))
+    user_id: int | None = Field(default=None, sa_column=Column(BigInteger))  # NULL: unknown
+    received_at: datetime = Field(sa_column=_ts(False))
+    intent: str = Field(sa_column=Column(String(32), nullable=False))
+    confidence: float = Field(sa_column=Column(Float, nullable=False))
+    opt_out_chance: float = Field(sa_column=Column(Float, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))  # PENDING | RESOLVED
+    decision: str | None = Field(default=None, sa_column=Column(String(32)))  # an Intent
+    decided_by: uuid.UUID | None = Field(default=None, foreign_key="agents.id")
+    decided_at: datetime | None = Field(default=None, sa_column=_ts())
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=_ts(False, True))
 
 
 class SmsOptOutRow(SQLModel, table=True):

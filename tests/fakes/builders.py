@@ -16,11 +16,14 @@ from service_layer.magic_links import LinkPolicy, MagicLinks
 from service_layer.messagebus import Handler, MessageBus
 from service_layer.queues import QueueMaintainer
 from service_layer.sms import SmsService
+from service_layer.text_reviews import TextReviewDesk
+from service_layer.understanding import Understanding
 from tests.fakes.callbacks import FakeCallbackStore
 from tests.fakes.events import FakeEventPublisher
+from tests.fakes.intents import FakeIntentClassifier
 from tests.fakes.links import FakeLinkRenewal
 from tests.fakes.magic_links import FakeEmailSender, FakeLinkStore, FakeUserDirectory
-from tests.fakes.messaging import FakeMessaging
+from tests.fakes.messaging import FakeMessaging, FakeTextReviews
 from tests.fakes.queue_stores import FakeQueueStores
 from tests.fakes.replica import FakeReplica
 from tests.fakes.sms_gateway import FakeSmsGateway
@@ -85,11 +88,17 @@ class SmsWorld:
     events: FakeEventPublisher = field(default_factory=FakeEventPublisher)
     clock: Clock = field(default_factory=Clock)
     links: FakeLinkRenewal = field(default_factory=FakeLinkRenewal)
+    classifier: FakeIntentClassifier = field(default_factory=FakeIntentClassifier)
 
     def service(self, **options) -> SmsService:
+        options.setdefault("understanding", Understanding(self.classifier))
         return SmsService(self.store, self.gateway, self.replica, self.recompute, self.events,
                           self.clock, CallingWindow(), lambda i: f"https://api.test/sms/{i}",
                           links=self.links, **options)
+
+    def reviews(self) -> TextReviewDesk:
+        """Reviews on this world's messages, resolved through its SMS service."""
+        return TextReviewDesk(FakeTextReviews(self.store), self.service(), self.clock)
 
 
 @dataclass

@@ -9,6 +9,15 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.conversations.model import Classification, Intent
+from domain.conversations.ports import TextReviews
+from domain.conversations.reviews import (
+    ResolvedReview,
+    ReviewPage,
+    ReviewRejection,
+    ReviewStatus,
+    TextReview,
+)
 from domain.messaging.model import Direction, Message, SmsStatus, advances
 from domain.messaging.opt_out import OPT_OUT_REASON
 from domain.messaging.ports import ContactState, MessagingStore, MessagingTransaction
@@ -26,6 +35,8 @@ class MessagingTables:
     dirty: set[int] = field(default_factory=set)
     receipts: set[str] = field(default_factory=set)  # webhook_receipts' keys
     follow_ups_sent: dict[int, int] = field(default_factory=dict)  # follow-up id -> message
+    intents: dict[int, Classification] = field(default_factory=dict)  # message id -> reading
+    reviews: dict[int, dict] = field(default_factory=dict)  # text_reviews rows by id
     next_id: int = 1
 
 
@@ -115,7 +126,9 @@ class FakeMessagingTx(MessagingTransaction):
         e164 = self.tables.phones[user_id] = to_e164(phone_raw)
         opted_out = user_id in self.tables.opt_outs.values() or (
             e164 is not None and e164 in self.tables.opt_outs)
-        return ContactState(e164, opted_out, user_id in self.tables.do_not_call)
+        under_review = any(r["user_id"] == user_id and r["status"] is ReviewStatus.PENDING
+                           for r in self.tables.reviews.values())
+        return ContactState(e164, opted_out, user_id in self.tables.do_not_call, under_review)
 
     async def is_blocked(self, user_id: int) -> bool:
         e164 = self.tables.phones.get(user_id)
@@ -190,6 +203,20 @@ class FakeMessagingTx(MessagingTransaction):
             user_id=user_id, direction=Direction.INBOUND, body=body, status=SmsStatus.RECEIVED,
             twilio_sid=sid, from_number=from_number, to_number=to_number, created_at=now))
 
+    async def note_intent(self, message_id: int, classification: Classification) -> None:
+        self.tables.intents[message_id] = classification
+
+    async def open_review(self, message: Message, classification: Classification,
+                          now: datetime) -> None:
+        if any(r["message_id"] == message.id for r in self.tables.reviews.values()):
+            return
+        review_id = len(self.tables.reviews) + 1
+        self.tables.reviews[review_id] = {
+            "id": review_id, "message_id": message.id, "user_id": message.user_id,
+            "received_at": message.created_at, "intent": classification.intent,
+            "confidence": classification.confidence, "opt_out_chance": classification.opt_out,
+            "status": ReviewStatus.PENDING, "decision": None, "decided_by": None, "note": None}
+
     async def store_reply(self, *, user_id: int | None, to: str, body: str,
                           now: datetime) -> Message:
         return _message(self._insert(
@@ -215,3 +242,36 @@ class FakeMessagingTx(MessagingTransaction):
                 del self.tables.do_not_call[user_id]
             self.tables.dirty.add(user_id)
         return bool(removed)
+
+
+class FakeTextReviews(TextReviews):
+    """The reviews FakeMessaging keeps, with PgTextReviews' rules."""
+
+    def __init__(self, store: FakeMessaging) -> None:
+        self.store = store
+
+    async def pending(self, first: int, after: tuple[datetime, int] | None) -> ReviewPage:
+        tables = self.store.tables
+        rows = sorted((r for r in tables.reviews.values()
+                       if r["status"] is ReviewStatus.PENDING),
+                      key=lambda r: (r["received_at"], r["id"]))
+        later = [r for r in rows if after is None or (r["received_at"], r["id"]) > after]
+        reviews = [TextReview(r["id"], r["user_id"], r["received_at"],
+                              tables.messages[r["message_id"]]["body"], r["intent"],
+                              r["confidence"]) for r in later[:first]]
+        return ReviewPage(reviews, len(later) > first, len(rows))
+
+    async def resolve(self, review_id: int, decision: Intent, *, agent_id: uuid.UUID | None,
+                      note: str | None, opt_out: bool, now: datetime
+                      ) -> ResolvedReview | ReviewRejection:
+        async with self.store.transaction() as tx:
+            row = tx.tables.reviews.get(review_id)
+            if row is None:
+                return ReviewRejection.UNKNOWN
+            if row["status"] is not ReviewStatus.PENDING:
+                return ReviewRejection.ALREADY_RESOLVED
+            row.update(status=ReviewStatus.RESOLVED, decision=decision, decided_by=agent_id,
+                       note=note)
+            number = tx.tables.messages[row["message_id"]]["from_number"]
+            first = opt_out and await tx.opt_out(number, row["user_id"], "REVIEW", now)
+        return ResolvedReview(review_id, row["user_id"], number, decision, bool(first))

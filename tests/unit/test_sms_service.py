@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from domain.conversations.model import Classification, Intent, Source
+from domain.conversations.reviews import ReviewRejection
 from domain.links.masking import CarriedLink
 from domain.messaging.model import InvalidSms, SmsRejection, SmsStatus
 from domain.messaging.opt_out import START_REPLY, STOP_REPLY
@@ -206,3 +208,80 @@ async def test_an_inbound_message_stored_before_is_not_stored_again(world):
     assert await receive(from_number=NUMBER, to_number="+441", body="hi", sid="SMin1") is None
     assert len(world.store.tables.messages) == 1
     assert [e.kind for e in world.events.published] == ["RECEIVED"]
+
+
+def reads(world, normalised: str, intent: Intent, confidence: float, opt_out: float) -> None:
+    world.classifier.answers[normalised] = Classification(intent, confidence,
+                                                          Source.CLASSIFIER, opt_out)
+
+
+async def test_a_confident_opt_out_in_words_opts_out_with_one_confirmation(world):
+    await world.service().send(1, "Hello")
+    reads(world, "xyzzy plugh", Intent.OPT_OUT, 0.95, 0.95)
+    receive = world.service().received
+    reply = await receive(from_number=NUMBER, to_number="+441",
+                          body="Xyzzy plugh", sid="SMin1")
+    assert reply == STOP_REPLY
+    assert world.store.tables.opt_outs == {NUMBER: 1} and 1 in world.store.tables.do_not_call
+    assert world.store.tables.intents[2] == Classification(Intent.OPT_OUT, 0.95,
+                                                           Source.CLASSIFIER, 0.95)
+    assert await receive(from_number=NUMBER, to_number="+441",
+                         body="Xyzzy plugh", sid="SMin2") is None
+
+
+async def test_a_possible_opt_out_pauses_automated_texts_but_not_an_agents(world):
+    await world.service().send(1, "Hello")
+    reads(world, "not now", Intent.OTHER, 0.6, 0.4)
+    reply = await world.service().received(from_number=NUMBER, to_number="+441",
+                                           body="Not now", sid="SMin1")
+    assert reply is None and world.store.tables.opt_outs == {}
+    assert 1 not in world.store.tables.do_not_call and world.recompute.calls == []
+    (review,) = world.store.tables.reviews.values()
+    assert (review["user_id"], review["opt_out_chance"]) == (1, 0.4)
+    assert await world.service().send(1, "Reminder", automated=True) is (
+        SmsRejection.UNDER_REVIEW)
+    await world.service().send(1, "Sorry to bother you", agent_id=uuid.uuid4())
+    assert world.gateway.sent[-1].body == "Sorry to bother you"
+
+
+async def test_a_confident_reading_of_another_intent_does_nothing(world):
+    reads(world, "call me at 5", Intent.CALLBACK_REQUEST, 0.8, 0.0)
+    assert await world.service().received(from_number=NUMBER, to_number="+441",
+                                          body="Call me at 5", sid="SMin1") is None
+    assert world.store.tables.reviews == {} and world.store.tables.opt_outs == {}
+
+
+async def possible_opt_out(world) -> int:
+    await world.service().send(1, "Hello")
+    reads(world, "not now", Intent.OTHER, 0.6, 0.4)
+    await world.service().received(from_number=NUMBER, to_number="+441", body="Not now",
+                                   sid="SMin1")
+    (review,) = (await world.reviews().pending(10, None)).reviews
+    assert review.body == "Not now"
+    return review.id
+
+
+async def test_a_review_decided_as_an_opt_out_opts_out_and_confirms_once(world):
+    review = await possible_opt_out(world)
+    supervisor = uuid.uuid4()
+    resolved = await world.reviews().resolve(review, Intent.OPT_OUT, agent_id=supervisor,
+                                             note="they said so")
+    assert (resolved.user_id, resolved.decision, resolved.first_opt_out) == (
+        1, Intent.OPT_OUT, True)
+    assert world.store.tables.opt_outs == {NUMBER: 1} and 1 in world.store.tables.do_not_call
+    assert world.recompute.calls == [([1], "sms stop")]
+    assert [h.body for h in world.gateway.sent].count(STOP_REPLY) == 1
+    assert (await world.reviews().pending(10, None)).reviews == []
+    assert await world.reviews().resolve(review, Intent.OPT_OUT, agent_id=supervisor) is (
+        ReviewRejection.ALREADY_RESOLVED)
+    assert await world.service().send(1, "Hi", agent_id=supervisor) is SmsRejection.OPTED_OUT
+
+
+async def test_another_decision_lifts_the_pause(world):
+    review = await possible_opt_out(world)
+    resolved = await world.reviews().resolve(review, Intent.QUESTION, agent_id=None)
+    assert resolved.first_opt_out is False and world.store.tables.opt_outs == {}
+    await world.service().send(1, "Reminder", automated=True)
+    assert world.gateway.sent[-1].body == "Reminder"
+    assert await world.reviews().resolve(99, Intent.OTHER, agent_id=None) is (
+        ReviewRejection.UNKNOWN)

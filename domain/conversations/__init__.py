@@ -1,0 +1,1 @@
+"""What an inbound text means: its intent, how sure we are, and what the dialler does."""

@@ -1,0 +1,1 @@
+"""Reading inbound texts: the trained intent classifier and the callback-time parser."""
