@@ -41,6 +41,7 @@ from domain.queue.facts import ReplicaFacts
 from domain.queue.ports import Keys, ReplicaFactsSource
 from domain.text import NUL
 from domain.users.phone import to_e164
+from service_layer.conversation_actions import Action, ConversationActions
 from service_layer.understanding import Understanding
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class SmsService:
     links: LinkRenewal | None = None  # renews the links of a message sent again
     understanding: Understanding = field(kw_only=True)  # what an inbound text means
     policy: OptOutPolicy = field(default_factory=OptOutPolicy, kw_only=True)
+    # What a confident reading that is no opt-out leads to (None: nothing yet).
+    actions: ConversationActions | None = field(default=None, kw_only=True)
 
     async def send(self, user_id: int, body: str, *, agent_id: uuid.UUID | None = None,
                    automated: bool = False, follow_up_id: int | None = None,
@@ -196,8 +199,10 @@ class SmsService:
     async def received(self, *, from_number: str, to_number: str, body: str,
                        sid: str | None, receipt: str | None = None) -> str | None:
         """Stores, threads and reads an inbound SMS, and acts on what it says: an opt-out
-        or START at once, a possible opt-out before a person. The reply to send back (the
-        first STOP, a START), if any. Once per ``receipt``, like status_reported."""
+        or START at once, a possible opt-out before a person, any other confident reading
+        through the conversation actions once the text is committed. The reply to send
+        back (the first STOP, a START, an action's), if any. Once per ``receipt``, like
+        status_reported."""
         e164, now = to_e164(from_number) or from_number, self.clock()
         body = body.replace(NUL, "\ufffd")  # PostgreSQL text cannot hold it; keep the rest
         # CPU only, before the transaction opens; an SMS is at most MAX_BODY long, so a
@@ -223,14 +228,46 @@ class SmsService:
                 reply = START_REPLY if await tx.opt_in(e164, user_id, now) else None
             elif verdict is Verdict.REVIEW:
                 await tx.open_review(message, reading, now)
+            blocked = self._acts_on(reading, verdict) and user_id is not None and (
+                await tx.is_blocked(user_id))
             if reply:  # Twilio sends it from our TwiML answer; kept so the thread is whole
                 answer = await tx.store_reply(user_id=user_id, to=e164, body=reply, now=now)
-        if verdict in _REQUEUE_AS and user_id is not None:
-            await self._requeue(user_id, _REQUEUE_AS[verdict])
+        acted = None
+        if self.actions is not None and self._acts_on(reading, verdict):
+            acted, answer = await self._act(self.actions, message, e164, body, reading,
+                                            blocked)
+            reply = acted.reply if acted else None
+        requeue = _REQUEUE_AS.get(verdict) or (acted.requeue if acted else None)
+        if requeue and user_id is not None:
+            await self._requeue(user_id, requeue)
         await self._publish(SmsEventKind.RECEIVED, message)
         if answer:
             await self._publish(SmsEventKind.STATUS_CHANGED, answer)
         return reply
+
+    def _acts_on(self, reading: Classification, verdict: Verdict) -> bool:
+        """Only a confident reading that no opt-out rule claimed is acted on unasked."""
+        return (self.actions is not None and verdict is Verdict.NONE
+                and reading.confidence >= self.policy.unsure_below)
+
+    async def _act(self, actions: ConversationActions, message: Message, e164: str,
+                   body: str, reading: Classification, blocked: bool
+                   ) -> tuple[Action | None, Message | None]:
+        """The action taken and its reply, kept in the thread; a failure is logged and
+        answered with nothing (the text itself is committed)."""
+        try:
+            acted = await actions.act(message, body, reading, blocked=blocked)
+            if acted is None:
+                return None, None
+            async with self.store.transaction() as tx:
+                await tx.note_action(message.id, acted.name)  # seen in the conversation
+                if acted.reply is None:
+                    return acted, None
+                return acted, await tx.store_reply(user_id=message.user_id, to=e164,
+                                                   body=acted.reply, now=self.clock())
+        except Exception:  # noqa: BLE001 - Twilio must still get its answer
+            log.exception("acting on inbound text %s failed; nobody was answered", message.id)
+            return None, None
 
     def _read(self, body: str) -> tuple[Classification, Verdict]:
         """What the text means and what to do; a text we could not read goes to a person."""

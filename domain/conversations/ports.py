@@ -6,6 +6,7 @@ import abc
 import uuid
 from datetime import datetime
 
+from domain.conversations.answers import Topic
 from domain.conversations.model import Classification, Intent
 from domain.conversations.reviews import ResolvedReview, ReviewPage, ReviewRejection
 
@@ -39,3 +40,32 @@ class TextReviews(abc.ABC):
                       ) -> ResolvedReview | ReviewRejection:
         """Resolves a pending review once; with ``opt_out``, in the same transaction the
         sender is opted out as a STOP would (do-not-call, pending follow-ups cancelled)."""
+
+
+class ConversationEffects(abc.ABC):
+    """What acting on a customer's text changes beyond the messaging tables."""
+
+    @abc.abstractmethod
+    async def block_wrong_number(self, user_id: int, now: datetime) -> None:
+        """Keeps the user out of every queue until their number changes, as a WRONG_NUMBER
+        disposition does; the queue update is owed from here on."""
+
+    @abc.abstractmethod
+    async def last_agent(self, user_id: int, since: datetime) -> uuid.UUID | None:
+        """The agent of the user's most recent call or disposition since ``since``."""
+
+    @abc.abstractmethod
+    async def book_callback(self, user_id: int, at: datetime, agent_id: uuid.UUID | None,
+                            now: datetime) -> None:
+        """A pending callback (personal to ``agent_id`` when there is one), superseding the
+        user's pending one: the customer's own request outranks an agent's booking."""
+
+
+class AnswerBook(abc.ABC):
+    """The versioned replies to customers' common questions."""
+
+    version: str
+
+    @abc.abstractmethod
+    def answer(self, topic: Topic) -> str | None:
+        """The reply on this topic, or None when the book has none."""

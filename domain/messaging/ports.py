@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.conversations.model import Classification
 from domain.links.masking import CarriedLink
@@ -124,6 +124,10 @@ class MessagingTransaction(abc.ABC):
         """What an inbound message was read to mean."""
 
     @abc.abstractmethod
+    async def note_action(self, message_id: int, action: str) -> None:
+        """What was done, unasked, about an inbound message."""
+
+    @abc.abstractmethod
     async def open_review(self, message: Message, classification: Classification,
                           now: datetime) -> None:
         """Puts an inbound message before a person (pending), once per message."""
@@ -197,3 +201,7 @@ class FollowUpStore(abc.ABC):
     @abc.abstractmethod
     async def pending_callbacks(self, user_ids: Sequence[int]) -> set[tuple[int, datetime]]:
         """(user, time) of each pending callback of these users."""
+
+    @abc.abstractmethod
+    async def defer_pending(self, user_id: int, by: timedelta, now: datetime) -> int:
+        """Moves the user's pending follow-ups ``by`` later; how many moved."""

@@ -6,11 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.access.rule import AccessRule
 from domain.links.ports import SmsGateway
 from domain.links.tokens import derive_key
 from infrastructure.composition.connections import Connections
 from infrastructure.email import email_sender
 from infrastructure.intents.lazy import LazyClassifier
+from infrastructure.intents.replies import JsonAnswerBook
+from infrastructure.intents.times import DateparserCallbackTimes
+from infrastructure.postgres.conversation_actions import PgConversationEffects
 from infrastructure.postgres.follow_ups import PgFollowUps
 from infrastructure.postgres.locks import PgSchedule
 from infrastructure.postgres.magic_links import PgMagicLinks
@@ -21,6 +25,7 @@ from infrastructure.replica.reader import ReplicaReader
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from infrastructure.twilio.rest import TwilioRest
+from service_layer.conversation_actions import ConversationActions
 from service_layer.follow_ups import FollowUps, Messaging, SmsJobs, magic_link_provider
 from service_layer.magic_links import LinkPolicy, MagicLinks
 from service_layer.queues import QueueMaintainer
@@ -43,14 +48,19 @@ def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
     s = settings
     twilio = TwilioRest.from_settings(s)  # magic links by SMS go through it too
     links = build_magic_links(s, runtime, c, replica, twilio, clock)
-    messages, sms_hours = PgMessaging(c.pg), s.sms_window
+    messages, sms_hours, planned = PgMessaging(c.pg), s.sms_window, PgFollowUps(c.pg)
+    actions = ConversationActions(messages, PgConversationEffects(c.pg), planned,
+                                  DateparserCallbackTimes(), JsonAnswerBook(),
+                                  s.calling_window,
+                                  AccessRule(timedelta(hours=s.work_on_hours)))
     sms = SmsService(messages, twilio, ReplicaFactsReader(c.replica_db), queues.recompute,
                      c.events, clock, sms_hours, s.sms_status_callback,
                      s.sms_max_attempts, links=links,
                      # Trained on the first text (or by the API's warm-up), never here.
-                     understanding=Understanding(LazyClassifier()), policy=s.opt_out_policy)
+                     understanding=Understanding(LazyClassifier()), policy=s.opt_out_policy,
+                     actions=actions)
     follow_ups = FollowUps(
-        PgFollowUps(c.pg), messages, sms, ReplicaFactsReader(c.replica_db), replica,
+        planned, messages, sms, ReplicaFactsReader(c.replica_db), replica,
         sms_hours, clock, magic_link_provider(links, s.main_app_url),
         s.review_url or s.main_app_url.rstrip("/") + "/review")
     jobs = SmsJobs(sms, follow_ups, PgSchedule(c.pg), s.sms_jobs_every_seconds)

@@ -116,15 +116,20 @@ async def _tie_call(conn, call_sid: str, disposition_id: int, effects: Dispositi
 async def _blocks(conn, user_id: int, effects: DispositionEffects,
                   claims_fingerprint: str | None) -> None:
     if effects.block_wrong_number:
-        await conn.execute(
-            "INSERT INTO call_blocks (user_id, wrong_number_phone) SELECT $1, raw FROM "
-            "user_phones WHERE user_id = $1 ON CONFLICT (user_id) DO UPDATE SET "
-            "wrong_number_phone = EXCLUDED.wrong_number_phone", user_id)
+        await block_wrong_number(conn, user_id)
     if effects.block_no_claim and claims_fingerprint:
         await conn.execute(
             "INSERT INTO call_blocks (user_id, no_claim_fingerprint) VALUES ($1, $2) "
             "ON CONFLICT (user_id) DO UPDATE SET no_claim_fingerprint = $2",
             user_id, claims_fingerprint)
+
+
+async def block_wrong_number(conn, user_id: int) -> None:
+    """Out of every queue until the number on file changes."""
+    await conn.execute(
+        "INSERT INTO call_blocks (user_id, wrong_number_phone) SELECT $1, raw FROM "
+        "user_phones WHERE user_id = $1 ON CONFLICT (user_id) DO UPDATE SET "
+        "wrong_number_phone = EXCLUDED.wrong_number_phone", user_id)
 
 
 async def _close_callbacks(conn, lease: asyncpg.Record, now: datetime) -> None:

@@ -63,6 +63,12 @@ class PgFollowUps(FollowUpStore):
             "UPDATE sms_follow_ups SET status = 'PENDING', due_at = $2, updated_at = $3 "
             "WHERE id = $1 AND status = 'SENDING'", follow_up_id, until, now)
 
+    async def defer_pending(self, user_id: int, by: timedelta, now: datetime) -> int:
+        moved = await self.pool.fetch(
+            "UPDATE sms_follow_ups SET due_at = due_at + $2, updated_at = $3 "
+            "WHERE user_id = $1 AND status = 'PENDING' RETURNING id", user_id, by, now)
+        return len(moved)
+
     async def pending_callbacks(self, user_ids: Sequence[int]) -> set[tuple[int, datetime]]:
         rows = await self.pool.fetch(
             "SELECT user_id, scheduled_for FROM callbacks WHERE status = 'pending' AND "

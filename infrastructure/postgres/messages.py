@@ -209,6 +209,10 @@ class MessagingTx(MessagingTransaction):
             "UPDATE sms_messages SET intent = $2, intent_confidence = $3, intent_source = $4 "
             "WHERE id = $1", message_id, c.intent.value, c.confidence, c.source.value)
 
+    async def note_action(self, message_id: int, action: str) -> None:
+        await self.conn.execute("UPDATE sms_messages SET action = $2 WHERE id = $1",
+                                message_id, action)
+
     async def open_review(self, message: Message, classification: Classification,
                           now: datetime) -> None:
         c = classification

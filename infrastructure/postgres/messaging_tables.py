@@ -58,6 +58,7 @@ class SmsMessageRow(SQLModel, table=True):
     intent: str | None = Field(default=None, sa_column=Column(String(32)))
     intent_confidence: float | None = Field(default=None, sa_column=Column(Float))
     intent_source: str | None = Field(default=None, sa_column=Column(String(16)))
+    action: str | None = Field(default=None, sa_column=Column(Text))  # what was done about it
     created_at: datetime = Field(sa_column=_ts(False, True))
     updated_at: datetime = Field(sa_column=_ts(False, True))
 

@@ -10,7 +10,9 @@ from domain.links import tokens
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
 from domain.users.model import User
+from infrastructure.intents.replies import JsonAnswerBook
 from service_layer.cdc import ChangeApplier
+from service_layer.conversation_actions import ConversationActions
 from service_layer.dispositions import CallOutcomes
 from service_layer.magic_links import LinkPolicy, MagicLinks
 from service_layer.messagebus import Handler, MessageBus
@@ -19,6 +21,7 @@ from service_layer.sms import SmsService
 from service_layer.text_reviews import TextReviewDesk
 from service_layer.understanding import Understanding
 from tests.fakes.callbacks import FakeCallbackStore
+from tests.fakes.conversations import FakeCallbackTimes, FakeConversationEffects, FakeFollowUps
 from tests.fakes.events import FakeEventPublisher
 from tests.fakes.intents import FakeIntentClassifier
 from tests.fakes.links import FakeLinkRenewal
@@ -89,12 +92,20 @@ class SmsWorld:
     clock: Clock = field(default_factory=Clock)
     links: FakeLinkRenewal = field(default_factory=FakeLinkRenewal)
     classifier: FakeIntentClassifier = field(default_factory=FakeIntentClassifier)
+    effects: FakeConversationEffects = field(default_factory=FakeConversationEffects)
+    follow_ups: FakeFollowUps = field(default_factory=FakeFollowUps)
+    times: FakeCallbackTimes = field(default_factory=FakeCallbackTimes)
 
     def service(self, **options) -> SmsService:
         options.setdefault("understanding", Understanding(self.classifier))
         return SmsService(self.store, self.gateway, self.replica, self.recompute, self.events,
                           self.clock, CallingWindow(), lambda i: f"https://api.test/sms/{i}",
                           links=self.links, **options)
+
+    def actions(self) -> ConversationActions:
+        """The real actions, on this world's stores; pass as ``service(actions=...)``."""
+        return ConversationActions(self.store, self.effects, self.follow_ups, self.times,
+                                   JsonAnswerBook(), CallingWindow())
 
     def reviews(self) -> TextReviewDesk:
         """Reviews on this world's messages, resolved through its SMS service."""

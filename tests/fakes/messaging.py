@@ -206,6 +206,9 @@ class FakeMessagingTx(MessagingTransaction):
     async def note_intent(self, message_id: int, classification: Classification) -> None:
         self.tables.intents[message_id] = classification
 
+    async def note_action(self, message_id: int, action: str) -> None:
+        self.tables.messages[message_id]["action"] = action
+
     async def open_review(self, message: Message, classification: Classification,
                           now: datetime) -> None:
         if any(r["message_id"] == message.id for r in self.tables.reviews.values()):

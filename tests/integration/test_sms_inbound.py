@@ -65,7 +65,7 @@ async def test_a_reply_is_threaded_into_the_users_conversation(env):
     number = await e164_of(env, user)
     national = "0" + number[3:]  # as a person might write it: 07911 2xxxxx
     twiml = await text_us(env, national, "Yes please call me tomorrow")
-    assert replies(twiml) == 0
+    assert replies(twiml) == 1  # the callback it asks for is booked and confirmed
     (row,) = await inbound_rows(env, number)
     assert (row["user_id"], row["direction"], row["status"], row["body"]) == (
         user, "INBOUND", "RECEIVED", "Yes please call me tomorrow")
