@@ -17,7 +17,7 @@ from service_layer.conversation_actions import (
     WRONG_PERSON_REPLY,
 )
 from tests.integration.test_follow_ups import DISPOSE, NEXT, follow_ups_of
-from tests.integration.test_sms import e164_of, sms_env, texting_user
+from tests.integration.test_sms import e164_of, module_fixtures, sms_env, texting_user
 from tests.integration.test_sms_inbound import inbound_rows, replies, text_us
 from tests.integration.test_text_reviews import REVIEWS, automated
 from tests.queue_env import NOW, queue_of
@@ -25,16 +25,7 @@ from tests.queue_env import NOW, queue_of
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-async def env():
-    async with sms_env() as built:
-        yield built
-
-
-@pytest.fixture(autouse=True)
-def _reset(env):
-    env.clock.now = NOW
-    env.http.answers.clear()
+env, _reset = module_fixtures()  # this module's own dialler; the clock reset per test
 
 
 async def thread(env, user: int) -> list[tuple[str, str]]:

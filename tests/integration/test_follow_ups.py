@@ -14,6 +14,7 @@ from infrastructure.postgres.locks import job_lock
 from tests.integration.test_sms import (
     FakeTwilioHttp,
     e164_of,
+    module_fixtures,
     post_to_twilio_webhook,
     sms_env,
     texting_user,
@@ -27,15 +28,7 @@ NEXT = ("mutation { nextLead(type: UNSIGNED) { __typename "
 DISPOSE = ("mutation($i: DispositionInput!) { recordDisposition(input: $i) { __typename } }")
 
 
-@pytest.fixture(scope="module")
-async def env():
-    async with sms_env() as built:
-        yield built
-
-
-@pytest.fixture(autouse=True)
-def _reset(env):
-    env.clock.now = NOW
+env, _reset = module_fixtures()  # this module's own dialler; the clock reset per test
 
 
 async def follow_ups_of(services, user: int) -> list[dict]:

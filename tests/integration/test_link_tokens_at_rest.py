@@ -27,8 +27,8 @@ from tests import services as svc
 from tests.integration.test_sms import (
     BASE,
     e164_of,
+    module_fixtures,
     post_to_twilio_webhook,
-    sms_env,
     texting_user,
     twilio_error,
 )
@@ -51,16 +51,7 @@ EVENTS = ("subscription { smsEvents { kind message { id userId direction body st
           "failureReason } } }")
 
 
-@pytest.fixture(scope="module")
-async def env():
-    async with sms_env() as built:
-        yield built
-
-
-@pytest.fixture(autouse=True)
-def _reset(env):
-    env.clock.now = NOW
-    env.http.answers.clear()
+env, _reset = module_fixtures()  # this module's own dialler; the clock reset per test
 
 
 def redeemable_in(env, text: str) -> list[str]:

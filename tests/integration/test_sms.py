@@ -89,16 +89,23 @@ async def sms_env():
             await api.http.aclose()
 
 
-@pytest.fixture(scope="module")
-async def env():
-    async with sms_env() as built:
-        yield built
+def module_fixtures():
+    """A test module's ``env`` (a dialler of its own, Twilio faked) and its autouse
+    ``_reset`` (before each test: the fixed clock, no answers queued at the fake Twilio)."""
+    @pytest.fixture(scope="module")
+    async def env():
+        async with sms_env() as built:
+            yield built
+
+    @pytest.fixture(autouse=True)
+    def _reset(env):
+        env.clock.now = NOW
+        env.http.answers.clear()
+
+    return env, _reset
 
 
-@pytest.fixture(autouse=True)
-def _reset(env):
-    env.clock.now = NOW
-    env.http.answers.clear()
+env, _reset = module_fixtures()  # this module's own dialler; the clock reset per test
 
 
 async def texting_user(env, *, signed: bool = False, phone: str | None = None) -> int:

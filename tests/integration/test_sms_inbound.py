@@ -15,8 +15,8 @@ from domain.messaging.model import SmsEvent
 from tests.integration.test_sms import (
     SEND,
     e164_of,
+    module_fixtures,
     post_to_twilio_webhook,
-    sms_env,
     texting_user,
     twilio_error,
 )
@@ -30,15 +30,7 @@ EVENTS = ("subscription($u: ID) { smsEvents(userId: $u) { kind message { id user
           "body status createdAt } } }")
 
 
-@pytest.fixture(scope="module")
-async def env():
-    async with sms_env() as built:
-        yield built
-
-
-@pytest.fixture(autouse=True)
-def _reset(env):
-    env.clock.now = NOW
+env, _reset = module_fixtures()  # this module's own dialler; the clock reset per test
 
 
 async def text_us(env, sender: str, body: str, sid: str | None = None):

@@ -10,7 +10,7 @@ import pytest
 
 from domain.messaging.opt_out import STOP_REPLY
 from tests.integration.test_follow_ups import NEXT, follow_ups_of, sent_to
-from tests.integration.test_sms import SEND, e164_of, raw, sms_env, texting_user
+from tests.integration.test_sms import SEND, e164_of, module_fixtures, raw, sms_env, texting_user
 from tests.integration.test_sms_inbound import inbound_rows, replies, text_us
 from tests.queue_env import NOW, queue_of
 
@@ -27,16 +27,7 @@ RESOLVE = ("mutation($i: ID!, $d: Intent!, $n: String) { resolveTextReview(id: $
            "... on TextReviewRejected { message } } }")
 
 
-@pytest.fixture(scope="module")
-async def env():
-    async with sms_env() as built:
-        yield built
-
-
-@pytest.fixture(autouse=True)
-def _reset(env):
-    env.clock.now = NOW
-    env.http.answers.clear()
+env, _reset = module_fixtures()  # this module's own dialler; the clock reset per test
 
 
 async def refused_reason(env, user: int, token: str) -> str | None:
