@@ -164,7 +164,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     records = build_records(c)
     background = BackgroundJobs()
     # Closed in reverse: the audit trail's writer first, the embedded server (if any) last.
-    closers = [messaging.twilio.close, runtime.close, *c.closers(), background.drain]
+    closers = [*messaging.closers, runtime.close, *c.closers(), background.drain]
     audit = await build_audit(settings, runtime, c.pg)
     return Services(
         settings=settings, runtime=runtime, engine=c.engine,

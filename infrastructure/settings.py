@@ -167,6 +167,12 @@ class Settings(BaseSettings):
     intent_opt_out_threshold: float = Field(default=0.9, ge=0, le=1)
     intent_review_threshold: float = Field(default=0.3, ge=0, le=1)
     intent_unsure_below: float = Field(default=0.5, ge=0, le=1)
+    # An operator's OpenAI-compatible chat-completions API (base URL, e.g.
+    # http://host:8080/v1) asked about texts no keyword rule decided; unset: never asked.
+    intent_llm_url: str | None = None
+    intent_llm_model: str = ""
+    intent_llm_api_key: SecretStr | None = None
+    intent_llm_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
 
     @cached_property
     def sms_window(self) -> CallingWindow:

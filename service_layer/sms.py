@@ -205,9 +205,9 @@ class SmsService:
         status_reported."""
         e164, now = to_e164(from_number) or from_number, self.clock()
         body = body.replace(NUL, "\ufffd")  # PostgreSQL text cannot hold it; keep the rest
-        # CPU only, before the transaction opens; an SMS is at most MAX_BODY long, so a
-        # longer body is not a customer's text and is read no further than that.
-        reading, verdict = self._read(body[:MAX_BODY])
+        # Before the transaction opens (CPU, and an operator's LLM for at most its timeout);
+        # an SMS is at most MAX_BODY long, so a longer body is read no further than that.
+        reading, verdict = await self._read(body[:MAX_BODY])
         reply = answer = None
         async with self.store.transaction() as tx:
             if receipt and not await tx.first_receipt(receipt):
@@ -269,10 +269,10 @@ class SmsService:
             log.exception("acting on inbound text %s failed; nobody was answered", message.id)
             return None, None
 
-    def _read(self, body: str) -> tuple[Classification, Verdict]:
+    async def _read(self, body: str) -> tuple[Classification, Verdict]:
         """What the text means and what to do; a text we could not read goes to a person."""
         try:
-            reading = self.understanding.read(body)
+            reading = await self.understanding.read_async(body)
         except Exception:  # noqa: BLE001 - the text is still kept, and Twilio answered
             log.exception("an inbound text could not be read; a person will")
             return UNREAD, Verdict.REVIEW

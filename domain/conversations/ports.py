@@ -19,6 +19,14 @@ class IntentClassifier(abc.ABC):
         """Top intent and its probability, with OPT_OUT's probability; pure CPU, no I/O."""
 
 
+class IntentSecondOpinion(abc.ABC):
+    """A remote reading of a normalised text the keyword rules did not decide."""
+
+    @abc.abstractmethod
+    async def classify(self, normalised: str) -> Classification | None:
+        """Its reading, or None whenever it could not give a sound one in time."""
+
+
 class CallbackTimeParser(abc.ABC):
     """The moment a text asks to be called back at, read in London time."""
 

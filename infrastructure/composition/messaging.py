@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import httpx
 
 from domain.access.rule import AccessRule
 from domain.links.ports import SmsGateway
@@ -12,6 +14,7 @@ from domain.links.tokens import derive_key
 from infrastructure.composition.connections import Connections
 from infrastructure.email import email_sender
 from infrastructure.intents.lazy import LazyClassifier
+from infrastructure.intents.llm import LlmClassifier
 from infrastructure.intents.replies import JsonAnswerBook
 from infrastructure.intents.times import DateparserCallbackTimes
 from infrastructure.postgres.conversation_actions import PgConversationEffects
@@ -40,6 +43,7 @@ class MessagingArea:
     magic_links: MagicLinks
     sms: Messaging
     text_reviews: TextReviewDesk
+    closers: tuple[Callable[[], Awaitable[None]], ...]  # its HTTP clients
 
 
 def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
@@ -49,23 +53,37 @@ def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
     twilio = TwilioRest.from_settings(s)  # magic links by SMS go through it too
     links = build_magic_links(s, runtime, c, replica, twilio, clock)
     messages, sms_hours, planned = PgMessaging(c.pg), s.sms_window, PgFollowUps(c.pg)
+    understanding, llm_closers = build_understanding(s)
     actions = ConversationActions(messages, PgConversationEffects(c.pg), planned,
                                   DateparserCallbackTimes(), JsonAnswerBook(),
                                   s.calling_window,
                                   AccessRule(timedelta(hours=s.work_on_hours)))
     sms = SmsService(messages, twilio, ReplicaFactsReader(c.replica_db), queues.recompute,
                      c.events, clock, sms_hours, s.sms_status_callback,
-                     s.sms_max_attempts, links=links,
-                     # Trained on the first text (or by the API's warm-up), never here.
-                     understanding=Understanding(LazyClassifier()), policy=s.opt_out_policy,
-                     actions=actions)
+                     s.sms_max_attempts, links=links, understanding=understanding,
+                     policy=s.opt_out_policy, actions=actions)
     follow_ups = FollowUps(
         planned, messages, sms, ReplicaFactsReader(c.replica_db), replica,
         sms_hours, clock, magic_link_provider(links, s.main_app_url),
         s.review_url or s.main_app_url.rstrip("/") + "/review")
     jobs = SmsJobs(sms, follow_ups, PgSchedule(c.pg), s.sms_jobs_every_seconds)
     reviews = TextReviewDesk(PgTextReviews(c.pg), sms, clock)
-    return MessagingArea(twilio, links, Messaging(sms, follow_ups, jobs), reviews)
+    return MessagingArea(twilio, links, Messaging(sms, follow_ups, jobs), reviews,
+                         (twilio.close, *llm_closers))
+
+
+def build_understanding(s: Settings
+                        ) -> tuple[Understanding, tuple[Callable[[], Awaitable[None]], ...]]:
+    """The local reading, with the operator's LLM as a second opinion only when
+    INTENT_LLM_URL is set; the closers of what it opened."""
+    local = LazyClassifier()  # trained on the first text (or by the API's warm-up), not here
+    if not s.intent_llm_url:
+        return Understanding(local), ()
+    client = httpx.AsyncClient(timeout=s.intent_llm_timeout_seconds)
+    key = s.intent_llm_api_key.get_secret_value() if s.intent_llm_api_key else None
+    llm = LlmClassifier(client, s.intent_llm_url, s.intent_llm_model, api_key=key,
+                        timeout_seconds=s.intent_llm_timeout_seconds)
+    return Understanding(local, llm, s.intent_opt_out_threshold), (client.aclose,)
 
 
 def build_magic_links(s: Settings, runtime: Runtime, c: Connections, replica: ReplicaReader,
