@@ -24,11 +24,10 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.bench_queue_page import PAGE, _Cpu, api_process  # noqa: E402
-from bench.common import databases, drop, percentiles, settings_for  # noqa: E402
-from domain.agents.sessions import Principal  # noqa: E402
+from bench.common import databases, drop, new_agent, percentiles, settings_for  # noqa: E402
+from domain.agents.model import Role  # noqa: E402
 from infrastructure.bootstrap import bootstrap  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
-from service_layer.agents import create_agent  # noqa: E402
 from tests import services as svc  # noqa: E402
 from tests.contracts import OPERATIONS  # noqa: E402
 
@@ -43,7 +42,8 @@ async def main(args) -> None:
     services = await bootstrap(settings)
     try:
         await services.queues.rebuild()
-        tokens = {role: await _account(services, role) for role in ("SUPERVISOR", "AGENT")}
+        tokens = {role: await new_agent(services, Role(role))
+                  for role in ("SUPERVISOR", "AGENT")}
         page_users, context_users = await _tie(services, tokens["AGENT"][0])
         print(f"users={args.users}; the agent works on {len(page_users)} page users and "
               f"{len(context_users)} context users", flush=True)
@@ -62,13 +62,6 @@ async def main(args) -> None:
     finally:
         await services.close()
         await drop(replica, dialler, ours, services.settings.redis_key_prefix)
-
-
-async def _account(services, role: str) -> tuple[uuid.UUID, str]:
-    agent = await create_agent(services.uow(), services.hasher,
-                               email=f"{role.lower()}@bench.example", password="bench-password-1",
-                               name=role.title(), role=role, at=services.clock())
-    return agent.id, services.tokens.issue(Principal(agent.id, agent.role)).token
 
 
 async def _tie(services, agent_id: uuid.UUID) -> tuple[list[int], list[int]]:

@@ -23,14 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.common import databases, drop, percentiles, settings_for  # noqa: E402
+from bench.common import databases, drop, percentiles, settings_for, token_for_new_agent  # noqa: E402
 from domain.agents.model import Role  # noqa: E402
-from domain.agents.sessions import Principal  # noqa: E402
 from graphql_api.app import create_app  # noqa: E402
 from infrastructure.bootstrap import bootstrap  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
 from infrastructure.settings import Settings  # noqa: E402
-from service_layer.agents import create_agent  # noqa: E402
 from tests.contracts import OPERATIONS  # noqa: E402
 
 PAGE = (OPERATIONS / "queue.graphql"
@@ -46,11 +44,7 @@ async def main(args) -> None:
     services = await bootstrap(settings)
     try:
         await services.queues.rebuild()
-        # A real supervisor: `me` refuses a token whose agent does not exist.
-        agent = await create_agent(services.uow(), services.hasher, email="bench@example.com",
-                                   password="bench-password-1", name="Bench",
-                                   role="SUPERVISOR", at=services.clock())
-        token = services.tokens.issue(Principal(agent.id, Role.SUPERVISOR)).token
+        token = await token_for_new_agent(services, Role.SUPERVISOR)
         transport = httpx.ASGITransport(app=create_app(services))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
             print("in process (ASGI transport, this process):")

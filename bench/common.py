@@ -47,15 +47,19 @@ async def databases(users: int, seed: int = 7, replica_url: str | None = None,
     return replica, dialler, ours
 
 
-async def token_for_new_agent(services, role: Role) -> str:
-    """A token for an agent made here: a token's agent must exist and be active."""
+async def new_agent(services, role: Role) -> tuple[uuid.UUID, str]:
+    """(id, token) of an agent made here: a token's agent must exist and be active."""
     agent_id = uuid.uuid4()
     async with services.pg.acquire() as conn:
         await conn.execute(
             "INSERT INTO agents (id, email, name, role, password_hash, is_active) "
             "VALUES ($1, $2, 'Bench', $3, 'x', true)", agent_id, f"{agent_id}@bench.local",
             role.value)
-    return services.tokens.issue(Principal(agent_id, role)).token
+    return agent_id, services.tokens.issue(Principal(agent_id, role)).token
+
+
+async def token_for_new_agent(services, role: Role) -> str:
+    return (await new_agent(services, role))[1]
 
 
 def settings_for(replica: DatabaseAddress, dialler: DatabaseAddress, **extra) -> Settings:

@@ -23,20 +23,23 @@ class Understanding:
 
     def read(self, body: str | None) -> Classification:
         """The intent of a text; an empty one (or only emoji and punctuation) is OTHER."""
-        normalised = normalise(body)
-        if not normalised:
-            return _NOTHING_SAID
-        return keyword_intent(normalised) or self.classifier.classify(normalised)
+        return self._local(normalise(body))
 
     async def read_async(self, body: str | None) -> Classification:
         """As ``read``, asking the second opinion (if any) when no keyword rule decided;
         without an answer from it in time, the local reading stands."""
-        reading = self.read(body)
+        normalised = normalise(body)
+        reading = self._local(normalised)
         if (self.second_opinion is None or reading.source is not Source.CLASSIFIER
                 or self._sure_opt_out(reading)):
             return reading
-        opinion = await self.second_opinion.classify(normalise(body))
+        opinion = await self.second_opinion.classify(normalised)
         return reading if opinion is None else guarded(reading, opinion)
+
+    def _local(self, normalised: str) -> Classification:
+        if not normalised:
+            return _NOTHING_SAID
+        return keyword_intent(normalised) or self.classifier.classify(normalised)
 
     def _sure_opt_out(self, reading: Classification) -> bool:
         return reading.intent is Intent.OPT_OUT and reading.confidence >= self.opt_out_at

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -11,12 +11,11 @@ from strawberry.types import Info
 from domain.audit.model import AuditEntry, AuditPosition, InvalidAuditQuery
 from graphql_api.errors import BadUserInput
 from graphql_api.ids import uuid_id
-from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from graphql_api.pagination import PageInfo, check_first, decode_time_cursor, encode_time_cursor
 from graphql_api.resolvers.users import user_id_argument
 from graphql_api.types.audit import AuditConnection, AuditEdge, AuditRecordType
 
 CURSOR = "audit1"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 From = Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")]
 To = Annotated[datetime, strawberry.argument(description="Exclusive.")]
 
@@ -40,13 +39,8 @@ async def audit_log(info: Info, from_: From, to: To, first: int,
 
 
 def _cursor(entry: AuditEntry) -> str:
-    micros = (entry.record.at - EPOCH) // timedelta(microseconds=1)
-    return encode_cursor(CURSOR, micros, entry.id)
+    return encode_time_cursor(CURSOR, entry.record.at, entry.id)
 
 
 def _position(after: str) -> AuditPosition:
-    micros, entry_id = decode_cursor(CURSOR, after, (int, int))
-    try:
-        return AuditPosition(EPOCH + timedelta(microseconds=micros), entry_id)
-    except OverflowError as exc:
-        raise BadUserInput("after is not a cursor from this list", field="after") from exc
+    return AuditPosition(*decode_time_cursor(CURSOR, after))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
 
 import strawberry
 from strawberry.types import Info
@@ -13,7 +12,7 @@ from domain.agents.model import Role
 from domain.calls.voice import CallUpdated, IncomingCall, VoiceNotConfigured
 from graphql_api.errors import ApiError, BadUserInput, Forbidden
 from graphql_api.ids import uuid_id
-from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from graphql_api.pagination import PageInfo, check_first, decode_time_cursor, encode_time_cursor
 from graphql_api.resolvers.users import user_id_argument
 from graphql_api.types.call_records import (
     CallConnection,
@@ -25,7 +24,6 @@ from graphql_api.types.call_records import (
 )
 
 CURSOR = "c1"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 WATCH_ANY = (Role.SUPERVISOR, Role.ADMIN)
 
 
@@ -44,18 +42,14 @@ async def voice_token(info: Info) -> VoiceToken:
 
 
 def _cursor(row) -> str:
-    return encode_cursor(CURSOR, (row["started_at"] - EPOCH) // timedelta(microseconds=1),
-                         row["id"])
+    return encode_time_cursor(CURSOR, row["started_at"], row["id"])
 
 
 async def calls(info: Info, user_id: strawberry.ID, first: int,
                 after: str | None = None) -> CallConnection:
     user = user_id_argument(user_id)
     check_first(first)
-    position = None
-    if after:
-        micros, call_id = decode_cursor(CURSOR, after, (int, uuid.UUID))
-        position = (EPOCH + timedelta(microseconds=micros), call_id)
+    position = decode_time_cursor(CURSOR, after, uuid.UUID) if after else None
     page = await info.context.services.call_records.user_calls(user, first, position)
     edges = [CallEdge(cursor=_cursor(r), node=CallType.from_row(r)) for r in page.rows]
     return CallConnection(total_count=page.total, edges=edges, page_info=PageInfo(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import strawberry
@@ -12,9 +11,8 @@ from domain.audit.model import AuditKind, AuditRecord
 from domain.conversations.model import Intent
 from domain.conversations.reviews import ReviewRejection, TextReview
 from graphql_api.audit import record_reads
-from graphql_api.errors import BadUserInput
 from graphql_api.ids import int_id
-from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from graphql_api.pagination import PageInfo, check_first, decode_time_cursor, encode_time_cursor
 from graphql_api.types.conversations import (
     TextReviewRejected,
     TextReviewResolved,
@@ -24,7 +22,6 @@ from graphql_api.types.conversations import (
 )
 
 CURSOR = "review1"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ResolveTextReviewResult = Annotated[TextReviewResolved | TextReviewRejected,
                                     strawberry.union("ResolveTextReviewResult")]
 
@@ -34,7 +31,7 @@ async def texts_to_review(info: Info, first: int,
     """Pending reviews, the oldest received first."""
     check_first(first)
     page = await info.context.services.text_reviews.pending(
-        first, _position(after) if after else None)
+        first, decode_time_cursor(CURSOR, after) if after else None)
     record_reads(info, {r.user_id for r in page.reviews if r.user_id is not None})
     edges = [TextToReviewEdge(cursor=_cursor(r), node=TextToReview.from_domain(r))
              for r in page.reviews]
@@ -63,13 +60,4 @@ def _audit_decision(info: Info, user_id: int | None) -> None:
 
 
 def _cursor(review: TextReview) -> str:
-    micros = (review.received_at - EPOCH) // timedelta(microseconds=1)
-    return encode_cursor(CURSOR, micros, review.id)
-
-
-def _position(after: str) -> tuple[datetime, int]:
-    micros, review_id = decode_cursor(CURSOR, after, (int, int))
-    try:
-        return EPOCH + timedelta(microseconds=micros), review_id
-    except OverflowError as exc:
-        raise BadUserInput("after is not a cursor from this list", field="after") from exc
+    return encode_time_cursor(CURSOR, review.received_at, review.id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import strawberry
@@ -14,7 +13,7 @@ from domain.messaging.model import InvalidSms, SmsEvent, SmsEventKind, SmsReject
 from graphql_api import limits
 from graphql_api.access import visible_users
 from graphql_api.errors import BadUserInput
-from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from graphql_api.pagination import PageInfo, check_first, decode_time_cursor, encode_time_cursor
 from graphql_api.resolvers.users import user_id_argument
 from graphql_api.types.messages import (
     SmsConnection,
@@ -26,7 +25,6 @@ from graphql_api.types.messages import (
 )
 
 CURSOR = "sms1"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SendSmsResult = Annotated[SmsQueued | SmsRejected, strawberry.union("SendSmsResult")]
 
 
@@ -48,10 +46,7 @@ async def conversation(info: Info, user_id: strawberry.ID, first: int,
     """The newest ``first`` messages before the cursor, shown oldest first."""
     check_first(first)
     user = user_id_argument(user_id)
-    before = None
-    if after:
-        micros, message_id = decode_cursor(CURSOR, after, (int, int))
-        before = (EPOCH + timedelta(microseconds=micros), message_id)
+    before = decode_time_cursor(CURSOR, after) if after else None
     messages, older, total = await info.context.services.sms.sms.conversation(user, first, before)
     edges = [SmsEdge(cursor=_cursor(m), node=SmsMessageType.from_domain(m))
              for m in reversed(messages)]
@@ -69,8 +64,7 @@ async def _still_sees(info: Info, user_id: int | None) -> bool:
 
 
 def _cursor(message) -> str:
-    micros = (message.created_at - EPOCH) // timedelta(microseconds=1)
-    return encode_cursor(CURSOR, micros, message.id)
+    return encode_time_cursor(CURSOR, message.created_at, message.id)
 
 
 async def sms_events(info: Info, user_id: strawberry.ID | None = None

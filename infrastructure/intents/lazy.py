@@ -24,10 +24,6 @@ class LazyClassifier(IntentClassifier):
     def __init__(self, corpus: Path = REPLIES) -> None:
         self.corpus = corpus
 
-    def warm(self) -> None:
-        """Builds the model now (blocking: run it in a thread)."""
-        trained(self.corpus)
-
     def classify(self, normalised: str) -> Classification:
         return trained(self.corpus).classify(normalised)
 

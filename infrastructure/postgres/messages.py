@@ -107,15 +107,12 @@ class MessagingTx(MessagingTransaction):
 
     async def contact_state(self, user_id: int, phone_raw: str | None) -> ContactState:
         e164 = (await refresh_phones(self.conn, {user_id: phone_raw}))[user_id]
-        opted_out = await self.conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE user_id = $1 OR e164 = $2)",
-            user_id, e164)
-        reason = await self.conn.fetchval("SELECT reason FROM do_not_call WHERE user_id = $1",
-                                          user_id)
-        under_review = await self.conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM text_reviews WHERE user_id = $1 AND status = "
-            "'PENDING')", user_id)
-        return ContactState(e164, bool(opted_out), reason is not None, bool(under_review))
+        row = await self.conn.fetchrow(
+            "SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE user_id = $1 OR e164 = $2) AS o, "
+            "EXISTS (SELECT 1 FROM do_not_call WHERE user_id = $1) AS d, "
+            "EXISTS (SELECT 1 FROM text_reviews WHERE user_id = $1 AND status = 'PENDING') "
+            "AS r", user_id, e164)
+        return ContactState(e164, row["o"], row["d"], row["r"])
 
     async def is_blocked(self, user_id: int) -> bool:
         """Opted out by SMS or on the do-not-call list (the number is not re-read)."""
