@@ -24,7 +24,6 @@ def create(email: str = typer.Option(...), name: str = typer.Option(...),
            password: str = typer.Option(..., prompt=True, hide_input=True,
                                         confirmation_prompt=True)) -> None:
     """Create an account; the password is stored only as an argon2 hash."""
-    from domain.agents.model import InvalidAgent
     from service_layer.agents import create_agent
 
     settings = load_settings(logs=False, plugins=False)  # see _with_accounts
@@ -35,11 +34,31 @@ def create(email: str = typer.Option(...), name: str = typer.Option(...),
                                    at=accounts.clock())
         say(f"created {agent.role.value} {agent.name} <{agent.email}> id {agent.id}")
 
-    try:
-        run(lambda: _with_accounts(settings, main))
-    except InvalidAgent as exc:
-        console().print(f"[red]not created:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
+    _run_or_refuse(settings, main, "not created")
+
+
+@app.command("create-automated")
+def create_automated(name: str = typer.Option(..., help="What supervisors see it as"),
+                     email: str = typer.Option(..., help="Its unique address (never logs in)"),
+                     texts_per_hour: int | None = typer.Option(
+                         None, help="Its cap on texts an hour (default: AI_TEXTS_PER_HOUR)"),
+                     available: bool = typer.Option(
+                         False, "--available", help="Start it at once (else OFFLINE until a "
+                                                    "supervisor sets it AVAILABLE)")) -> None:
+    """Create an automated (AI) agent: it texts its share of the UNSIGNED queue from the
+    worker, through the same leases as people, and hands replies it cannot handle to them."""
+    from service_layer.agents import create_automated_agent
+
+    settings = load_settings(logs=False, plugins=False)  # see _with_accounts
+
+    async def main(accounts) -> None:
+        agent = await create_automated_agent(accounts.uow(), email=email, name=name,
+                                             texts_per_hour=texts_per_hour,
+                                             available=available, at=accounts.clock())
+        say(f"created automated agent {agent.name} <{agent.email}> id {agent.id}, "
+            f"{agent.status.value}")
+
+    _run_or_refuse(settings, main, "not created")
 
 
 @app.command("update")
@@ -52,7 +71,6 @@ def update(email: str = typer.Argument(..., help="The agent's e-mail"),
     A disabled agent's sessions end and their leads return to the queue; a new role holds
     from their next request. Their live subscriptions close on every API process.
     """
-    from domain.agents.model import InvalidAgent
     from service_layer.agent_admin import update_agent
 
     settings = load_settings(logs=False, plugins=False)  # see _with_accounts
@@ -68,11 +86,7 @@ def update(email: str = typer.Argument(..., help="The agent's e-mail"),
             f"{done.sessions_ended} session(s) ended, "
             f"{done.leads_released} lead(s) returned to the queue")
 
-    try:
-        run(lambda: _with_accounts(settings, main))
-    except InvalidAgent as exc:
-        console().print(f"[red]not updated:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
+    _run_or_refuse(settings, main, "not updated")
 
 
 @app.command("import")
@@ -103,6 +117,17 @@ def import_command(file: Path = typer.Argument(
         run(lambda: _with_accounts(settings, main))
     except InvalidImport as exc:
         _refuse(file, exc)
+
+
+def _run_or_refuse(settings, main, refused: str) -> None:
+    """Runs main with the account services; bad input is named, and the command exits 2."""
+    from domain.agents.model import InvalidAgent
+
+    try:
+        run(lambda: _with_accounts(settings, main))
+    except InvalidAgent as exc:
+        console().print(f"[red]{refused}:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
 
 
 async def _with_accounts(settings, main) -> None:

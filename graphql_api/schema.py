@@ -92,6 +92,9 @@ class Mutation:
         description="Wrong e-mail or password gives LoginFailed, never which one.")
     set_agent_status: AgentType = strawberry.field(
         resolver=agents.set_agent_status, permission_classes=[IsStaff])
+    set_automated_agent_limit: AgentType = strawberry.field(
+        resolver=agents.set_automated_agent_limit, permission_classes=[IsSupervisor],
+        description="An automated agent's cap on texts an hour (SUPERVISOR, ADMIN).")
     set_agent_queue_types: AgentType = strawberry.field(
         resolver=agents.set_agent_queue_types, permission_classes=[IsSupervisor],
         description="Which queue types an agent works (SUPERVISOR, ADMIN); null: all.")

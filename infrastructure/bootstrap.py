@@ -16,6 +16,7 @@ from domain.access.ports import WorkTies
 from domain.access.rule import AccessRule
 from infrastructure.composition.agents import build_access, build_agents
 from infrastructure.composition.audit import build_audit
+from infrastructure.composition.automation import build_automation
 from infrastructure.composition.bus import build_bus
 from infrastructure.composition.calls import build_calls
 from infrastructure.composition.connections import open_connections
@@ -41,6 +42,7 @@ from infrastructure.settings import Settings
 from infrastructure.twilio.rest import TwilioRest
 from service_layer.analytics import SupervisorAnalytics
 from service_layer.audit import AuditLog, AuditWriter
+from service_layer.automated_agents import AutomatedAgents
 from service_layer.background import BackgroundJobs
 from service_layer.call_history import CallRecords
 from service_layer.cdc import ChangeApplier
@@ -110,6 +112,7 @@ class Services:
     sms: Messaging
     magic_links: MagicLinks
     text_reviews: TextReviewDesk  # inbound texts a supervisor must read
+    automated_agents: AutomatedAgents  # their turns run in the worker
     # --- rate limits and the audit trail ---
     rate_limits: RateLimits
     audit_writer: AuditWriter
@@ -162,6 +165,9 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     access = build_access(settings, runtime, c)
     agents = build_agents(settings, c, replica, clock)
     records = build_records(c)
+    rate_limits = build_rate_limits(settings, c.redis)
+    automated = build_automation(settings, c, replica, messaging.sms, messaging.magic_links,
+                                 queues.queues, rate_limits, clock)
     background = BackgroundJobs()
     # Closed in reverse: the audit trail's writer first, the embedded server (if any) last.
     closers = [*messaging.closers, runtime.close, *c.closers(), background.drain]
@@ -178,7 +184,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         outcomes=calls.outcomes, voice=calls.voice, twilio=messaging.twilio,
         sms=messaging.sms, magic_links=messaging.magic_links,
         text_reviews=messaging.text_reviews,
-        rate_limits=build_rate_limits(settings, c.redis), audit_writer=audit.writer,
+        automated_agents=automated, rate_limits=rate_limits, audit_writer=audit.writer,
         audit_log=audit.log, closers=[*closers, *audit.closers],
         job_runs=records.job_runs, rule_sets=records.rule_sets,
         queue_pages=records.queue_pages, call_records=records.call_records)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from functools import cached_property
 from ipaddress import ip_network
 from pathlib import Path
@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.automation.policy import AutomationPolicy
 from domain.conversations.policy import OptOutPolicy
 from domain.queue.calling_window import CallingWindow
 
@@ -173,6 +174,16 @@ class Settings(BaseSettings):
     intent_llm_model: str = ""
     intent_llm_api_key: SecretStr | None = None
     intent_llm_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
+    # Automated (AI) agents: they text this share (percent, by user id) of the UNSIGNED
+    # queue, at most AI_TEXTS_PER_HOUR each unless a supervisor set a cap, and rest a user
+    # they texted (no text or call) for AI_REST_AFTER_TEXT_HOURS. A reply read with less
+    # confidence than AI_HANDOFF_BELOW goes to a person.
+    enable_automated_agents: bool = True
+    ai_share_percent: int = Field(default=20, ge=0, le=100)
+    ai_texts_per_hour: int = Field(default=60, ge=0, le=3600)
+    ai_rest_after_text_hours: float = Field(default=72.0, gt=0)
+    ai_handoff_below: float = Field(default=0.8, ge=0, le=1)
+    ai_turn_seconds: float = Field(default=20.0, gt=0)
 
     @cached_property
     def sms_window(self) -> CallingWindow:
@@ -197,6 +208,13 @@ class Settings(BaseSettings):
     def opt_out_policy(self) -> OptOutPolicy:
         return OptOutPolicy(self.intent_opt_out_threshold, self.intent_review_threshold,
                             self.intent_unsure_below)
+
+    @property
+    def automation_policy(self) -> AutomationPolicy:
+        return AutomationPolicy(
+            share_percent=self.ai_share_percent, texts_per_hour=self.ai_texts_per_hour,
+            rest_after_text=timedelta(hours=self.ai_rest_after_text_hours),
+            handoff_below=self.ai_handoff_below)
 
     def sms_status_callback(self, message_id: int) -> str | None:
         """Where Twilio reports a message's status; None when Twilio could not reach us."""

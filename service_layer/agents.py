@@ -8,10 +8,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.agents.model import (
+    NO_PASSWORD,
     Agent,
     AgentStatus,
     InvalidAgent,
+    Role,
+    check_agent,
     check_new_agent,
+    check_texts_per_hour,
     new_agent,
     normalise_email,
 )
@@ -108,16 +112,57 @@ async def _start_session(uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenS
     return LoginSucceeded(tokens.issue(Principal(agent.id, agent.role, session.id)), agent)
 
 
+async def create_automated_agent(uow: UnitOfWork, *, email: str, name: str,
+                                 texts_per_hour: int | None, available: bool,
+                                 at: datetime) -> Agent:
+    """An automated (AI) agent: role AGENT, no password (it never logs in), OFFLINE until
+    a supervisor sets it AVAILABLE (``available``: at once)."""
+    clean_email, clean_name, _ = check_agent(email, name, Role.AGENT.value, None)
+    cap = None if texts_per_hour is None else check_texts_per_hour(texts_per_hour)
+    async with uow:
+        if await uow.agents.get_by_email(clean_email) is not None:
+            raise InvalidAgent(f"an agent with e-mail {clean_email!r} already exists")
+        agent = new_agent(clean_email, clean_name, Role.AGENT, NO_PASSWORD, at)
+        agent.automated, agent.texts_per_hour = True, cap
+        if available:
+            agent.status = AgentStatus.AVAILABLE
+        uow.agents.add(agent)
+        await uow.commit()
+    return agent
+
+
+async def set_texts_per_hour(uow: UnitOfWork, *, agent_id: uuid.UUID,
+                             texts_per_hour: int | None) -> Agent:
+    """An automated agent's hourly cap (None: the default); InvalidAgent for a person, an
+    unknown agent or a cap out of range, changing nothing."""
+    cap = None if texts_per_hour is None else check_texts_per_hour(texts_per_hour)
+    async with uow:
+        agent = await uow.agents.get(agent_id, for_update=True)
+        if agent is None or not agent.automated:
+            raise InvalidAgent(f"there is no automated agent {agent_id}")
+        agent.texts_per_hour = cap
+        await uow.commit()
+    return agent
+
+
 async def set_status(uow: UnitOfWork, publisher: EventPublisher, *, agent_id: uuid.UUID,
                      status: AgentStatus, reason: str | None, at: datetime,
-                     pause_reasons: PauseReasons | None = None) -> Agent:
-    """Raises InvalidAgent (nothing changed) for a bad reason, e.g. PAUSED without one."""
+                     pause_reasons: PauseReasons | None = None,
+                     automated_only: bool = False) -> Agent:
+    """Raises InvalidAgent (nothing changed) for a bad reason, e.g. PAUSED without one.
+
+    ``automated_only``: a supervisor setting another agent's status, which only an
+    automated agent's may be (a person sets their own)."""
     if pause_reasons is not None:
         reason = pause_reasons.check(status, reason)
     async with uow:
         agent = await uow.agents.get(agent_id, for_update=True)
         if agent is None or not agent.is_active:
-            raise InvalidAgent("the agent of this token no longer exists or is disabled")
+            raise InvalidAgent("the agent of this token no longer exists or is disabled"
+                               if not automated_only else f"there is no agent {agent_id}")
+        if automated_only and not agent.automated:
+            raise InvalidAgent("only an automated agent's status may be set by someone else; "
+                               "a person sets their own")
         agent.change_status(status, reason, at)
         await uow.commit()
         events = list(uow.collect_new_events())

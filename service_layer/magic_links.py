@@ -104,6 +104,10 @@ class MagicLinks(LinkRenewal):
                 return failure
         return LinkIssued(link, url, token)
 
+    async def withdraw(self, link_id: uuid.UUID) -> None:
+        """Removes a link minted for a message that was then not sent (its token never left)."""
+        await self.store.delete(link_id)
+
     async def renew(self, link_id: uuid.UUID) -> CarriedLink | None:
         """Revokes an unused link and mints its successor, with a fresh lifetime, for a
         message sent again; None when the link is unknown, used or revoked already."""

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from domain.conversations.model import Classification, Intent, Source
 from domain.conversations.policy import OptOutPolicy, Verdict
@@ -52,6 +53,13 @@ INTERRUPTED_AFTER = timedelta(minutes=5)
 UNREAD = Classification(Intent.OTHER, 0.0, Source.CLASSIFIER)
 # Why the user's queues are recomputed (as the keywords have always named it).
 _REQUEUE_AS = {Verdict.OPT_OUT: "sms stop", Verdict.OPT_IN: "sms start"}
+class Responder(Protocol):
+    """Acts on an inbound text once it is committed; None: did nothing about it."""
+
+    async def act(self, message: Message, body: str, reading: Classification, *,
+                  blocked: bool = False) -> Action | None: ...
+
+
 # Written in the transaction that queues the message, so the two commit together.
 OnQueued = Callable[[MessagingTransaction, Message], Awaitable[None]]
 
@@ -72,6 +80,8 @@ class SmsService:
     policy: OptOutPolicy = field(default_factory=OptOutPolicy, kw_only=True)
     # What a confident reading that is no opt-out leads to (None: nothing yet).
     actions: ConversationActions | None = field(default=None, kw_only=True)
+    # A person taking over an automated agent's conversation it cannot handle.
+    handoffs: Responder | None = field(default=None, kw_only=True)
 
     async def send(self, user_id: int, body: str, *, agent_id: uuid.UUID | None = None,
                    automated: bool = False, follow_up_id: int | None = None,
@@ -228,15 +238,16 @@ class SmsService:
                 reply = START_REPLY if await tx.opt_in(e164, user_id, now) else None
             elif verdict is Verdict.REVIEW:
                 await tx.open_review(message, reading, now)
-            blocked = self._acts_on(reading, verdict) and user_id is not None and (
+            blocked = self._responds(verdict) and user_id is not None and (
                 await tx.is_blocked(user_id))
             if reply:  # Twilio sends it from our TwiML answer; kept so the thread is whole
                 answer = await tx.store_reply(user_id=user_id, to=e164, body=reply, now=now)
         acted = None
-        if self.actions is not None and self._acts_on(reading, verdict):
-            acted, answer = await self._act(self.actions, message, e164, body, reading,
-                                            blocked)
+        for responder in self._responders(reading, verdict):
+            acted, answer = await self._act(responder, message, e164, body, reading, blocked)
             reply = acted.reply if acted else None
+            if acted:
+                break
         requeue = _REQUEUE_AS.get(verdict) or (acted.requeue if acted else None)
         if requeue and user_id is not None:
             await self._requeue(user_id, requeue)
@@ -245,12 +256,19 @@ class SmsService:
             await self._publish(SmsEventKind.STATUS_CHANGED, answer)
         return reply
 
-    def _acts_on(self, reading: Classification, verdict: Verdict) -> bool:
-        """Only a confident reading that no opt-out rule claimed is acted on unasked."""
-        return (self.actions is not None and verdict is Verdict.NONE
-                and reading.confidence >= self.policy.unsure_below)
+    def _responds(self, verdict: Verdict) -> bool:
+        """Only a text that no opt-out rule claimed is answered beyond the keywords."""
+        return verdict is Verdict.NONE and (self.actions or self.handoffs) is not None
 
-    async def _act(self, actions: ConversationActions, message: Message, e164: str,
+    def _responders(self, reading: Classification, verdict: Verdict) -> list[Responder]:
+        """Who may act on the text, in turn until one does: the conversation actions on a
+        confident reading, then (in an automated agent's conversation) a person."""
+        if not self._responds(verdict):
+            return []
+        sure = self.actions is not None and reading.confidence >= self.policy.unsure_below
+        return [r for r in (self.actions if sure else None, self.handoffs) if r is not None]
+
+    async def _act(self, actions: Responder, message: Message, e164: str,
                    body: str, reading: Classification, blocked: bool
                    ) -> tuple[Action | None, Message | None]:
         """The action taken and its reply, kept in the thread; a failure is logged and
@@ -263,8 +281,10 @@ class SmsService:
                 await tx.note_action(message.id, acted.name)  # seen in the conversation
                 if acted.reply is None:
                     return acted, None
-                return acted, await tx.store_reply(user_id=message.user_id, to=e164,
-                                                   body=acted.reply, now=self.clock())
+                # Twilio gets the reply with its links; the thread keeps them masked.
+                return acted, await tx.store_reply(
+                    user_id=message.user_id, to=e164,
+                    body=stored_form(acted.reply, acted.links), now=self.clock())
         except Exception:  # noqa: BLE001 - Twilio must still get its answer
             log.exception("acting on inbound text %s failed; nobody was answered", message.id)
             return None, None

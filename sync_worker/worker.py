@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 
 from infrastructure.bootstrap import Services
 from infrastructure.logging import get_logger
@@ -28,16 +28,20 @@ def queue_address(services: Services, queue_url: str | None = None,
 async def run_worker(services: Services, stop: asyncio.Event, *,
                      address: QueueAddress | None = None, cdc: bool | None = None,
                      scheduled: bool = True, sms_jobs: bool = True,
-                     tick_seconds: float = 30.0) -> None:
+                     automated: bool | None = None, tick_seconds: float = 30.0) -> None:
     """Runs until ``stop``: a SIGTERM finishes the batch in hand, then everything returns."""
     cdc = services.settings.enable_cdc_sync if cdc is None else cdc
     address = address or queue_address(services)
-    tasks = []
+    # Started together once everything is open (a coroutine made earlier and never run
+    # would be left unawaited should the queue fail to open).
+    tasks: list[Callable[[], Coroutine[object, object, None]]] = []
     if scheduled:
-        tasks.append(_every(tick_seconds, lambda: _scheduled_jobs(services), stop,
-                            "scheduled_jobs"))
+        tasks.append(lambda: _every(tick_seconds, lambda: _scheduled_jobs(services), stop,
+                                    "scheduled_jobs"))
     if sms_jobs:  # due follow-ups and SMS retries; a lock keeps it to one process at a time
-        tasks.append(services.sms.jobs.run(stop))
+        tasks.append(lambda: services.sms.jobs.run(stop))
+    if services.settings.enable_automated_agents if automated is None else automated:
+        tasks.append(lambda: services.automated_agents.run(stop))  # by lock, as SMS jobs
     if cdc and address is None:
         log.warning("CDC sync enabled but SQS_QUEUE_URL is not set: not consuming")
     async with contextlib.AsyncExitStack() as stack:
@@ -47,17 +51,19 @@ async def run_worker(services: Services, stop: asyncio.Event, *,
             consumer = Consumer(queue, services.changes, services.sync_store,
                                 services.settings.sqs_pollers, services.settings.sqs_batch_size,
                                 services.settings.sqs_wait_seconds)
-            tasks += [consumer.run(stop),
-                      _every(60.0, lambda: _dead_letter_depth(services, queue), stop,
-                             "dead_letter_depth")]
+            tasks += [lambda: consumer.run(stop),
+                      lambda: _every(60.0, lambda: _dead_letter_depth(services, queue), stop,
+                                     "dead_letter_depth")]
             log.info("cdc consumer started", queue=address.url, pollers=consumer.pollers)
-        tasks += [_every(5.0, services.user_context_cache.flush_pending, stop, "flush_pending"),
-                  _every(5.0, services.events.flush_undelivered, stop, "flush_undelivered")]
+        tasks += [lambda: _every(5.0, services.user_context_cache.flush_pending, stop,
+                                 "flush_pending"),
+                  lambda: _every(5.0, services.events.flush_undelivered, stop,
+                                 "flush_undelivered")]
         # One part that dies takes the others down with it (before the queue's client is
         # closed under them): the worker ends as a whole, and whoever runs it restarts it.
         async with asyncio.TaskGroup() as group:
             for task in tasks:
-                group.create_task(task)
+                group.create_task(task())
 
 
 async def _scheduled_jobs(services: Services) -> None:

@@ -64,6 +64,10 @@ class Agent:
     created_at: datetime | None = None
     # Queue types this agent works (QueueType values); None: every type until narrowed.
     queue_types: frozenset[str] | None = None
+    # An automated (AI) agent: texts customers from the worker, never logs in.
+    automated: bool = False
+    # An automated agent's cap on texts an hour, set by a supervisor (None: the default).
+    texts_per_hour: int | None = None
     events: list[AgentStatusChanged] = field(default_factory=list, compare=False, repr=False)
 
     def may_work(self, queue_type: str) -> bool:
@@ -76,6 +80,16 @@ class Agent:
             return
         self.events.append(AgentStatusChanged(self.id, self.status, status, reason, at))
         self.status, self.status_reason, self.status_since = status, reason, at
+
+
+MAX_TEXTS_PER_HOUR = 3600
+
+
+def check_texts_per_hour(value: int) -> int:
+    """An automated agent's hourly cap: a whole number from 0 (none) to MAX_TEXTS_PER_HOUR."""
+    if not 0 <= value <= MAX_TEXTS_PER_HOUR:
+        raise InvalidAgent(f"textsPerHour must be from 0 to {MAX_TEXTS_PER_HOUR}, not {value}")
+    return value
 
 
 def normalise_email(raw: str) -> str:

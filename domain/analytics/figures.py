@@ -9,7 +9,12 @@ Definitions (the wallboard and reports use these, nothing else):
   no_answer, busy, failed, left_voicemail, wrong_number (the same rule scoring uses for
   "last contact", domain.calls.outcomes.NOT_REACHED); ``contactRate`` is contacts over
   dispositions, because every attempt gets a disposition whether or not Twilio saw a call;
-- a *conversion* is a row of ``conversions`` (attributed by the voice module).
+- a *text* is an outbound SMS created in the period and not FAILED (one waiting for a
+  retry counts once it goes), a person's or an automated agent's; the floor's total also
+  holds automatic texts no agent sent;
+- a *conversion* is a row of ``conversions``: a signature or completed requirement after a
+  call, disposition or followed magic link, credited as domain.calls.attribution decides
+  (to the last real conversation, else to who sent the link last followed).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.calls.outcomes import NOT_REACHED, CallOutcome
+from domain.messaging.model import SmsStatus
 
 LONDON = ZoneInfo("Europe/London")
 NO_LENDER = "(no lender)"
@@ -82,6 +88,11 @@ CONTACT_OUTCOMES = tuple(sorted(o.value for o in CallOutcome if o not in NOT_REA
 
 def is_contact(outcome: str) -> bool:
     return outcome in CONTACT_OUTCOMES
+
+
+# The statuses of an outbound text that was sent (or is on its way): not FAILED.
+SENT_TEXT_STATUSES = tuple(sorted(s.value for s in SmsStatus
+                                  if s not in (SmsStatus.FAILED, SmsStatus.RECEIVED)))
 
 
 def lender_key(open_claims: Iterable[tuple[str | None, datetime | None]],

@@ -24,6 +24,8 @@ class AgentSummary:
     status_since: datetime | None
     queue_types: frozenset[str] | None
     is_active: bool = True
+    automated: bool = False  # an AI agent: texts, never calls
+    texts_per_hour: int | None = None  # an automated agent's cap (None: the default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,11 @@ class Activity:
     dispositions: int = 0
     contacts: int = 0
     conversions: int = 0
+    texts: int = 0  # outbound SMS sent (domain.analytics.figures)
+
+    def worked(self) -> bool:
+        """A call, disposition or text of one's own in the period."""
+        return bool(self.calls or self.dispositions or self.texts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +64,15 @@ class FloorActivity:
                           for name in Activity.__dataclass_fields__))
 
     def on_the_board(self) -> list[AgentFigures]:
-        """The people on the phones: active agents, and other staff (not integrations)
-        who are signed in (not OFFLINE) or worked in the period."""
+        """The people on the phones: active agents (automated ones too), and other staff
+        (not integrations) who are signed in (not OFFLINE) or worked in the period."""
         return [f for f in self.agents if f.agent.is_active and f.agent.role is not Role.INTEGRATION
                 and (f.agent.role is Role.AGENT or f.agent.status is not AgentStatus.OFFLINE
-                     or f.activity.calls or f.activity.dispositions)]
+                     or f.activity.worked())]
 
     def active(self) -> list[AgentFigures]:
-        """Agents with a call, disposition or conversion in the period."""
-        return [f for f in self.agents if f.activity.calls or f.activity.dispositions
-                or f.activity.conversions]
+        """Agents with a call, disposition, text or conversion in the period."""
+        return [f for f in self.agents if f.activity.worked() or f.activity.conversions]
 
 
 @dataclass(frozen=True, slots=True)

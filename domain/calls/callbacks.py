@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.queue.model import QueueType
 
@@ -27,3 +27,12 @@ def completed_by_call(queue_type: str, pending: Iterable[PendingCallback],
     if queue_type != QueueType.CALLBACK:
         return []
     return [c.id for c in pending if c.scheduled_for <= now]
+
+
+_QUARTER = timedelta(minutes=15)
+
+
+def next_quarter(at: datetime) -> datetime:
+    """A callback with no time named: as soon as we can, on the next quarter hour."""
+    past = timedelta(minutes=at.minute % 15, seconds=at.second, microseconds=at.microsecond)
+    return at - past + _QUARTER

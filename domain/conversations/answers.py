@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from domain.links.model import Purpose
+
 
 class Topic(StrEnum):
     WHO = "WHO"  # who we are
@@ -23,6 +25,23 @@ _RULES = (
     (Topic.CLAIM, re.compile(r"\b(?:claim|about|compensation|money|refund|what is this)\b")),
     (Topic.WHO, re.compile(r"\b(?:who|company|name)\b")),
 )
+
+
+# A question these topics ask is best answered with a link of the user's own: how to sign,
+# with the link to sign.
+_LINKS = {Topic.SIGN: Purpose.SIGN}
+# Where the link's URL goes in a reply set's linked answer.
+LINK_SLOT = "{link}"
+
+
+def link_purpose(topic: Topic) -> Purpose | None:
+    """The kind of magic link the answer on ``topic`` carries; None: a plain answer."""
+    return _LINKS.get(topic)
+
+
+def with_link(template: str, url: str) -> str:
+    """A linked answer with the URL in its slot (only the slot: the URL is never parsed)."""
+    return template.replace(LINK_SLOT, url)
 
 
 def topic_of(normalised: str) -> Topic | None:

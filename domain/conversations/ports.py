@@ -6,6 +6,7 @@ import abc
 import uuid
 from datetime import datetime
 
+from domain.conversations.actions import TakenAction
 from domain.conversations.answers import Topic
 from domain.conversations.model import Classification, Intent
 from domain.conversations.reviews import ResolvedReview, ReviewPage, ReviewRejection
@@ -77,3 +78,17 @@ class AnswerBook(abc.ABC):
     @abc.abstractmethod
     def answer(self, topic: Topic) -> str | None:
         """The reply on this topic, or None when the book has none."""
+
+    @abc.abstractmethod
+    def linked(self, topic: Topic) -> str | None:
+        """The reply on this topic with a slot (answers.LINK_SLOT) for a link of the
+        user's own, or None when the book has no linked form of it."""
+
+
+class ActionHistory(abc.ABC):
+    """The automatic actions kept on inbound texts."""
+
+    @abc.abstractmethod
+    async def recent(self, user_id: int, since: datetime, limit: int) -> list[TakenAction]:
+        """At most ``limit`` actions on the user's texts received since ``since``, newest
+        first."""

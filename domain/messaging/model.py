@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.conversations.model import Intent
 from domain.text import NUL_REFUSED, has_nul
 
 MAX_BODY = 1600  # Twilio's own limit for one message body
@@ -106,6 +107,10 @@ class Message:
     created_at: datetime
     failure_reason: str | None = None
     agent_id: object | None = None
+    # An inbound text's reading, and what was done about it unasked (an ActionKind first).
+    intent: Intent | None = None
+    intent_confidence: float | None = None
+    action: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

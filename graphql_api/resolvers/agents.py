@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
-from domain.agents.model import AgentStatus, InvalidAgent
+from domain.agents.model import AgentStatus, InvalidAgent, Role
 from domain.queue.model import QueueType as DomainQueueType
 from graphql_api import limits
-from graphql_api.errors import BadUserInput, Unauthenticated
+from graphql_api.errors import BadUserInput, Forbidden, Unauthenticated
 from graphql_api.ids import uuid_id
 from graphql_api.types.agents import AgentType, LoginFailed, LoginResult, LoginSucceeded
 from graphql_api.types.queue import QueueType
@@ -38,15 +40,36 @@ async def me(info: Info) -> AgentType:
 
 
 async def set_agent_status(info: Info, status: AgentStatus,
-                           reason: str | None = strawberry.UNSET) -> AgentType:
+                           reason: str | None = strawberry.UNSET,
+                           agent_id: Annotated[strawberry.ID | None, strawberry.argument(
+                               description="An automated agent's id: a SUPERVISOR or ADMIN "
+                               "starts or pauses it. Omitted: your own.")] = None,
+                           ) -> AgentType:
     principal = info.context.require_principal()
     s = info.context.services
+    target = uuid_id(agent_id, "agentId") if agent_id else principal.agent_id
+    other = target != principal.agent_id
+    if other and not principal.has_role(Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("only a SUPERVISOR or ADMIN may set another agent's status")
     try:
         agent = await use_cases.set_status(
-            s.uow(), s.events, agent_id=principal.agent_id, status=status,
-            reason=reason or None, at=s.clock(), pause_reasons=s.presence.pause_reasons)
+            s.uow(), s.events, agent_id=target, status=status, reason=reason or None,
+            at=s.clock(), pause_reasons=s.presence.pause_reasons, automated_only=other)
     except InvalidAgent as exc:
-        raise BadUserInput(str(exc), field="reason") from exc
+        raise BadUserInput(str(exc), field="agentId" if other else "reason") from exc
+    return AgentType.from_domain(agent)
+
+
+async def set_automated_agent_limit(info: Info, agent_id: strawberry.ID,
+                                    texts_per_hour: int | None) -> AgentType:
+    """An automated agent's cap on texts an hour (SUPERVISOR, ADMIN); null: the default."""
+    try:
+        agent = await use_cases.set_texts_per_hour(
+            info.context.services.uow(), agent_id=uuid_id(agent_id, "agentId"),
+            texts_per_hour=texts_per_hour)
+    except InvalidAgent as exc:
+        field = "textsPerHour" if "textsPerHour" in str(exc) else "agentId"
+        raise BadUserInput(str(exc), field=field) from exc
     return AgentType.from_domain(agent)
 
 

@@ -14,6 +14,7 @@ from graphql_api.errors import BadUserInput
 from graphql_api.ids import int_id, uuid_id
 from graphql_api.resolvers.users import user_id_argument
 from graphql_api.types.scoring import (
+    AutomaticAction,
     ExperimentArm,
     ExperimentRejected,
     ExperimentStarted,
@@ -36,7 +37,8 @@ ExperimentResult = Annotated[ExperimentStarted | ExperimentRejected,
 async def explain_score(info: Info, user_id: strawberry.ID) -> ScoreExplanation | None:
     services = info.context.services
     uid = user_id_argument(user_id)
-    found = await explain(services.queues, uid, services.clock())
+    found = await explain(services.queues, uid, services.clock(),
+                          actions=services.sms.sms.actions)
     if found is None:
         return None
     context = await info.context.loaders.user_context.load(uid)
@@ -49,7 +51,8 @@ async def explain_score(info: Info, user_id: strawberry.ID) -> ScoreExplanation 
                                  adjustment_score=b.adjustment),
         factors=[f.reason for f in b.factors] + [f"Queue: {found.placement_reason}"],
         recommendations=recommendations(context.context, found.queue_type and
-                                        found.queue_type.value) if context else [])
+                                        found.queue_type.value) if context else [],
+        automatic_actions=[AutomaticAction.from_domain(a) for a in found.automatic_actions])
 
 
 async def list_rule_sets(info: Info) -> list[RuleSetType]:

@@ -22,12 +22,17 @@ class AgentType:
     status_since: datetime | None
     queue_types: list[str] | None = strawberry.field(
         description="The queue types this agent works; null: every type.")
+    automated: bool = strawberry.field(
+        description="An automated (AI) agent: it texts customers from the worker.")
+    texts_per_hour: int | None = strawberry.field(
+        description="An automated agent's cap on texts an hour; null: the default.")
 
     @classmethod
     def from_domain(cls, a: Agent) -> AgentType:
         return cls(id=strawberry.ID(str(a.id)), name=a.name, email=a.email, role=a.role,
                    status=a.status, status_reason=a.status_reason, status_since=a.status_since,
-                   queue_types=sorted(a.queue_types) if a.queue_types is not None else None)
+                   queue_types=sorted(a.queue_types) if a.queue_types is not None else None,
+                   automated=a.automated, texts_per_hour=a.texts_per_hour)
 
 
 @strawberry.type

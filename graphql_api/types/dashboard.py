@@ -23,7 +23,8 @@ def agent_type(a: AgentSummary) -> AgentType:
     return AgentType(id=strawberry.ID(str(a.id)), name=a.name, email=a.email, role=a.role,
                      status=a.status, status_reason=a.status_reason,
                      status_since=a.status_since,
-                     queue_types=sorted(a.queue_types) if a.queue_types is not None else None)
+                     queue_types=sorted(a.queue_types) if a.queue_types is not None else None,
+                     automated=a.automated, texts_per_hour=a.texts_per_hour)
 
 
 @strawberry.type(name="AgentOnBoard", description="One agent on the wallboard, today.")
@@ -37,6 +38,7 @@ class AgentOnBoard:
     contacts_today: int = strawberry.field(
         description="Dispositions today whose outcome reached the user.")
     conversions_today: int
+    texts_today: int = strawberry.field(description="Outbound texts sent today (not FAILED).")
 
     @classmethod
     def of(cls, f: AgentFigures) -> AgentOnBoard:
@@ -44,14 +46,15 @@ class AgentOnBoard:
         return cls(agent=agent_type(a), status=a.status, status_reason=a.status_reason,
                    status_since=a.status_since, calls_today=n.calls,
                    talk_seconds_today=n.talk_seconds, contacts_today=n.contacts,
-                   conversions_today=n.conversions)
+                   conversions_today=n.conversions, texts_today=n.texts)
 
 
 @strawberry.type(name="Dashboard", description=(
     "Today (Europe/London) on the floor. A call is a row of calls; answered: with talk time; "
     "handle time: talk seconds of answered calls; a contact is a disposition whose outcome "
     "reached the user (not no_answer, busy, failed, left_voicemail, wrong_number); "
-    "contactRate = contacts / dispositions."))
+    "contactRate = contacts / dispositions; a text is an outbound SMS not FAILED; a "
+    "conversion is credited to the last real call, else to who sent the last followed link."))
 class Dashboard:
     day_starts_at: datetime
     queues: list[QueueStatsType]
@@ -65,6 +68,8 @@ class Dashboard:
     average_handle_seconds: float | None = strawberry.field(
         description="null: no answered call yet.")
     conversions_today: int
+    texts_today: int = strawberry.field(
+        description="Every agent's texts today, and the automatic ones no agent sent.")
 
     @strawberry.field(description="The CDC sync's health (the same as syncStatus).")
     async def sync(self, info: strawberry.Info) -> SyncStatusType:
@@ -76,7 +81,7 @@ def dashboard_totals(n: Activity) -> dict:
             "talk_seconds_today": n.talk_seconds, "dispositions_today": n.dispositions,
             "contacts_today": n.contacts, "contact_rate": rate(n.contacts, n.dispositions),
             "average_handle_seconds": average(n.talk_seconds, n.answered),
-            "conversions_today": n.conversions}
+            "conversions_today": n.conversions, "texts_today": n.texts}
 
 
 @strawberry.type(name="AgentPerformance")
@@ -90,6 +95,7 @@ class AgentPerformance:
     conversions: int
     talk_seconds: int
     average_handle_seconds: float | None
+    texts: int = strawberry.field(description="Outbound texts sent (not FAILED).")
 
     @classmethod
     def of(cls, f: AgentFigures) -> AgentPerformance:
@@ -98,7 +104,7 @@ class AgentPerformance:
                    dispositions=n.dispositions, contacts=n.contacts,
                    contact_rate=rate(n.contacts, n.dispositions), conversions=n.conversions,
                    talk_seconds=n.talk_seconds,
-                   average_handle_seconds=average(n.talk_seconds, n.answered))
+                   average_handle_seconds=average(n.talk_seconds, n.answered), texts=n.texts)
 
 
 @strawberry.type(name="OutcomeCount")

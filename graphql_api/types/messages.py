@@ -12,6 +12,7 @@ from domain.messaging.model import SmsEventKind as DomainEventKind
 from domain.messaging.model import SmsRejection as DomainRejection
 from domain.messaging.model import SmsStatus as DomainStatus
 from graphql_api.pagination import PageInfo
+from graphql_api.types.conversations import Intent
 
 SmsStatus = strawberry.enum(DomainStatus, name="SmsStatus", description=(
     "Outbound: QUEUED -> SENDING -> SENT -> DELIVERED | UNDELIVERED | FAILED (never "
@@ -42,13 +43,25 @@ class SmsMessageType:
     created_at: datetime
     failure_reason: str | None = strawberry.field(
         default=None, description="Why the last hand-off to Twilio or delivery failed.")
+    intent: Intent | None = strawberry.field(
+        default=None, description="What an inbound text was read as; null: outbound, or "
+                                  "not read (it went to a person).")
+    intent_confidence: float | None = strawberry.field(
+        default=None, description="How sure that reading was (0..1; 1 for a keyword rule).")
+    action: str | None = strawberry.field(
+        default=None, description="What the dialler did about an inbound text unasked: "
+                                  "BLOCKED_WRONG_NUMBER, CALLBACK_BOOKED, REMINDERS_HELD, "
+                                  "COMPLAINT_REVIEW, or ANSWERED with the reply set's "
+                                  "version and topic (\"ANSWERED answers-v2 SIGN\"); null: "
+                                  "nothing. Not sent with live events.")
 
     @classmethod
     def from_domain(cls, m: Message) -> SmsMessageType:
         return cls(id=strawberry.ID(str(m.id)),
                    user_id=strawberry.ID(str(m.user_id)) if m.user_id is not None else None,
                    direction=m.direction, body=m.body, status=m.status,
-                   created_at=m.created_at, failure_reason=m.failure_reason)
+                   created_at=m.created_at, failure_reason=m.failure_reason,
+                   intent=m.intent, intent_confidence=m.intent_confidence, action=m.action)
 
     @classmethod
     def from_event(cls, event: SmsEvent) -> SmsMessageType:

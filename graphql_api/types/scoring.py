@@ -7,7 +7,9 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.conversations.actions import TakenAction, queue_effect
 from domain.scoring.records import RuleSetRecord
+from graphql_api.types.conversations import Intent
 from graphql_api.types.queue import QueueType
 
 
@@ -22,6 +24,28 @@ class ScoreBreakdown:
 
 
 @strawberry.type
+class AutomaticAction:
+    """Something the dialler did unasked about one of the user's inbound texts."""
+
+    message_id: strawberry.ID = strawberry.field(description="The inbound text it answered.")
+    at: datetime = strawberry.field(description="When that text was received.")
+    intent: Intent | None = strawberry.field(description="What the text was read as.")
+    confidence: float | None
+    action: str = strawberry.field(description="As on the message (SmsMessage.action).")
+    queue_effect: str = strawberry.field(description="What it changes for the queue.")
+    effect_until: datetime | None = strawberry.field(description=(
+        "The callback's time for CALLBACK_BOOKED, the end of the hold for REMINDERS_HELD; "
+        "null otherwise."))
+
+    @classmethod
+    def from_domain(cls, taken: TakenAction) -> AutomaticAction:
+        effect = queue_effect(taken)
+        return cls(message_id=strawberry.ID(str(taken.message_id)), at=taken.received_at,
+                   intent=taken.intent, confidence=taken.confidence, action=taken.action,
+                   queue_effect=effect.summary, effect_until=effect.until)
+
+
+@strawberry.type
 class ScoreExplanation:
     user_id: strawberry.ID
     total_score: float = strawberry.field(description="The sum of the breakdown; lower is sooner.")
@@ -31,6 +55,9 @@ class ScoreExplanation:
     breakdown: ScoreBreakdown
     factors: list[str]
     recommendations: list[str]
+    automatic_actions: list[AutomaticAction] = strawberry.field(description=(
+        "What was done unasked about their inbound texts of the last 30 days, newest "
+        "first, at most 10."))
 
 
 @strawberry.type(name="RuleSet")

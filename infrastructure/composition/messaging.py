@@ -17,7 +17,8 @@ from infrastructure.intents.lazy import LazyClassifier
 from infrastructure.intents.llm import LlmClassifier
 from infrastructure.intents.replies import JsonAnswerBook
 from infrastructure.intents.times import DateparserCallbackTimes
-from infrastructure.postgres.conversation_actions import PgConversationEffects
+from infrastructure.postgres.automation import PgAutomatedWork
+from infrastructure.postgres.conversation_actions import PgActionHistory, PgConversationEffects
 from infrastructure.postgres.follow_ups import PgFollowUps
 from infrastructure.postgres.locks import PgSchedule
 from infrastructure.postgres.magic_links import PgMagicLinks
@@ -28,6 +29,7 @@ from infrastructure.replica.reader import ReplicaReader
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from infrastructure.twilio.rest import TwilioRest
+from service_layer.automated_agents import Handoffs
 from service_layer.conversation_actions import ConversationActions
 from service_layer.follow_ups import FollowUps, Messaging, SmsJobs, magic_link_provider
 from service_layer.magic_links import LinkPolicy, MagicLinks
@@ -57,11 +59,14 @@ def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
     actions = ConversationActions(messages, PgConversationEffects(c.pg), planned,
                                   DateparserCallbackTimes(), JsonAnswerBook(),
                                   s.calling_window,
-                                  AccessRule(timedelta(hours=s.work_on_hours)))
+                                  AccessRule(timedelta(hours=s.work_on_hours)),
+                                  links=links, history=PgActionHistory(c.pg))
+    handoffs = Handoffs(PgAutomatedWork(c.pg), PgConversationEffects(c.pg), s.calling_window,
+                        s.automation_policy)
     sms = SmsService(messages, twilio, ReplicaFactsReader(c.replica_db), queues.recompute,
                      c.events, clock, sms_hours, s.sms_status_callback,
                      s.sms_max_attempts, links=links, understanding=understanding,
-                     policy=s.opt_out_policy, actions=actions)
+                     policy=s.opt_out_policy, actions=actions, handoffs=handoffs)
     follow_ups = FollowUps(
         planned, messages, sms, ReplicaFactsReader(c.replica_db), replica,
         sms_hours, clock, magic_link_provider(links, s.main_app_url),

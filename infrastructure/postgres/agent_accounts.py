@@ -20,19 +20,23 @@ from domain.agents.ports import AgentProfiles, AgentRepository
 from domain.unit_of_work import UnitOfWork
 
 AGENT_COLUMNS = _COLUMNS = ("id, email, name, role, password_hash, status, status_reason, "
-                            "status_since, is_active, created_at, queue_types")
+                            "status_since, is_active, created_at, queue_types, automated, "
+                            "texts_per_hour")
 # One array per column; queue types travel comma-joined (an array of arrays must be square).
 _UNNEST = ("unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-           "$7::text[], $8::timestamptz[], $9::bool[], $10::timestamptz[], $11::text[]) "
+           "$7::text[], $8::timestamptz[], $9::bool[], $10::timestamptz[], $11::text[], "
+           "$12::bool[], $13::int[]) "
            f"AS v({_COLUMNS})")
 _QUEUE_TYPES = "string_to_array(v.queue_types, ',')"  # NULL (every type) stays NULL
 _INSERT = (f"INSERT INTO agents ({_COLUMNS}) SELECT v.id, v.email, v.name, v.role, "
            "v.password_hash, v.status, v.status_reason, v.status_since, v.is_active, "
-           f"COALESCE(v.created_at, now()), {_QUEUE_TYPES} FROM {_UNNEST} "
+           f"COALESCE(v.created_at, now()), {_QUEUE_TYPES}, v.automated, v.texts_per_hour "
+           f"FROM {_UNNEST} "
            "ON CONFLICT (email) DO NOTHING RETURNING email")
 _UPDATE = ("UPDATE agents AS a SET email = v.email, name = v.name, role = v.role, "
            "password_hash = v.password_hash, status = v.status, status_reason = v.status_reason, "
-           f"status_since = v.status_since, is_active = v.is_active, queue_types = {_QUEUE_TYPES} "
+           f"status_since = v.status_since, is_active = v.is_active, queue_types = {_QUEUE_TYPES}, "
+           "automated = v.automated, texts_per_hour = v.texts_per_hour "
            f"FROM {_UNNEST} WHERE a.id = v.id")
 
 
@@ -51,13 +55,15 @@ class _Row:
     is_active: bool
     created_at: object
     queue_types: str | None
+    automated: bool
+    texts_per_hour: int | None
 
     @classmethod
     def of(cls, agent: Agent) -> _Row:
         types = ",".join(sorted(agent.queue_types)) if agent.queue_types is not None else None
         return cls(agent.id, agent.email, agent.name, agent.role.value, agent.password_hash,
                    agent.status.value, agent.status_reason, agent.status_since, agent.is_active,
-                   agent.created_at, types)
+                   agent.created_at, types, agent.automated, agent.texts_per_hour)
 
 
 def agent_from(field: Callable[[str], Any]) -> Agent:
@@ -68,7 +74,8 @@ def agent_from(field: Callable[[str], Any]) -> Agent:
                  status=AgentStatus(field("status")), status_reason=field("status_reason"),
                  status_since=field("status_since"), is_active=field("is_active"),
                  created_at=field("created_at"),
-                 queue_types=frozenset(queue_types) if queue_types is not None else None)
+                 queue_types=frozenset(queue_types) if queue_types is not None else None,
+                 automated=field("automated"), texts_per_hour=field("texts_per_hour"))
 
 
 def agent_from_row(record: asyncpg.Record) -> Agent:

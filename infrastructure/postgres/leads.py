@@ -32,10 +32,11 @@ _ORDER = {
 _NEXT_LEAD = """
 WITH returned AS (
     UPDATE queue_entries SET lease_id = NULL, leased_to = NULL, lease_expires_at = NULL
-    WHERE leased_to = $3 RETURNING user_id
+    WHERE leased_to = $3 AND {one_at_a_time} RETURNING user_id
 ), ended AS (
     UPDATE leases SET ended_at = $2, end_reason = 'asked for another lead'
-    WHERE agent_id = $3 AND ended_at IS NULL AND expires_at > $2 RETURNING id
+    WHERE agent_id = $3 AND ended_at IS NULL AND expires_at > $2 AND {one_at_a_time}
+    RETURNING id
 ), pick AS (
     SELECT user_id FROM queue_entries WHERE {callable}
     ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED
@@ -50,12 +51,18 @@ RETURNING user_id, score, (SELECT count(*) FROM returned) + (SELECT count(*) FRO
 
 
 async def lease_next(conn: asyncpg.Connection, queue_type: QueueType, agent_id: uuid.UUID,
-                     now: datetime, length: timedelta) -> Lease | None:
-    """Leases the most urgent callable entry of ``queue_type`` to the agent, or None."""
+                     now: datetime, length: timedelta, among: str = "",
+                     *among_args: object, one_at_a_time: bool = True) -> Lease | None:
+    """Leases the most urgent callable entry of ``queue_type`` to the agent, or None.
+
+    ``among``: a further condition on the entry (its parameters from $7 on).
+    ``one_at_a_time``: a person's earlier lease ends (an automated agent holds several)."""
     lease_id, expires = uuid.uuid4(), now + length
-    sql = _NEXT_LEAD.format(callable=_CALLABLE, order=_ORDER.get(queue_type, "score, user_id"))
+    sql = _NEXT_LEAD.format(callable=f"{_CALLABLE} {among}",
+                            order=_ORDER.get(queue_type, "score, user_id"),
+                            one_at_a_time=str(one_at_a_time).upper())
     row = await conn.fetchrow(sql, queue_type.value, now, agent_id, now - PERSONAL_GRACE,
-                              lease_id, expires)
+                              lease_id, expires, *among_args)
     if row is None:
         return None
     return Lease(lease_id, row["user_id"], agent_id, queue_type, row["score"], expires)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.conversations.model import Classification
+from domain.conversations.model import Classification, Intent
 from domain.messaging.model import Direction, Message, SmsStatus, advances
 from domain.messaging.opt_out import OPT_OUT_REASON
 from domain.messaging.ports import ContactState, MessagingStore, MessagingTransaction
@@ -20,13 +20,15 @@ from infrastructure.postgres.dispositions import add_do_not_call, mark_dirty
 from infrastructure.postgres.phones import refresh_phones
 from infrastructure.postgres.webhook_receipts import first_receipt
 
-_COLUMNS = "id, user_id, direction, body, status, created_at, failure_reason, agent_id"
+_COLUMNS = ("id, user_id, direction, body, status, created_at, failure_reason, agent_id, "
+            "intent, intent_confidence, action")
 
 
 def to_message(row: asyncpg.Record) -> Message:
     return Message(row["id"], row["user_id"], Direction(row["direction"]), row["body"],
                    SmsStatus(row["status"]), row["created_at"], row["failure_reason"],
-                   row["agent_id"])
+                   row["agent_id"], Intent(row["intent"]) if row["intent"] else None,
+                   row["intent_confidence"], row["action"])
 
 
 class PgMessaging(MessagingStore):

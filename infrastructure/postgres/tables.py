@@ -5,7 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -31,6 +42,10 @@ class AgentRow(SQLModel, table=True):
     # The queue types this agent works; NULL: every type (a new agent until narrowed).
     queue_types: list[str] | None = Field(default=None, sa_column=Column(ARRAY(String(24))))
     created_at: datetime | None = Field(default=None, sa_column=timestamp_column(False, True))
+    # An automated (AI) agent works the SMS channel in the worker and never logs in.
+    automated: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                            server_default=false()))
+    texts_per_hour: int | None = Field(default=None, sa_column=Column(Integer))
 
 
 class AgentSessionRow(SQLModel, table=True):

@@ -102,10 +102,10 @@ class SmsWorld:
                           self.clock, CallingWindow(), lambda i: f"https://api.test/sms/{i}",
                           links=self.links, **options)
 
-    def actions(self) -> ConversationActions:
+    def actions(self, **options) -> ConversationActions:
         """The real actions, on this world's stores; pass as ``service(actions=...)``."""
         return ConversationActions(self.store, self.effects, self.follow_ups, self.times,
-                                   JsonAnswerBook(), CallingWindow())
+                                   JsonAnswerBook(), CallingWindow(), **options)
 
     def reviews(self) -> TextReviewDesk:
         """Reviews on this world's messages, resolved through its SMS service."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
 
+from service_layer.agents import create_agent
 from sync_worker.consumer import Consumer
 from tests.cdc_env import (
     SAMPLES,
@@ -108,6 +110,57 @@ async def test_a_signature_moves_the_user_and_counts_a_conversion_once(env, queu
     follow_ups = await services.pg.fetch("SELECT kind FROM sms_follow_ups WHERE user_id = $1",
                                          user)
     assert [r["kind"] for r in follow_ups] == ["REVIEW_REQUEST"]
+
+
+async def _agent(services, name: str, automated: bool = False) -> uuid.UUID:
+    agent = await create_agent(services.uow(), services.hasher,
+                               email=f"{uuid.uuid4().hex[:8]}@example.com",
+                               password="long enough password", name=name, role="AGENT",
+                               at=NOW)
+    if automated:  # no helper makes an automated agent yet
+        await services.pg.execute("UPDATE agents SET automated = true WHERE id = $1", agent.id)
+    return agent.id
+
+
+async def _link(services, user: int, sent_by: uuid.UUID, sent_days_ago: int, *,
+                clicked_days_ago: int | None = None, used_days_ago: int | None = None) -> None:
+    def ago(days):
+        return None if days is None else NOW - timedelta(days=days)
+
+    await services.pg.execute(
+        "INSERT INTO magic_links (id, token_hash, user_id, purpose, channel, sent_by, sent_at, "
+        "expires_at, clicked_at, last_clicked_at, click_count, used_at) VALUES ($1, $2, $3, "
+        "'SIGN', 'SMS', $4, $5::timestamptz, $5::timestamptz + interval '7 days', $6, $6, $7, "
+        "$8)",
+        uuid.uuid4(), uuid.uuid4().hex * 2, user, sent_by, ago(sent_days_ago),
+        ago(clicked_days_ago), int(clicked_days_ago is not None), ago(used_days_ago))
+
+
+async def test_a_followed_link_credits_its_sender_unless_a_real_call_came_first(env, queue):
+    services, rows, _ = env
+    ava, alice = await _agent(services, "Ava (AI)", automated=True), await _agent(services,
+                                                                                   "Alice")
+    clicked, redeemed, called, ignored = [await _unsigned_user(rows, services)
+                                          for _ in range(4)]
+    await _link(services, clicked, ava, 3, clicked_days_ago=2)
+    await _link(services, clicked, alice, 40, clicked_days_ago=35)  # before the window
+    await _link(services, redeemed, alice, 6, used_days_ago=5)
+    await _link(services, called, ava, 2, clicked_days_ago=1)
+    await services.pg.execute(
+        "INSERT INTO calls (id, direction, status, user_id, agent_id, queue_type, started_at, "
+        "talk_seconds) VALUES (gen_random_uuid(), 'OUTBOUND', 'COMPLETED', $1, $2, 'UNSIGNED', "
+        "$3, 95)", called, alice, NOW - timedelta(days=4))
+    await _link(services, ignored, ava, 1)  # sent, never followed: no reaching out
+    for user in (clicked, redeemed, called, ignored):
+        await _sign(rows, user)
+        await queue.send(signed_update(user, STAMP, COMMITTED))
+    await drain(consumer_for(services, queue), queue)
+    credited = {r["user_id"]: (r["agent_id"], r["call_id"] is not None, r["queue_type"])
+                for r in await services.pg.fetch(
+                    "SELECT user_id, agent_id, call_id, queue_type FROM conversions "
+                    "WHERE user_id = ANY($1::bigint[])", [clicked, redeemed, called, ignored])}
+    assert credited == {clicked: (ava, False, None), redeemed: (alice, False, None),
+                        called: (alice, True, "UNSIGNED")}
 
 
 async def test_a_reversed_sequence_ends_in_the_replicas_current_state(env, queue):

@@ -41,6 +41,22 @@ async def test_agents_create_then_login(env, services):
     assert again.exit_code == 2 and "already exists" in again.output
 
 
+async def test_an_automated_agent_is_created_and_cannot_log_in(env, services):
+    result = await invoke("agents", "create-automated", "--name", "RMC Assistant", "--email",
+                          "ai@example.com", "--texts-per-hour", "30", "--available")
+    assert result.exit_code == 0, result.output
+    assert "created automated agent RMC Assistant" in result.output and "AVAILABLE" in result.output
+    row = await services.pg.fetchrow("SELECT * FROM agents WHERE email = 'ai@example.com'")
+    assert (row["role"], row["automated"], row["texts_per_hour"], row["status"]) == (
+        "AGENT", True, 30, "AVAILABLE")
+    outcome = await login(services.uow(), services.hasher, services.tokens,
+                          email="ai@example.com", password="", at=services.clock())
+    assert not isinstance(outcome, LoginSucceeded)
+    bad = await invoke("agents", "create-automated", "--name", "X", "--email", "ai2@example.com",
+                       "--texts-per-hour", "-5")
+    assert bad.exit_code == 2 and "textsPerHour" in bad.output
+
+
 def test_agents_create_names_every_bad_field(env):
     result = CliRunner().invoke(app, ["agents", "create", "--email", "bad", "--name", "X",
                                       "--role", "boss", "--password", "short"])

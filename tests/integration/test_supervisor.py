@@ -34,13 +34,15 @@ def contract(name: str) -> str:
 
 DASHBOARD = """query { dashboard { dayStartsAt queues { queueType size callableNow }
   agents { agent { id name } status statusSince callsToday talkSecondsToday contactsToday
-           conversionsToday }
+           conversionsToday textsToday }
   callsToday answeredToday talkSecondsToday dispositionsToday contactsToday contactRate
-  averageHandleSeconds conversionsToday } }"""
+  averageHandleSeconds conversionsToday textsToday } }"""
 PERFORMANCE = contract("AgentPerformance")
 BREAKDOWN = contract("OutcomeBreakdown")
 PERFORMANCE_MORE = ("query($from: DateTime!, $to: DateTime!) { agentPerformance(from: $from, "
                     "to: $to) { agent { id } answered dispositions contactRate } }")
+PERFORMANCE_TEXTS = ("query($from: DateTime!, $to: DateTime!) { agentPerformance(from: $from, "
+                     "to: $to) { agent { id automated } calls texts conversions } }")
 BREAKDOWN_LABELS = ("query($from: DateTime!, $to: DateTime!, $by: OutcomeGroup!) { "
                     "outcomeBreakdown(from: $from, to: $to, by: $by) { key label outcome } }")
 
@@ -57,6 +59,24 @@ class Floor:
                                    password="long enough password", name=name, role=role,
                                    at=NOW)
         return agent.id, self.services.tokens.issue(Principal(agent.id, agent.role)).token
+
+    async def automated_agent(self, name: str) -> uuid.UUID:
+        """An AI agent: an AGENT row marked automated (it texts, never calls)."""
+        agent, _ = await self.agent(name)
+        async with self.services.pg.acquire() as conn:
+            await conn.execute("UPDATE agents SET automated = true, texts_per_hour = 60 "
+                               "WHERE id = $1", agent)
+        return agent
+
+    async def text(self, agent, at: datetime, status: str = "SENT",
+                   automated: bool = False) -> None:
+        """An outbound SMS to user 1, as sendSms or the AI agent stores one."""
+        async with self.services.pg.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO sms_messages (user_id, direction, body, status, to_number, "
+                "agent_id, automated, created_at, updated_at) VALUES "
+                "(1, 'OUTBOUND', 'hello', $1, '+447700900001', $2, $3, $4, $4)",
+                status, agent, automated, at)
 
     async def call(self, agent, at: datetime, talk: int, direction: str = "OUTBOUND") -> None:
         async with self.services.pg.acquire() as conn:
@@ -100,7 +120,13 @@ async def env():
 
 
 @pytest.fixture(scope="module")
-async def today(env):
+async def ava(env):
+    """An automated agent."""
+    return await env[4].automated_agent("Ava (AI)")
+
+
+@pytest.fixture(scope="module")
+async def today(env, ava):
     """Known figures for today (24 November 2026, London = UTC)."""
     _, _, _, _, floor, alice, bob = env
     for talk in (120, 60, 0):
@@ -115,6 +141,13 @@ async def today(env):
     await floor.disposition(alice, TODAY - timedelta(hours=1), "contacted")  # yesterday
     await floor.conversion(alice, TODAY + timedelta(hours=9, minutes=10))
     await floor.conversion(bob, TODAY - timedelta(hours=2))  # yesterday
+    for status in ("DELIVERED", "SENT", "FAILED"):  # a FAILED text has not been sent
+        await floor.text(alice, TODAY + timedelta(hours=9, minutes=20), status)
+    for minutes in (1, 2, 3):
+        await floor.text(ava, TODAY + timedelta(hours=8, minutes=minutes), automated=True)
+    await floor.text(ava, TODAY - timedelta(minutes=1), automated=True)  # yesterday
+    await floor.text(None, TODAY + timedelta(hours=11), automated=True)  # a follow-up
+    await floor.conversion(ava, TODAY + timedelta(hours=8, minutes=30))
     await floor.entry(101, "UNSIGNED")
     await floor.entry(102, "UNSIGNED", next_call_after=NOW + timedelta(hours=1))
     await floor.entry(103, "UNSIGNED", leased_to=alice)
@@ -122,7 +155,7 @@ async def today(env):
     await floor.entry(105, "CALLBACK", due_at=NOW - timedelta(minutes=1))
 
 
-async def test_the_dashboard_adds_up_todays_known_figures(env, today):
+async def test_the_dashboard_adds_up_todays_known_figures(env, ava, today):
     services, _, _, api, floor, alice, bob = env
     _, token = await floor.agent("Sue", "SUPERVISOR")
     board = (await api(DASHBOARD, token=token))["dashboard"]
@@ -131,10 +164,10 @@ async def test_the_dashboard_adds_up_todays_known_figures(env, today):
         "UNSIGNED": (3, 1), "CALLBACK": (2, 1), "OUTSTANDING_REQUESTS": (0, 0)}
     assert {k: board[k] for k in ("callsToday", "answeredToday", "talkSecondsToday",
                                   "dispositionsToday", "contactsToday", "contactRate",
-                                  "averageHandleSeconds", "conversionsToday")} == {
+                                  "averageHandleSeconds", "conversionsToday", "textsToday")} == {
         "callsToday": 5, "answeredToday": 3, "talkSecondsToday": 480, "dispositionsToday": 4,
         "contactsToday": 2, "contactRate": 0.5, "averageHandleSeconds": 160.0,
-        "conversionsToday": 1}
+        "conversionsToday": 2, "textsToday": 6}
     rows = {r["agent"]["id"]: r for r in board["agents"]}
     assert (rows[str(alice)]["callsToday"], rows[str(alice)]["talkSecondsToday"],
             rows[str(alice)]["contactsToday"], rows[str(alice)]["conversionsToday"]) == \
@@ -142,10 +175,24 @@ async def test_the_dashboard_adds_up_todays_known_figures(env, today):
     assert (rows[str(bob)]["callsToday"], rows[str(bob)]["talkSecondsToday"],
             rows[str(bob)]["contactsToday"], rows[str(bob)]["conversionsToday"]) == \
         (1, 300, 1, 0)
+    # texts beside calls: the person's sent ones, the automated agent's (which never calls)
+    assert (rows[str(alice)]["textsToday"], rows[str(bob)]["textsToday"]) == (2, 0)
+    assert (rows[str(ava)]["callsToday"], rows[str(ava)]["textsToday"],
+            rows[str(ava)]["conversionsToday"]) == (0, 3, 1)
     assert rows[str(alice)]["status"] == "OFFLINE"
     # an OFFLINE supervisor with no calls today is not on the board
     names = [r["agent"]["name"] for r in board["agents"]]
     assert "Sue" not in names and names == sorted(names)
+
+
+async def test_the_board_tells_an_automated_agent_from_a_person(env, ava, today):
+    _, _, _, api, floor, alice, _ = env
+    _, token = await floor.agent("Sue", "SUPERVISOR")
+    board = await api("query { dashboard { agents { agent { id automated textsPerHour } } } }",
+                      token=token)
+    agents = {r["agent"]["id"]: r["agent"] for r in board["dashboard"]["agents"]}
+    assert agents[str(ava)] == {"id": str(ava), "automated": True, "textsPerHour": 60}
+    assert agents[str(alice)] == {"id": str(alice), "automated": False, "textsPerHour": None}
 
 
 async def test_the_board_shows_live_status(env, today):
@@ -178,6 +225,7 @@ async def _statements(services, api, token) -> int:
 async def test_the_dashboard_costs_the_same_statements_for_any_number_of_agents(env, today):
     services, _, _, api, floor, _, _ = env
     _, token = await floor.agent("Sid", "SUPERVISOR")
+    await api(DASHBOARD, token=token)  # what a process reads once (the rules) is not counted
     few = await _statements(services, api, token)
     for i in range(25):  # agents are on the board by role; today's totals stay as they were
         await floor.agent(f"Extra {i:02d}")
@@ -218,6 +266,31 @@ async def test_agent_performance_over_a_period(env):
             ["agentPerformance"]}
     assert (more[str(alice)]["answered"], more[str(alice)]["dispositions"],
             more[str(alice)]["contactRate"]) == (2, 2, 0.5)
+
+
+async def test_agent_performance_counts_a_persons_and_an_automated_agents_texts(env, ava):
+    _, _, _, api, floor, alice, bob = env
+    day = JULY + timedelta(days=60)
+    await floor.call(alice, day + timedelta(hours=9), 90)
+    for status in ("SENT", "UNDELIVERED", "FAILED"):
+        await floor.text(alice, day + timedelta(hours=10), status)
+    for hour in range(8, 12):
+        await floor.text(ava, day + timedelta(hours=hour), automated=True)
+    await floor.text(ava, day + timedelta(days=1), automated=True)  # after the period
+    await floor.conversion(ava, day + timedelta(hours=12))
+    await floor.conversion(alice, day + timedelta(hours=13))
+    sue, token = await floor.agent("Sue", "SUPERVISOR")
+    await floor.text(sue, day + timedelta(hours=14))  # a supervisor who only texted
+    period = {"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()}
+    rows = (await api(PERFORMANCE_TEXTS, period, token))["agentPerformance"]
+    by_id = {r["agent"]["id"]: (r["agent"]["automated"], r["calls"], r["texts"],
+                                r["conversions"]) for r in rows}
+    assert by_id == {str(alice): (False, 1, 2, 1), str(ava): (True, 0, 4, 1),
+                     str(sue): (False, 0, 1, 0)}
+    # the grouped path (longer than two days) counts the same texts
+    wider = {"from": (day - timedelta(days=2)).isoformat(), "to": period["to"]}
+    assert sorted((await api(PERFORMANCE_TEXTS, wider, token))["agentPerformance"],
+                  key=repr) == sorted(rows, key=repr)
 
 
 @pytest.mark.parametrize(("start", "end", "field", "words"), [
@@ -367,7 +440,7 @@ async def test_the_index_path_and_the_grouped_path_count_the_same(env, today):
 
     services = env[0]
     args = (datetime(2025, 1, 1, tzinfo=UTC), NOW + timedelta(days=2),
-            list(sql.CONTACT_OUTCOMES))
+            list(sql.CONTACT_OUTCOMES), list(sql.SENT_TEXT_STATUSES))
     async with services.pg.acquire() as conn:
         by_index = await conn.fetch(sql._ACTIVITY, *args)
         grouped = await conn.fetch(sql._GROUPED_ACTIVITY, *args)
@@ -375,4 +448,6 @@ async def test_the_index_path_and_the_grouped_path_count_the_same(env, today):
     assert rows == sorted(map(tuple, grouped), key=repr)
     unassigned = next(r for r in by_index if r["id"] is None)
     assert unassigned["calls"] == 1  # today's missed inbound call
+    assert unassigned["texts"] == 1  # today's follow-up, which no agent sent
+    assert sum(r["texts"] for r in by_index) >= 7
     assert sum(r["calls"] for r in by_index) >= 7

@@ -103,14 +103,14 @@ def test_regroup_sums_sub_keys_under_their_group_in_key_order():
                     OutcomeCount("santander", "contacted", 5)]
 
 
-def _figures(name, role="AGENT", status="OFFLINE", active=True, **counts):
+def _figures(name, role="AGENT", status="OFFLINE", active=True, automated=False, **counts):
     import uuid
 
     from domain.agents.model import AgentStatus, Role
     from domain.analytics.ports import Activity, AgentFigures, AgentSummary
 
     agent = AgentSummary(uuid.uuid4(), name, f"{name}@x.test", Role(role), AgentStatus(status),
-                         None, None, None, active)
+                         None, None, None, active, automated)
     return AgentFigures(agent, Activity(**counts))
 
 
@@ -118,11 +118,12 @@ def test_the_floor_totals_add_every_agent_and_what_nobody_owns():
     from domain.analytics.ports import Activity, FloorActivity
 
     floor = FloorActivity([_figures("a", calls=3, talk_seconds=180, answered=2,
-                                    dispositions=3, contacts=1, conversions=1),
-                           _figures("b", active=False, calls=1, talk_seconds=300, answered=1)],
-                          Activity(calls=1))
+                                    dispositions=3, contacts=1, conversions=1, texts=2),
+                           _figures("b", active=False, calls=1, talk_seconds=300, answered=1),
+                           _figures("ai", automated=True, texts=5, conversions=1)],
+                          Activity(calls=1, texts=1))
     assert floor.totals() == Activity(calls=5, talk_seconds=480, answered=3, dispositions=3,
-                                      contacts=1, conversions=1)
+                                      contacts=1, conversions=2, texts=8)
 
 
 def test_who_is_on_the_board_and_who_was_active():
@@ -133,9 +134,20 @@ def test_who_is_on_the_board_and_who_was_active():
                 _figures("boss on the phones", "SUPERVISOR", "AVAILABLE"),
                 _figures("boss who called", "ADMIN", dispositions=1),
                 _figures("integration", "INTEGRATION", "AVAILABLE", calls=1),
-                _figures("converted only", "SUPERVISOR", conversions=1)]
+                _figures("converted only", "SUPERVISOR", conversions=1),
+                _figures("boss who texted", "SUPERVISOR", texts=1),
+                _figures("idle ai", automated=True),
+                _figures("texting ai", automated=True, texts=3)]
     floor = FloorActivity(everyone, Activity())
     assert [f.agent.name for f in floor.on_the_board()] == [
-        "idle agent", "boss on the phones", "boss who called"]
+        "idle agent", "boss on the phones", "boss who called", "boss who texted", "idle ai",
+        "texting ai"]
     assert [f.agent.name for f in floor.active()] == [
-        "gone", "boss who called", "integration", "converted only"]
+        "gone", "boss who called", "integration", "converted only", "boss who texted",
+        "texting ai"]
+
+
+def test_a_sent_text_is_any_outbound_status_but_failed():
+    from domain.analytics.figures import SENT_TEXT_STATUSES
+
+    assert SENT_TEXT_STATUSES == ("DELIVERED", "QUEUED", "SENDING", "SENT", "UNDELIVERED")

@@ -7,9 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.conversations.answers import Topic
 from domain.conversations.model import Classification, Intent, Source
 from domain.conversations.reviews import ReviewStatus
+from domain.links import tokens
+from domain.links.masking import masked_links, tokens_in
+from domain.links.model import Purpose
 from domain.messaging.model import Direction
+from infrastructure.intents.replies import JsonAnswerBook
 from service_layer.conversation_actions import (
     ALREADY_DONE_REPLY,
     COMPLAINT_REPLY,
@@ -17,7 +22,7 @@ from service_layer.conversation_actions import (
     WRONG_PERSON_REPLY,
     callback_reply,
 )
-from tests.fakes.builders import NOW, SmsWorld, replica_facts
+from tests.fakes.builders import NOW, LinksWorld, SmsWorld, a_user, replica_facts
 
 NUMBER = "+447911123456"
 
@@ -181,3 +186,45 @@ async def test_an_unknown_senders_text_is_not_acted_on(world):
     service = world.service(actions=world.actions())
     assert await service.received(from_number="+447911999999", to_number="+441",
                                   body="who are you?", sid="SMin1") is None
+
+
+@pytest.fixture
+def links() -> LinksWorld:
+    links = LinksWorld()
+    links.users.put(a_user(1))
+    return links
+
+
+async def ask(world: SmsWorld, links: LinksWorld | None, body: str) -> str | None:
+    """The reply to a question, with links issued by ``links`` (None: none wired)."""
+    reads(world, body.rstrip("?").lower(), Intent.QUESTION)
+    actions = world.actions(links=links.service() if links else None)
+    return await world.service(actions=actions).received(
+        from_number=NUMBER, to_number="+441", body=body, sid="SMin1")
+
+
+async def test_how_to_sign_gets_a_sign_link_sent_in_the_reply_and_kept_masked(world, links):
+    reply = await ask(world, links, "how do I sign?")
+    (token,) = tokens_in(reply)
+    (row,) = links.store.rows.values()
+    assert (row["user_id"], row["purpose"], row["token_hash"]) == (
+        1, Purpose.SIGN, tokens.token_hash(token))
+    assert links.sms.sent == []  # it goes in our reply, not as a text of its own
+    kept = thread(world)[-1][1]
+    assert tokens_in(kept) == [] and masked_links(kept) == [row["id"]]
+    assert reply.replace(token, f"[link {row['id']}]") == kept
+
+
+async def test_a_refused_link_leaves_the_plain_answer(world, links):
+    links.store.sms_opt_outs.add(1)  # issue_magic_link's own checks still apply
+    reply = await ask(world, links, "how do I sign?")
+    assert reply == JsonAnswerBook().answer(Topic.SIGN) and links.store.rows == {}
+
+
+async def test_without_links_wired_the_plain_answer_goes(world):
+    assert await ask(world, None, "how do I sign?") == JsonAnswerBook().answer(Topic.SIGN)
+
+
+async def test_other_topics_issue_no_link(world, links):
+    assert "We're RMC" in await ask(world, links, "who are you?")
+    assert links.store.rows == {}

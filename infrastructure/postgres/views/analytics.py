@@ -8,7 +8,12 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from domain.agents.model import AgentStatus, Role
-from domain.analytics.figures import CONTACT_OUTCOMES, OutcomeGroup, Period
+from domain.analytics.figures import (
+    CONTACT_OUTCOMES,
+    SENT_TEXT_STATUSES,
+    OutcomeGroup,
+    Period,
+)
 from domain.analytics.ports import (
     Activity,
     AgentFigures,
@@ -20,11 +25,13 @@ from domain.queue.ports import QueueSize
 from infrastructure.postgres.views import queue_stats
 
 # Every agent's counts over [$1, $2) in one statement: for each agent, a range scan of the
-# (agent_id, time) index of calls, dispositions ($3: the contact outcomes) and conversions,
-# so the cost follows the period's rows, never the tables' history. The last row (id NULL)
-# holds what no agent owns (e.g. inbound calls nobody answered), for the floor's totals.
+# (agent_id, time) index of calls, dispositions ($3: the contact outcomes), conversions and
+# outbound texts ($4: the statuses of a sent one), so the cost follows the period's rows,
+# never the tables' history. The last row (id NULL) holds what no agent owns (e.g. inbound
+# calls nobody answered, automatic texts), for the floor's totals.
 _COUNTS = """
-SELECT {agent}, c.calls, c.talk, c.answered, d.dispositions, d.contacts, v.conversions
+SELECT {agent}, c.calls, c.talk, c.answered, d.dispositions, d.contacts, v.conversions,
+       t.texts
 FROM {source}
 CROSS JOIN LATERAL (
     SELECT count(*) AS calls, coalesce(sum(talk_seconds), 0) AS talk,
@@ -37,11 +44,15 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT count(*) AS conversions
     FROM conversions WHERE agent_id {match} AND occurred_at >= $1 AND occurred_at < $2) v
+CROSS JOIN LATERAL (
+    SELECT count(*) AS texts
+    FROM sms_messages WHERE agent_id {match} AND created_at >= $1 AND created_at < $2
+                            AND direction = 'OUTBOUND' AND status = ANY($4::text[])) t
 """
 _AGENT_COLUMNS = ("a.id, a.name, a.email, a.role, a.status, a.status_reason, a.status_since, "
-                  "a.queue_types, a.is_active")
+                  "a.queue_types, a.is_active, a.automated, a.texts_per_hour")
 _NOBODY_COLUMNS = ("NULL::uuid, NULL, NULL, NULL, NULL, NULL, NULL::timestamptz, "
-                   "NULL::varchar[], NULL::boolean")
+                   "NULL::varchar[], NULL::boolean, NULL::boolean, NULL::int")
 _ACTIVITY = (
     _COUNTS.format(agent=_AGENT_COLUMNS, source="agents a", match="= a.id")
     + "UNION ALL"
@@ -63,14 +74,20 @@ WITH c AS (
 ), v AS (
     SELECT agent_id, count(*) AS conversions
     FROM conversions WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY agent_id
+), t AS (
+    SELECT agent_id, count(*) AS texts
+    FROM sms_messages WHERE created_at >= $1 AND created_at < $2
+                            AND direction = 'OUTBOUND' AND status = ANY($4::text[])
+    GROUP BY agent_id
 )
 """
 _GROUPED_ROWS = """
 SELECT {agent}, coalesce(c.calls, 0) AS calls, coalesce(c.talk, 0) AS talk,
        coalesce(c.answered, 0) AS answered, coalesce(d.dispositions, 0) AS dispositions,
-       coalesce(d.contacts, 0) AS contacts, coalesce(v.conversions, 0) AS conversions
+       coalesce(d.contacts, 0) AS contacts, coalesce(v.conversions, 0) AS conversions,
+       coalesce(t.texts, 0) AS texts
 FROM {source} LEFT JOIN c ON c.agent_id {match} LEFT JOIN d ON d.agent_id {match}
-LEFT JOIN v ON v.agent_id {match}
+LEFT JOIN v ON v.agent_id {match} LEFT JOIN t ON t.agent_id {match}
 """
 _GROUPED_ACTIVITY = (
     _GROUPED_COUNTS
@@ -92,20 +109,22 @@ _BREAKDOWN = {
 
 def _activity(row: asyncpg.Record) -> Activity:
     return Activity(row["calls"], int(row["talk"]), row["answered"], row["dispositions"],
-                    row["contacts"], row["conversions"])
+                    row["contacts"], row["conversions"], row["texts"])
 
 
 def _figures(row: asyncpg.Record) -> AgentFigures:
     types = row["queue_types"]
     agent = AgentSummary(row["id"], row["name"], row["email"], Role(row["role"]),
                          AgentStatus(row["status"]), row["status_reason"], row["status_since"],
-                         frozenset(types) if types is not None else None, row["is_active"])
+                         frozenset(types) if types is not None else None, row["is_active"],
+                         row["automated"], row["texts_per_hour"])
     return AgentFigures(agent, _activity(row))
 
 
 async def _activity_of_everyone(conn: asyncpg.Connection, period: Period) -> FloorActivity:
     sql = _ACTIVITY if period.end - period.start <= INDEX_PATH_UP_TO else _GROUPED_ACTIVITY
-    rows = await conn.fetch(sql, period.start, period.end, list(CONTACT_OUTCOMES))
+    rows = await conn.fetch(sql, period.start, period.end, list(CONTACT_OUTCOMES),
+                            list(SENT_TEXT_STATUSES))
     agents = sorted((_figures(r) for r in rows if r["id"] is not None),
                     key=lambda f: (f.agent.name, f.agent.id))
     return FloorActivity(agents, next(_activity(r) for r in rows if r["id"] is None))

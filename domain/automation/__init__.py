@@ -1,0 +1,1 @@
+"""Automated (AI) agents: whom they text, what they say, when a person takes over."""
