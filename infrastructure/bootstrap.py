@@ -49,6 +49,7 @@ from service_layer.cdc import ChangeApplier
 from service_layer.dispositions import CallOutcomes
 from service_layer.follow_ups import Messaging
 from service_layer.job_runs import JobRuns
+from service_layer.link_sending import LinkSending
 from service_layer.magic_links import MagicLinks
 from service_layer.queue_pages import QueuePages
 from service_layer.queues import QueueMaintainer
@@ -111,6 +112,7 @@ class Services:
     twilio: TwilioRest
     sms: Messaging
     magic_links: MagicLinks
+    link_sending: LinkSending  # sendMagicLink: by e-mail, or in a text of the conversation
     text_reviews: TextReviewDesk  # inbound texts a supervisor must read
     automated_agents: AutomatedAgents  # their turns run in the worker
     # --- rate limits and the audit trail ---
@@ -183,6 +185,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         analytics=agents.analytics, sync_store=sync.sync_store, changes=sync.changes,
         outcomes=calls.outcomes, voice=calls.voice, twilio=messaging.twilio,
         sms=messaging.sms, magic_links=messaging.magic_links,
+        link_sending=messaging.link_sending,
         text_reviews=messaging.text_reviews,
         automated_agents=automated, rate_limits=rate_limits, audit_writer=audit.writer,
         audit_log=audit.log, closers=[*closers, *audit.closers],

@@ -1,8 +1,9 @@
 """Magic links: issue (checks, rate limit, delivery), follow (click), redeem once, purge.
 
-Other areas call ``services.magic_links.issue_magic_link(user_id, purpose, channel)``. A
-caller that delivers the link itself (the follow-up check-in SMS) passes ``deliver=False``
-and puts ``LinkIssued.url`` in its own message: every check still applies. ``renew`` gives
+The link service e-mails a link itself. A link by SMS travels in a text of the
+conversation: its sender (``service_layer/link_sending.py``, the follow-ups, the automated
+agents) passes ``deliver=False`` and puts ``LinkIssued.url`` in its own message, so every
+check of the link still applies and every check of a text too. ``renew`` gives
 a message sent again a successor to the link it carried (the token was never kept).
 """
 
@@ -28,9 +29,8 @@ from domain.links.model import (
     link_url,
     looks_like_email,
     mask_email,
-    sms_body,
 )
-from domain.links.ports import EmailSender, LinkStore, SmsGateway, UserDirectory
+from domain.links.ports import EmailSender, LinkStore, UserDirectory
 from domain.messaging.ports import LinkRenewal
 from domain.users.model import User
 from domain.users.phone import mask, to_e164
@@ -71,15 +71,18 @@ class LinkRejected:
 
 class MagicLinks(LinkRenewal):
     def __init__(self, store: LinkStore, users: UserDirectory, key: bytes, policy: LinkPolicy,
-                 *, sms: SmsGateway, email: EmailSender,
-                 clock: Callable[[], datetime]):
+                 *, email: EmailSender, clock: Callable[[], datetime]):
         self.store, self.users, self._key, self.policy = store, users, key, policy
-        self.sms, self.email, self.clock = sms, email, clock
+        self.email, self.clock = email, clock
 
     async def issue_magic_link(self, user_id: int, purpose: Purpose, channel: Channel, *,
                                sent_by: uuid.UUID | None = None,
                                deliver: bool = True) -> LinkIssued | LinkRejected:
-        """Mints, stores (hash only) and sends a link, or says why not; nothing kept on refusal."""
+        """Mints, stores (hash only) and e-mails a link, or says why not; nothing kept on
+        refusal. ``deliver`` is for e-mail only: an SMS link is the caller's to send."""
+        if deliver and channel is Channel.SMS:
+            raise ValueError("a link by SMS is sent in a text of the conversation "
+                             "(LinkSending), not by the link service")
         user = (await self.users.users([user_id])).get(user_id)
         if user is None:
             return LinkRejected(Rejection.NO_SUCH_USER, f"there is no user {user_id}")
@@ -104,6 +107,10 @@ class MagicLinks(LinkRenewal):
                 return failure
         return LinkIssued(link, url, token)
 
+    async def delivered(self, link_id: uuid.UUID, ref: str) -> None:
+        """Notes what carried a link its caller delivered (the SMS message, say)."""
+        await self.store.set_delivery_ref(link_id, ref)
+
     async def withdraw(self, link_id: uuid.UUID) -> None:
         """Removes a link minted for a message that was then not sent (its token never left)."""
         await self.store.delete(link_id)
@@ -122,11 +129,7 @@ class MagicLinks(LinkRenewal):
     async def _deliver(self, link: MagicLink, address: str, url: str) -> LinkRejected | None:
         hours = self.policy.ttl_hours
         try:
-            if link.channel is Channel.SMS:
-                ref = (await self.sms.send_sms(address, sms_body(link.purpose, url, hours),
-                                               None)).sid
-            else:
-                ref = await self.email.send(address, *email_content(link.purpose, url, hours))
+            ref = await self.email.send(address, *email_content(link.purpose, url, hours))
         except Exception as exc:  # noqa: BLE001 - any delivery failure: the link is withdrawn
             # A provider's error text may quote what it was given: never pass a token on.
             reason = stored_form(str(getattr(exc, "reason", exc)))

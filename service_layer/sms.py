@@ -87,10 +87,12 @@ class SmsService:
                    automated: bool = False, follow_up_id: int | None = None,
                    facts: ReplicaFacts | None = None,
                    on_queued: OnQueued | None = None,
-                   links: Sequence[CarriedLink] = ()) -> Message | SmsRejection:
+                   links: Sequence[CarriedLink] = (),
+                   retries: bool = True) -> Message | SmsRejection:
         """Queues and hands over one message; InvalidSms for a bad body (nothing stored).
 
-        ``links`` are the magic links the body carries: kept as ``[link <id>]``."""
+        ``links`` are the magic links the body carries: kept as ``[link <id>]``.
+        ``retries``: a failed hand-off is tried again later (else it stays FAILED)."""
         text, now = check_body(body), self.clock()
         facts = facts or (await self.replica.for_keys(Keys(ids=[user_id]))).get(user_id)
         if facts is None:
@@ -114,9 +116,10 @@ class SmsService:
             if on_queued:
                 await on_queued(tx, message)
         await self._publish(SmsEventKind.STATUS_CHANGED, message)
-        return await self.deliver(message.id, text) or message
+        return await self.deliver(message.id, text, retries=retries) or message
 
-    async def deliver(self, message_id: int, text: str | None = None) -> Message | None:
+    async def deliver(self, message_id: int, text: str | None = None, *,
+                      retries: bool = True) -> Message | None:
         """Hands a queued (or due-for-retry) message to Twilio once; None: not ours to send.
 
         ``text`` is the real body, known only to the call that queued it; without it the
@@ -145,7 +148,8 @@ class SmsService:
             sent = await self.gateway.send_sms(row["to_number"], text,
                                                self.status_callback(message_id))
         except TwilioSendFailed as exc:
-            again = retry_at(row["attempts"], now, exc.retryable, self.max_attempts)
+            again = retry_at(row["attempts"], now, exc.retryable and retries,
+                             self.max_attempts)
             async with self.store.transaction() as tx:
                 # A provider's error text may quote the body: keep it masked like the body.
                 message = await tx.send_failed(message_id, stored_form(exc.reason), again,

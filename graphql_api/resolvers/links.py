@@ -36,7 +36,7 @@ async def send_magic_link(info: Info, user_id: strawberry.ID, purpose: MagicLink
                           channel: Channel) -> SendMagicLinkResult:
     await limits.check_magic_link(info, user_id_argument(user_id))
     services = info.context.services
-    result = await services.magic_links.issue_magic_link(
+    result = await services.link_sending.send(
         user_id_argument(user_id), purpose, channel,
         sent_by=info.context.require_principal().agent_id)
     if isinstance(result, LinkRejected):

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import httpx
 
 from domain.access.rule import AccessRule
-from domain.links.ports import SmsGateway
 from domain.links.tokens import derive_key
 from infrastructure.composition.connections import Connections
 from infrastructure.email import email_sender
@@ -32,6 +31,7 @@ from infrastructure.twilio.rest import TwilioRest
 from service_layer.automated_agents import Handoffs
 from service_layer.conversation_actions import ConversationActions
 from service_layer.follow_ups import FollowUps, Messaging, SmsJobs, magic_link_provider
+from service_layer.link_sending import LinkSending
 from service_layer.magic_links import LinkPolicy, MagicLinks
 from service_layer.queues import QueueMaintainer
 from service_layer.sms import SmsService
@@ -43,6 +43,7 @@ from service_layer.understanding import Understanding
 class MessagingArea:
     twilio: TwilioRest
     magic_links: MagicLinks
+    link_sending: LinkSending  # a link by e-mail, or by SMS in a text of the conversation
     sms: Messaging
     text_reviews: TextReviewDesk
     closers: tuple[Callable[[], Awaitable[None]], ...]  # its HTTP clients
@@ -53,7 +54,7 @@ def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
                     clock: Callable[[], datetime]) -> MessagingArea:
     s = settings
     twilio = TwilioRest.from_settings(s)  # magic links by SMS go through it too
-    links = build_magic_links(s, runtime, c, replica, twilio, clock)
+    links = build_magic_links(s, runtime, c, replica, clock)
     messages, sms_hours, planned = PgMessaging(c.pg), s.sms_window, PgFollowUps(c.pg)
     understanding, llm_closers = build_understanding(s)
     actions = ConversationActions(messages, PgConversationEffects(c.pg), planned,
@@ -73,7 +74,8 @@ def build_messaging(settings: Settings, runtime: Runtime, c: Connections,
         s.review_url or s.main_app_url.rstrip("/") + "/review")
     jobs = SmsJobs(sms, follow_ups, PgSchedule(c.pg), s.sms_jobs_every_seconds)
     reviews = TextReviewDesk(PgTextReviews(c.pg), sms, clock)
-    return MessagingArea(twilio, links, Messaging(sms, follow_ups, jobs), reviews,
+    return MessagingArea(twilio, links, LinkSending(links, sms),
+                         Messaging(sms, follow_ups, jobs), reviews,
                          (twilio.close, *llm_closers))
 
 
@@ -92,7 +94,7 @@ def build_understanding(s: Settings
 
 
 def build_magic_links(s: Settings, runtime: Runtime, c: Connections, replica: ReplicaReader,
-                      sms: SmsGateway, clock: Callable[[], datetime]) -> MagicLinks:
+                      clock: Callable[[], datetime]) -> MagicLinks:
     secret = s.magic_link_secret
     policy = LinkPolicy(
         ttl=timedelta(hours=s.magic_link_ttl_hours), rate_per_hour=s.magic_link_rate_per_hour,
@@ -102,6 +104,5 @@ def build_magic_links(s: Settings, runtime: Runtime, c: Connections, replica: Re
     return MagicLinks(
         PgMagicLinks(c.pg), replica,
         derive_key(secret.get_secret_value() if secret else runtime.jwt_secret), policy,
-        sms=sms, clock=clock,
-        email=email_sender(s.smtp_url.get_secret_value() if s.smtp_url else None,
+        clock=clock, email=email_sender(s.smtp_url.get_secret_value() if s.smtp_url else None,
                            s.email_from))

@@ -173,7 +173,6 @@ LINK_KEY = tokens.derive_key("k" * 40)
 class LinksWorld:
     store: FakeLinkStore = field(default_factory=FakeLinkStore)
     users: FakeUserDirectory = field(default_factory=FakeUserDirectory)
-    sms: FakeSmsGateway = field(default_factory=FakeSmsGateway)
     email: FakeEmailSender = field(default_factory=FakeEmailSender)
     clock: Clock = field(default_factory=Clock)
     policy: LinkPolicy = field(default_factory=lambda: LinkPolicy(
@@ -181,5 +180,5 @@ class LinksWorld:
         link_base_url="https://api.test", main_app_url="https://app.test"))
 
     def service(self) -> MagicLinks:
-        return MagicLinks(self.store, self.users, LINK_KEY, self.policy, sms=self.sms,
-                          email=self.email, clock=self.clock)
+        return MagicLinks(self.store, self.users, LINK_KEY, self.policy, email=self.email,
+                          clock=self.clock)

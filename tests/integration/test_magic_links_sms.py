@@ -1,4 +1,5 @@
-"""Magic links by SMS through the Twilio gateway, faked only at the HTTP boundary."""
+"""Magic links by SMS, sent as texts of the conversation through the Twilio gateway, faked
+only at the HTTP boundary."""
 
 from __future__ import annotations
 
@@ -56,11 +57,19 @@ async def env():
 def twilio_http(env):
     """The bootstrap's own gateway class, configured, over a fake HTTP transport."""
     fake = TwilioHttp()
-    wired = env.services.magic_links.sms
-    env.services.magic_links.sms = TwilioRest(ACCOUNT_SID, AUTH_TOKEN, sms_from=CALLER_ID,
-                                              http_client=fake)
+    texts = env.services.sms.sms
+    wired = texts.gateway
+    texts.gateway = TwilioRest(ACCOUNT_SID, AUTH_TOKEN, sms_from=CALLER_ID, http_client=fake)
     yield fake
-    env.services.magic_links.sms = wired
+    texts.gateway = wired
+
+
+async def _text_of(env, link) -> dict:
+    """The text of the conversation that carried the link (its delivery reference)."""
+    kind, message_id = link["delivery_ref"].split()
+    assert kind == "sms"
+    return dict(await env.services.pg.fetchrow("SELECT * FROM sms_messages WHERE id = $1",
+                                               int(message_id)))
 
 
 async def _texted_user(env) -> int:
@@ -68,7 +77,7 @@ async def _texted_user(env) -> int:
 
 
 async def test_with_no_twilio_credentials_the_sms_is_recorded_not_sent(env):
-    gateway = env.services.magic_links.sms
+    gateway = env.services.sms.sms.gateway
     assert gateway is env.services.twilio and gateway.record_only
     user = await _texted_user(env)
     sent = await env.send(user, "SIGN", "SMS")
@@ -77,7 +86,8 @@ async def test_with_no_twilio_credentials_the_sms_is_recorded_not_sent(env):
     assert recorded["to"] == "+447911123456"
     token = LINK_RE.search(recorded["body"]).group(1)
     [row] = await env.rows_for(user)
-    assert row["delivery_ref"].startswith("SMrecorded") and row["sent_to"] == "*********456"
+    text = await _text_of(env, row)
+    assert text["twilio_sid"].startswith("SMrecorded") and row["sent_to"] == "*********456"
     assert (await env.http.get(f"/l/{token}")).headers["location"] == \
         f"https://app.example/sign?token={token}"
 
@@ -95,8 +105,11 @@ async def test_the_sms_goes_to_twilios_messages_api_with_the_link(env, twilio_ht
     token = LINK_RE.search(request["data"]["Body"]).group(1)
     assert "upload" in request["data"]["Body"] and "24 hours" in request["data"]["Body"]
     [row] = await env.rows_for(user)
-    assert row["delivery_ref"].startswith("SM") and not row["delivery_ref"].startswith(
+    text = await _text_of(env, row)  # in the conversation, sent, its link masked
+    assert text["twilio_sid"].startswith("SM") and not text["twilio_sid"].startswith(
         "SMrecorded")
+    assert (text["user_id"], text["status"], text["direction"]) == (user, "QUEUED", "OUTBOUND")
+    assert f"/l/[link {row['id']}]" in text["body"] and token not in text["body"]
     assert row["channel"] == "SMS" and token not in str(dict(row))
     redeemed = await env.redeem(token)
     assert redeemed == {"__typename": "MagicLinkRedeemed", "userId": str(user),

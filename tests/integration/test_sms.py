@@ -73,7 +73,7 @@ def twilio_error(status: int, code: int, message: str) -> tuple[int, dict]:
 def use_fake_twilio(services, http: FakeTwilioHttp) -> None:
     """The process's real gateway over a fake transport (bootstrap made one over aiohttp)."""
     twilio = TwilioRest.from_settings(services.settings, http_client=http)
-    services.sms.sms.gateway = services.magic_links.sms = twilio
+    services.sms.sms.gateway = twilio
 
 
 @contextlib.asynccontextmanager

@@ -1,4 +1,6 @@
-"""MagicLinks on in-memory links: issue and deliver, rate limit, follow, redeem once, renew."""
+"""MagicLinks on in-memory links: issue (and e-mail), rate limit, follow, redeem once, renew.
+
+A link by SMS is sent in a text of the conversation: tests/unit/test_link_sending.py."""
 
 from __future__ import annotations
 
@@ -9,12 +11,10 @@ import pytest
 
 from domain.links import tokens
 from domain.links.model import Channel, Invalidity, MagicLink, Purpose, Rejection
-from domain.messaging.ports import TwilioSendFailed
 from service_layer.magic_links import LinkIssued, LinkRejected
 from tests.fakes.builders import LINK_KEY, NOW, LinksWorld, a_user
 
 NUMBER = "+447911123456"
-LEAKED = "A" * 32 + "." + "b" * 22  # token-shaped text a provider's error might quote
 
 
 @pytest.fixture
@@ -26,19 +26,25 @@ def world() -> LinksWorld:
 
 async def _issue(world: LinksWorld, channel: Channel = Channel.SMS, user_id: int = 1,
                  **options) -> LinkIssued | LinkRejected:
+    """An SMS link is minted for a text to carry; an e-mailed one is sent."""
+    options.setdefault("deliver", channel is Channel.EMAIL)
     return await world.service().issue_magic_link(user_id, Purpose.SIGN, channel, **options)
 
 
-async def test_an_sms_link_is_sent_and_only_its_hash_is_kept(world):
+async def test_an_sms_link_is_minted_for_a_text_and_only_its_hash_is_kept(world):
     issued = await _issue(world)
     assert issued.url == f"https://api.test/l/{issued.token}"
-    [handed] = world.sms.sent
-    assert handed.to == NUMBER and issued.url in handed.body and "72 hours" in handed.body
     [row] = world.store.rows.values()
     assert row["token_hash"] == tokens.token_hash(issued.token)
     assert issued.token not in str(row)
     assert (row["sent_to"], row["delivery_ref"], row["expires_at"]) == (
-        "*********456", "SM" + "1".zfill(32), NOW + timedelta(hours=72))
+        "*********456", None, NOW + timedelta(hours=72))
+
+
+async def test_the_link_service_does_not_text_a_link_itself(world):
+    with pytest.raises(ValueError, match="LinkSending"):
+        await _issue(world, deliver=True)
+    assert world.store.rows == {}
 
 
 async def test_an_emailed_link_goes_to_the_users_address(world):
@@ -46,13 +52,12 @@ async def test_an_emailed_link_goes_to_the_users_address(world):
     [sent] = world.email.sent
     assert sent.to == "ann@example.com" and issued.url in sent.body
     assert world.store.rows[issued.link.id]["delivery_ref"] == "email-1"
-    assert world.sms.sent == []
 
 
 async def test_a_link_for_another_messages_delivery_is_kept_but_not_sent(world):
-    issued = await _issue(world, deliver=False)
+    issued = await _issue(world, Channel.EMAIL, deliver=False)
     assert isinstance(issued, LinkIssued) and issued.link.id in world.store.rows
-    assert world.sms.sent == [] and world.email.sent == []
+    assert world.email.sent == []
 
 
 @pytest.mark.parametrize("user, channel, rejection", [
@@ -66,7 +71,7 @@ async def test_a_user_who_cannot_be_reached_is_refused_and_nothing_kept(world, u
     world.users.put(*[user] if user else [])
     refused = await _issue(world, channel)
     assert refused.reason is rejection
-    assert world.store.rows == {} and world.sms.sent == [] and world.email.sent == []
+    assert world.store.rows == {} and world.email.sent == []
 
 
 async def test_do_not_call_refuses_every_channel(world):
@@ -87,19 +92,9 @@ async def test_at_most_the_hourly_rate_of_links_then_more_an_hour_later(world):
         assert isinstance(await _issue(world), LinkIssued)
     refused = await _issue(world, Channel.EMAIL)
     assert refused.reason is Rejection.RATE_LIMITED and "3 links" in refused.message
-    assert len(world.store.rows) == 3 and len(world.sms.sent) == 3
+    assert len(world.store.rows) == 3
     world.clock.now = NOW + timedelta(hours=1)
     assert isinstance(await _issue(world), LinkIssued)
-
-
-async def test_a_failed_sms_is_reported_masked_and_the_link_withdrawn(world):
-    world.sms.failures.append(TwilioSendFailed(f"rejected body with {LEAKED}", retryable=False))
-    refused = await _issue(world)
-    assert refused.reason is Rejection.SEND_FAILED and "SMS could not be sent" in refused.message
-    assert "rejected body" in refused.message and LEAKED not in refused.message
-    assert world.store.rows == {}
-    for _ in range(3):  # a withdrawn link never counted towards the rate limit
-        assert isinstance(await _issue(world), LinkIssued)
 
 
 async def test_a_failed_email_is_reported_and_the_link_withdrawn(world):
