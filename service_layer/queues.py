@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.events import EventPublisher
-from domain.queue.builder import RulesForUser, build_entries
+from domain.queue.builder import RulesForUser, build_entries, rescored
 from domain.queue.facts import ReplicaFacts
 from domain.queue.model import QueueChanged, QueueEntry, diff
 from domain.queue.ports import (
@@ -20,6 +20,7 @@ from domain.queue.ports import (
 )
 
 CHUNK = 500  # users per incremental transaction: bounds the locks one transaction takes
+RESCORE_BATCH = 20_000  # entries one time-driven rescore takes at most (the rest next turn)
 READS = 5  # replica reads of a user whose entry keeps being written by others meanwhile
 
 
@@ -121,6 +122,28 @@ class QueueMaintainer:
                 return
             ids = sorted(newer)  # written meanwhile from facts we may not have: read again
         raise QueueBusy(f"{len(ids)} users' entries keep changing under this recompute")
+
+    async def rescore_due(self, limit: int = RESCORE_BATCH) -> RefreshReport:
+        """Scores again the entries whose score may have moved with time since they were
+        written, from the facts each was scored from: no replica read, and what a rebuild
+        now would give while those facts hold. Users another writer computed meanwhile
+        are left to it."""
+        report, now = RefreshReport(), self.clock()
+        ids = await self.stores.due_for_rescore(now, limit)
+        for start in range(0, len(ids), self.chunk):
+            chunk = ids[start:start + self.chunk]
+            started = await self.stores.begin()
+            async with self.stores.for_users(chunk, started, fresh_facts=False) as store:
+                newer = await store.computed_since_start()
+                before = {u: e for u, e in (await store.current_entries(Keys(ids=chunk))
+                                            ).items() if u not in newer}
+                rules_for = await store.rules()
+                after = {u: rescored(e, rules_for(u), now) for u, e in before.items()}
+                changes = diff(before, after, "time", now)
+                written = await store.write_changes(before, after, changes)
+            report.add(len(before), written, {}, changes)
+            await self.events.publish(changes)
+        return report
 
     async def catch_up(self, older_than: datetime, limit: int = 1000) -> RefreshReport:
         """Recomputes users whose change committed but whose recompute did not."""

@@ -1,4 +1,9 @@
-"""Queue changes that come with time: callbacks falling due, scores drifting with days."""
+"""Queue changes that come with time: callbacks falling due, scores drifting with days.
+
+Scores drift only at known times (domain.scoring.drift); each entry keeps the next one,
+and every minute the entries whose time has come are scored again from the facts kept
+with them, without a rebuild or a replica read.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ CATCH_UP_AFTER = timedelta(seconds=2)
 @dataclass(frozen=True, slots=True)
 class TimerReport:
     due: int = 0
-    rescored: bool = False
+    rescored: int | None = None  # entries scored again with time; None: not this tick
     caught_up: int = 0
 
 
@@ -39,7 +44,7 @@ class QueueTimers:
     schedule: Schedule
     clock: Callable[[], datetime]
     callback_every: float = 5.0
-    rescore_every: timedelta = timedelta(minutes=5)
+    rescore_every: timedelta = timedelta(minutes=1)
 
     async def tick(self, *, on_schedule: bool = False) -> TimerReport | None:
         """Moves users whose callback fell due since the last scan (by any process) and
@@ -66,12 +71,15 @@ class QueueTimers:
             await self.schedule.mark(CALLBACKS, now)
         return len(users)
 
-    async def _rescore(self, now: datetime) -> bool:
-        if not due(known(await self.schedule.last(RESCORE), now), now, self.rescore_every):
-            return False
-        await self.queues.rebuild()
+    async def _rescore(self, now: datetime) -> int | None:
+        """The due entries scored again; the very first time (no rescore ever marked), a
+        full rebuild, which gives every entry its time and facts to rescore from."""
+        last = known(await self.schedule.last(RESCORE), now)
+        if not due(last, now, self.rescore_every):
+            return None
+        report = await (self.queues.rebuild() if last is None else self.queues.rescore_due())
         await self.schedule.mark(RESCORE, now)
-        return True
+        return report.users
 
     async def run(self, stop: asyncio.Event) -> None:
         await periodic.every(self.callback_every, lambda: self.tick(on_schedule=True), stop,

@@ -50,6 +50,9 @@ _ANYWHERE = (
     "stop texting me", "stop messaging me", "stop sending me messages", "stop contacting me",
     "dont text me", "do not text me", "dont message me", "do not message me",
     "dont contact me", "do not contact me", "no more texts", "no more messages",
+    # Whoever they are asked not to text ("this number", "us", "my mum"), the texts must
+    # stop; "stop calling" is left out, as "stop calling at work, ring after 6" is a callback.
+    "stop texting", "stop messaging", "stop contacting", "lose my number", "lose this number",
 )
 _NEGATIONS = ("dont", "do not", "didnt", "did not", "never", "not", "wont", "will not")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from domain.queue.facts import DiallerFacts, ReplicaFacts
 from domain.queue.membership import Placement, place
 from domain.queue.model import QueueEntry, QueueType
+from domain.scoring.drift import next_change
 from domain.scoring.engine import ScoreBreakdown, ScoringFacts, score, score_total
 from domain.scoring.rules import RuleSet
 
@@ -44,14 +45,25 @@ def build_entry(replica: ReplicaFacts, dialler: DiallerFacts, choice: ScoringCho
     placement = place(replica, dialler)
     if placement.queue_type is None:
         return None, placement
-    total = score_total(scoring_facts(replica, dialler), choice.rules, now)
+    facts = scoring_facts(replica, dialler)
+    total, changes = score_total(facts, choice.rules, now), next_change(facts, choice.rules, now)
     if placement.queue_type is QueueType.CALLBACK:
         callback = dialler.callback
         entry = QueueEntry(replica.user_id, QueueType.CALLBACK, total, None, callback.id,
-                           callback.personal_agent_id, callback.scheduled_for)
+                           callback.personal_agent_id, callback.scheduled_for, changes, facts)
     else:
-        entry = QueueEntry(replica.user_id, placement.queue_type, total, dialler.next_call_after)
+        entry = QueueEntry(replica.user_id, placement.queue_type, total,
+                           dialler.next_call_after, next_change_at=changes, basis=facts)
     return entry, placement
+
+
+def rescored(entry: QueueEntry, choice: ScoringChoice, now: datetime) -> QueueEntry:
+    """The entry scored again at ``now`` from the facts it was scored from: what a rebuild
+    at ``now`` would give while those facts hold (time moves scores, never placements)."""
+    if entry.basis is None:
+        return entry
+    return replace(entry, score=score_total(entry.basis, choice.rules, now),
+                   next_change_at=next_change(entry.basis, choice.rules, now))
 
 
 def build_entries(replica: Mapping[int, ReplicaFacts], dialler: Mapping[int, DiallerFacts],

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from domain.scoring.engine import ScoringFacts
+
 
 class QueueType(StrEnum):
     CALLBACK = "CALLBACK"
@@ -35,6 +37,10 @@ class QueueEntry:
     callback_id: int | None = None
     personal_agent_id: uuid.UUID | None = None
     due_at: datetime | None = None
+    # When the score may next change with time alone, and the facts it was scored from:
+    # what the time-driven rescorer scores it again from, without the replica.
+    next_change_at: datetime | None = None
+    basis: ScoringFacts | None = None
 
     def sort_key(self) -> tuple[float, int]:
         return (self.score, self.user_id)

@@ -88,12 +88,14 @@ class QueueStores(abc.ABC):
         """A writer's start, taken before it reads any replica fact: its place in time."""
 
     @abc.abstractmethod
-    def for_users(self, user_ids: Sequence[int], started: int
+    def for_users(self, user_ids: Sequence[int], started: int, *, fresh_facts: bool = True
                   ) -> AbstractAsyncContextManager[QueueStore]:
         """A transaction holding these users against every other writer of them;
         committed when the block ends cleanly. Raises QueueBusy when they stay held by
         others. Users of different ids never wait for each other, except while a
-        rebuild writes their range."""
+        rebuild writes their range. ``fresh_facts``: the writer reads their facts afresh,
+        so a queue update owed to them is settled by it (a rescore from the facts kept
+        with their entries settles none)."""
 
     @abc.abstractmethod
     def for_range(self, keys: Keys, started: int) -> AbstractAsyncContextManager[RangeStore]:
@@ -111,6 +113,11 @@ class QueueStores(abc.ABC):
     @abc.abstractmethod
     async def rules(self) -> RulesForUser:
         """The rules as the database holds them now (outside any transaction)."""
+
+    @abc.abstractmethod
+    async def due_for_rescore(self, now: datetime, limit: int) -> list[int]:
+        """Users whose entry's score may have changed with time by ``now`` (its
+        next_change_at has come), the longest due first."""
 
     @abc.abstractmethod
     async def dirty_users(self, older_than: datetime, limit: int) -> list[int]:

@@ -18,7 +18,7 @@ _DAY = timedelta(days=1)
 _CENT = Decimal("0.01")
 _ZERO = Decimal(0)
 # Birthdays, month-ends and weekdays are the UK's calendar days, whatever zone `now` is in.
-_UK = ZoneInfo("Europe/London")
+UK = ZoneInfo("Europe/London")
 _AREA = re.compile(r"([A-Z]{1,2})\d")
 
 
@@ -113,7 +113,7 @@ def whole_days(since: datetime, now: datetime) -> int:
 
 
 def uk_date(now: datetime) -> date:
-    return now.astimezone(_UK).date() if now.tzinfo else now.date()
+    return now.astimezone(UK).date() if now.tzinfo else now.date()
 
 
 def postcode_area(post_code: str | None) -> str | None:
@@ -152,6 +152,11 @@ def _show(points: Decimal) -> str:
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
+
+
+def capped_points(rate: Rate, days: int) -> Decimal:
+    """The points ``days`` earn at ``rate``, the cap applied."""
+    return _capped(rate, days)[0]
 
 
 def _capped(rate: Rate, days: int) -> tuple[Decimal, str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
@@ -29,6 +30,7 @@ from domain.queue.builder import RulesForUser
 from domain.queue.facts import DiallerFacts, DueCallback
 from domain.queue.model import QueueChanged, QueueEntry, QueueType
 from domain.queue.ports import Keys, QueueBusy, QueueStore, QueueStores, RangeStore
+from domain.scoring.engine import ScoringFacts
 from infrastructure.postgres import phones
 from infrastructure.postgres.rule_sets import STAMP_COLUMNS, RuleBook
 
@@ -58,7 +60,7 @@ WITH newer AS (
        OR EXISTS (SELECT 1 FROM queue_range_marks r
                   WHERE r.range_no = floor(u / $3::numeric) AND r.seq > $2)
 ), caught_up AS (
-    DELETE FROM queue_dirty WHERE user_id = ANY($1::bigint[])
+    DELETE FROM queue_dirty WHERE $4 AND user_id = ANY($1::bigint[])
     AND user_id NOT IN (SELECT u FROM newer)
 )
 SELECT ARRAY(SELECT u FROM newer) AS newer, {STAMP_COLUMNS}
@@ -112,16 +114,22 @@ def _facts(user_id, e164, dnc, callbacks, scores, blocks) -> DiallerFacts:
 
 _FEW = 100  # below this, arrays in one statement beat a temp table and COPY
 
-_TEMP = ("CREATE TEMP TABLE IF NOT EXISTS entries_in (user_id bigint, queue_type varchar(24), "
-         "score float8, next_call_after timestamptz, callback_id bigint, "
-         "personal_agent_id uuid, due_at timestamptz) ON COMMIT DELETE ROWS")
+# An entry's columns as written, in order: its place, then the facts it was scored from.
+_ENTRY = ("user_id", "queue_type", "score", "next_call_after", "callback_id",
+          "personal_agent_id", "due_at", "next_change_at", "basis_date_of_birth",
+          "basis_post_code", "basis_lenders", "basis_claims_created", "basis_last_outcome",
+          "basis_last_reached_at", "basis_failed_attempts")
+_TYPES = ("bigint", "varchar(24)", "float8", "timestamptz", "bigint", "uuid", "timestamptz",
+          "timestamptz", "date", "text", "text[]", "timestamptz[]", "varchar(32)",
+          "timestamptz", "int")
+_ENTRY_COLUMNS = ", ".join(_ENTRY)
+_TEMP = ("CREATE TEMP TABLE IF NOT EXISTS entries_in ("
+         + ", ".join(f"{c} {t}" for c, t in zip(_ENTRY, _TYPES, strict=True))
+         + ") ON COMMIT DELETE ROWS")
 _UPSERT = (
-    "INSERT INTO queue_entries (user_id, queue_type, score, next_call_after, callback_id, "
-    "personal_agent_id, due_at, updated_at) SELECT *, now() FROM entries_in "
-    "ON CONFLICT (user_id) DO UPDATE SET queue_type = EXCLUDED.queue_type, "
-    "score = EXCLUDED.score, next_call_after = EXCLUDED.next_call_after, "
-    "callback_id = EXCLUDED.callback_id, personal_agent_id = EXCLUDED.personal_agent_id, "
-    "due_at = EXCLUDED.due_at, updated_at = now(), "
+    f"INSERT INTO queue_entries ({_ENTRY_COLUMNS}, updated_at) SELECT *, now() FROM entries_in "
+    "ON CONFLICT (user_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _ENTRY[1:]) + ", updated_at = now(), "
     # A move to another queue ends any lease on the old one.
     "lease_id = CASE WHEN queue_entries.queue_type = EXCLUDED.queue_type "
     "THEN queue_entries.lease_id END, "
@@ -132,22 +140,32 @@ _UPSERT = (
 
 _WRITE_FEW = """
 WITH upserted AS (
-    INSERT INTO queue_entries (user_id, queue_type, score, next_call_after, callback_id,
-                               personal_agent_id, due_at, updated_at)
-    SELECT *, now() FROM unnest($1::bigint[], $2::varchar[], $3::float8[], $4::timestamptz[],
-                                $5::bigint[], $6::uuid[], $7::timestamptz[])
+    INSERT INTO queue_entries ({columns}, updated_at)
+    SELECT {unnest}, now() FROM {arrays} AS v({columns})
     {conflict}
     RETURNING 1
 ), removed AS (
-    DELETE FROM queue_entries WHERE user_id = ANY($8::bigint[]) RETURNING 1
+    DELETE FROM queue_entries WHERE user_id = ANY(${removed}::bigint[]) RETURNING 1
 ), recorded AS (
     INSERT INTO queue_events (user_id, kind, from_queue, to_queue, score, reason, occurred_at)
-    SELECT * FROM unnest($9::bigint[], $10::varchar[], $11::varchar[], $12::varchar[],
-                         $13::float8[], $14::varchar[], $15::timestamptz[])
+    SELECT * FROM unnest({events})
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM removed)
-""".format(conflict=_UPSERT[_UPSERT.index("ON CONFLICT"):])
+""".format(
+    columns=_ENTRY_COLUMNS,
+    # Arrays of arrays must be square: each user's claims travel as a JSON array.
+    unnest=", ".join(f"CASE WHEN v.{c} IS NOT NULL THEN ARRAY(SELECT "
+                     f"jsonb_array_elements_text(v.{c}::jsonb))::{t} END"
+                     if t.endswith("[]") else f"v.{c}"
+                     for c, t in zip(_ENTRY, _TYPES, strict=True)),
+    arrays="unnest(" + ", ".join(
+        f"${n}::{'text' if t.endswith('[]') else t}[]"
+        for n, t in enumerate(_TYPES, 1)) + ")",
+    removed=len(_ENTRY) + 1,
+    events=", ".join(f"${len(_ENTRY) + 1 + n}::{t}[]" for n, t in enumerate(
+        ("bigint", "varchar", "varchar", "varchar", "float8", "varchar", "timestamptz"), 1)),
+    conflict=_UPSERT[_UPSERT.index("ON CONFLICT"):])
 
 
 async def _write_few(conn, upserts: list[QueueEntry], removed: list[int],
@@ -155,13 +173,46 @@ async def _write_few(conn, upserts: list[QueueEntry], removed: list[int],
     """The same writes as the bulk path, in one statement (the incremental path)."""
     if not (upserts or removed or changes):
         return 0
-    return await conn.fetchval(_WRITE_FEW, *_columns(_entry_rows(upserts), 7), removed,
+    rows = [(*row[:10], _joined(row[10]), _joined(row[11]), *row[12:])
+            for row in _entry_rows(upserts)]
+    return await conn.fetchval(_WRITE_FEW, *_columns(rows, len(_ENTRY)), removed,
                                *_columns(_event_rows(changes), 7))
+
+
+def _joined(values: list | None) -> str | None:
+    """An array as JSON text for the statement above."""
+    if values is None:
+        return None
+    return json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values])
 
 
 def _entry_rows(entries: list[QueueEntry]) -> list[tuple]:
     return [(e.user_id, e.queue_type.value, e.score, e.next_call_after, e.callback_id,
-             e.personal_agent_id, e.due_at) for e in entries]
+             e.personal_agent_id, e.due_at, e.next_change_at, *_basis_columns(e.basis))
+            for e in entries]
+
+
+def _basis_columns(basis: ScoringFacts | None) -> tuple:
+    if basis is None:
+        return (None,) * 7
+    return (basis.date_of_birth, basis.post_code, [lender for lender, _ in basis.open_claims],
+            [created for _, created in basis.open_claims],
+            basis.last_outcome.value if basis.last_outcome else None, basis.last_reached_at,
+            basis.failed_attempts)
+
+
+def entry_from_row(r) -> QueueEntry:
+    """An entry as current_entries reads it (the columns of _ENTRY)."""
+    basis = None if r["basis_failed_attempts"] is None else ScoringFacts(
+        user_id=r["user_id"], date_of_birth=r["basis_date_of_birth"],
+        open_claims=tuple(zip(r["basis_lenders"], r["basis_claims_created"], strict=True)),
+        post_code=r["basis_post_code"],
+        last_outcome=CallOutcome(r["basis_last_outcome"]) if r["basis_last_outcome"] else None,
+        last_reached_at=r["basis_last_reached_at"],
+        failed_attempts=r["basis_failed_attempts"])
+    return QueueEntry(r["user_id"], QueueType(r["queue_type"]), r["score"],
+                      r["next_call_after"], r["callback_id"], r["personal_agent_id"],
+                      r["due_at"], r["next_change_at"], basis)
 
 
 def _event_rows(changes: list[QueueChanged]) -> list[tuple]:
@@ -227,11 +278,8 @@ class PgQueueStore(QueueStore):
     async def current_entries(self, keys: Keys) -> dict[int, QueueEntry]:
         where_sql, args = where(keys)
         rows = await self.conn.fetch(
-            "SELECT user_id, queue_type, score, next_call_after, callback_id, personal_agent_id, "
-            f"due_at FROM queue_entries WHERE {where_sql}", *args)
-        return {r["user_id"]: QueueEntry(r["user_id"], QueueType(r["queue_type"]), r["score"],
-                                         r["next_call_after"], r["callback_id"],
-                                         r["personal_agent_id"], r["due_at"]) for r in rows}
+            f"SELECT {_ENTRY_COLUMNS} FROM queue_entries WHERE {where_sql}", *args)
+        return {r["user_id"]: entry_from_row(r) for r in rows}
 
     async def write_changes(self, before: dict[int, QueueEntry], after: dict[int, QueueEntry],
                             changes: list[QueueChanged]) -> int:
@@ -297,8 +345,8 @@ class PgQueueStores(QueueStores):
         return await self._pool.fetchval("SELECT nextval('queue_compute_seq')")
 
     @contextlib.asynccontextmanager
-    async def for_users(self, user_ids: Sequence[int], started: int
-                        ) -> AsyncIterator[PgQueueStore]:
+    async def for_users(self, user_ids: Sequence[int], started: int, *,
+                        fresh_facts: bool = True) -> AsyncIterator[PgQueueStore]:
         ids = sorted(set(user_ids))
         ranges = sorted({lock_key(u // self.range_size) for u in ids})
         users = sorted({lock_key(u) for u in ids})
@@ -307,7 +355,8 @@ class PgQueueStores(QueueStores):
         while True:
             async with self._pool.acquire() as conn, conn.transaction():
                 if await conn.fetchval(_TRY_LOCKS, RANGE_LOCKS, ranges, USER_LOCKS, users):
-                    read = await conn.fetchrow(_NEWER, ids, started, self.range_size)
+                    read = await conn.fetchrow(_NEWER, ids, started, self.range_size,
+                                               fresh_facts)
                     yield PgQueueStore(conn, self._rule_book, read)
                     newer = set(read["newer"])
                     await conn.execute(_MARK_USERS, [u for u in ids if u not in newer])
@@ -342,6 +391,12 @@ class PgQueueStores(QueueStores):
     async def rules(self) -> RulesForUser:
         async with self._pool.acquire() as conn:
             return await self._rule_book.current(conn)
+
+    async def due_for_rescore(self, now: datetime, limit: int) -> list[int]:
+        rows = await self._pool.fetch(
+            "SELECT user_id FROM queue_entries WHERE next_change_at <= $1 "
+            "ORDER BY next_change_at LIMIT $2", now, limit)
+        return [r["user_id"] for r in rows]
 
     async def dirty_users(self, older_than: datetime, limit: int) -> list[int]:
         rows = await self._pool.fetch(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
+    DateTime,
     Float,
     Index,
     Integer,
@@ -16,7 +18,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 from infrastructure.postgres.tables import timestamp_column as _ts
@@ -25,7 +27,9 @@ from infrastructure.postgres.tables import timestamp_column as _ts
 class QueueEntryRow(SQLModel, table=True):
     __tablename__ = "queue_entries"
     __table_args__ = (Index("queue_entries_order_idx", "queue_type", "score", "user_id"),
-                      Index("queue_entries_lease_idx", "leased_to"))
+                      Index("queue_entries_lease_idx", "leased_to"),
+                      Index("queue_entries_next_change_idx", "next_change_at",
+                            postgresql_where=text("next_change_at IS NOT NULL")))
 
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     queue_type: str = Field(sa_column=Column(String(24), nullable=False))
@@ -40,6 +44,18 @@ class QueueEntryRow(SQLModel, table=True):
     leased_to: uuid.UUID | None = Field(default=None)
     lease_expires_at: datetime | None = Field(default=None, sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts(False, True))
+    # When the score may next change with time alone, and the scoring facts it came from
+    # (domain.queue.model.QueueEntry.basis; NULL failed attempts: none kept).
+    next_change_at: datetime | None = Field(default=None, sa_column=_ts())
+    basis_date_of_birth: date | None = Field(default=None, sa_column=Column(Date))
+    basis_post_code: str | None = Field(default=None, sa_column=Column(Text))
+    basis_lenders: list[str | None] | None = Field(default=None,
+                                                   sa_column=Column(ARRAY(Text)))
+    basis_claims_created: list[datetime | None] | None = Field(
+        default=None, sa_column=Column(ARRAY(DateTime(timezone=True))))
+    basis_last_outcome: str | None = Field(default=None, sa_column=Column(String(32)))
+    basis_last_reached_at: datetime | None = Field(default=None, sa_column=_ts())
+    basis_failed_attempts: int | None = Field(default=None, sa_column=Column(Integer))
 
 
 class LeaseRow(SQLModel, table=True):

@@ -147,15 +147,15 @@ class FakeQueueStores(QueueStores):
         self.tables = working
 
     @contextlib.asynccontextmanager
-    async def for_users(self, user_ids: Sequence[int], started: int
-                        ) -> AsyncIterator[FakeQueueStore]:
+    async def for_users(self, user_ids: Sequence[int], started: int, *,
+                        fresh_facts: bool = True) -> AsyncIterator[FakeQueueStore]:
         ids = sorted(set(user_ids))
         if self.held & set(ids):
             raise QueueBusy(f"{len(ids)} users' queue entries are being written elsewhere")
         async with self._transaction() as tables:
             newer = {u for u in ids if tables.marks.get(u, 0) > started
                      or tables.range_marks.get(u // self.range_size, 0) > started}
-            for user_id in set(ids) - newer:
+            for user_id in set(ids) - newer if fresh_facts else ():
                 tables.dirty.pop(user_id, None)
             yield FakeQueueStore(tables, self._rules, newer)
             for user_id in set(ids) - newer:
@@ -181,6 +181,11 @@ class FakeQueueStores(QueueStores):
 
     async def rules(self) -> RulesForUser:
         return self._rules
+
+    async def due_for_rescore(self, now: datetime, limit: int) -> list[int]:
+        due = sorted((e.next_change_at, u) for u, e in self.tables.entries.items()
+                     if e.next_change_at is not None and e.next_change_at <= now)
+        return [u for _, u in due[:limit]]
 
     async def dirty_users(self, older_than: datetime, limit: int) -> list[int]:
         due = sorted((at, u) for u, at in self.tables.dirty.items() if at < older_than)

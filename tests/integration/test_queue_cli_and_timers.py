@@ -66,3 +66,31 @@ async def test_only_one_process_runs_the_timers_at_once(env):
                 job_lock(services.pg, "queue-timers") as second):
         assert (first, second) == (True, False)
 
+
+
+async def test_scores_drift_with_time_on_the_minute_rescore_without_the_replica(env):
+    services, rows, clock = env
+    users = []
+    for days in (1, 3, 10, 40):  # claim ages: a day-tick each, the last at its cap already
+        user = await rows.user(signature=None, date_of_birth=None)
+        await rows.claim(user, created_at=(NOW - timedelta(days=days, hours=1)).replace(
+            tzinfo=None))
+        users.append(user)
+    await services.queues.rebuild()
+    due = await services.pg.fetch(
+        "SELECT user_id, next_change_at FROM queue_entries WHERE user_id = ANY($1) "
+        "ORDER BY user_id", users)
+    assert [d["next_change_at"] is None for d in due] == [False, False, False, True]
+    clock.now = NOW + timedelta(days=2)
+    await services.pg.execute("INSERT INTO queue_dirty (user_id, marked_at) VALUES ($1, $2)",
+                              users[0], NOW)  # an update owed: the rescore must not settle it
+    replica_reads = services.replica.db.statements
+    report = await services.queues.rescore_due()  # what the timers run every minute
+    assert report.users == 3 and services.replica.db.statements == replica_reads
+    assert await services.queues.compare(users) == []  # what a rebuild now would give
+    assert await services.pg.fetchval("SELECT count(*) FROM queue_dirty WHERE user_id = $1",
+                                      users[0]) == 1
+    events = await services.pg.fetch(
+        "SELECT user_id, kind, reason FROM queue_events WHERE reason = 'time' ORDER BY user_id")
+    assert [(e["user_id"], e["kind"]) for e in events] == [(u, "RESCORED") for u in users[:3]]
+    assert (await services.queues.rescore_due()).users == 0  # each due again a day on

@@ -10,6 +10,8 @@ from domain.messaging.opt_out import Keyword, keyword_of
     "STOP", "stop please", "Please stop.", "stop texting me", "please stop texting me",
     "opt out", "OPTOUT", "unsubscribe", "stop all", "end", "cancel", "quit", "remove me",
     "ＳＴＯＰ", "stop stop stop", "pls stop txting me", "Opt-out please",
+    "wrong number, stop texting this number", "I'm complaining, now stop messaging us",
+    "do us a favour and lose my number", "stop contacting my mum",
 ])
 def test_opt_out_messages(text):
     found = keyword_intent(normalise(text))
@@ -28,6 +30,7 @@ def test_opt_in_messages(text):
     "I'll stop by later", "end of the month works", "yes", "can you cancel my callback",
     "the end", "stop calling at work, call my mobile", "when does it end",
     "don't stop", "quit my job", "can you cancel", "end asap", "ok", "",
+    "please don't stop texting, I still want updates", "don't lose my number",
 ])
 def test_benign_messages_are_left_to_the_classifier(text):
     assert keyword_intent(normalise(text)) is None
