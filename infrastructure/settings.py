@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     sync_retry_cap_seconds: int = Field(default=300, ge=1, le=43_200)
     worker_metrics_port: int | None = Field(default=9101, ge=1, le=65535)
     reconcile_every_minutes: float = Field(default=15, gt=0)
+    # Between full sweeps (which also catch deleted rows), a reconciliation reads only the
+    # rows changed since the last one, less this margin for clock skew and late commits.
+    full_reconcile_hours: float = Field(default=6, gt=0)
+    reconcile_margin_seconds: float = Field(default=600, ge=0)
     cache_warm_every_minutes: float = Field(default=60, gt=0)
     cache_warm_users: int = Field(default=2000, ge=0)
     integrity_every_hours: float = Field(default=6, gt=0)

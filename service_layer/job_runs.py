@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.sync.ports import JobRunStore, ReplicaCensus
+from domain.sync.reconcile import ReconcileState
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,9 @@ class JobRuns:
 
     async def last_reconcile_done(self) -> datetime | None:
         return await self.store.last_reconcile_done()
+
+    async def reconcile_state(self) -> ReconcileState:
+        return await self.store.reconcile_state()
 
     async def due(self, job: str, now: datetime, every: timedelta | None) -> bool:
         """Never run, unscheduled (``every`` None), or ``every`` passed since it last started."""

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from domain.queue.model import QueueType
+from domain.sync.reconcile import advanced, plan
 from infrastructure.bootstrap import Services
 from infrastructure.context_sources import DirectContextSources
 from infrastructure.logging import get_logger
 from infrastructure.metrics import JOB_RUNS, RECONCILE_DRIFT
 from infrastructure.replica.change_lookups import conversions_seen_since
+from infrastructure.replica.changed_users import ReplicaChangedUsers
 from service_layer.user_contexts import assemble_contexts
 from sync_worker.cleanup import daily_cleanup
 
@@ -26,14 +28,30 @@ class JobResult:
     drift: int | None = None
 
 
-async def reconcile(services: Services, progress: Progress = None) -> JobResult:
-    """A full rebuild diffed against the live queue; every difference is an event.
+async def reconcile(services: Services, progress: Progress = None,
+                    forced: bool = False) -> JobResult:
+    """The live queue against current data; every difference is an event (the drift).
 
+    Every FULL_RECONCILE_HOURS, and when run by hand (``forced``), a full rebuild (deleted
+    rows too); in between, only the users whose replica rows changed since the last pass
+    (domain.sync.reconcile).
     Conversions the CDC stream missed are recorded from the moves it finds (the same
     dedupe keys as the worker's, so nothing counts twice).
     """
+    s, changes = services.settings, ReplicaChangedUsers(services.replica.db)
     since = await services.job_runs.last_reconcile_done()
-    report = await services.queues.rebuild(progress)
+    state = await services.job_runs.reconcile_state()
+    chosen = plan(state, services.clock(), timedelta(hours=s.full_reconcile_hours),
+                  timedelta(seconds=s.reconcile_margin_seconds))
+    if chosen.full or forced:
+        watermark = await changes.latest_change()  # before anything is read
+        report, changed = await services.queues.rebuild(progress), None
+    else:
+        users, seen = await changes.changed_since(chosen.read_since)
+        report, changed = await services.queues.recompute(sorted(users), "reconcile"), users
+        watermark = advanced(state.watermark, seen)
+        if progress:
+            progress(len(users))
     drift = len(report.changes)
     RECONCILE_DRIFT.observe(drift)
     left = {kind: {c.user_id for c in report.changes
@@ -45,12 +63,15 @@ async def reconcile(services: Services, progress: Progress = None) -> JobResult:
     recorded = await services.changes.record_conversions(seen)
     for user in sorted({r["user_id"] for r in recorded}):
         await services.sms.follow_ups.schedule_review_request(user)
-    return JobResult({"users": report.users, "written": report.written,
+    return JobResult({"full": changed is None, "watermark": watermark and watermark.isoformat(),
+                      "changed_users": None if changed is None else len(changed),
+                      "users": report.users, "written": report.written,
                       "changes": report.by_kind, "excluded": report.excluded,
                       "conversions": len(recorded)}, drift)
 
 
-async def warm_cache(services: Services, progress: Progress = None) -> JobResult:
+async def warm_cache(services: Services, progress: Progress = None,
+                     forced: bool = False) -> JobResult:
     """Caches the contexts of the users at the head of each queue (called next)."""
     limit = services.settings.cache_warm_users
     ids = await services.queue_pages.heads(limit)
@@ -66,7 +87,8 @@ async def warm_cache(services: Services, progress: Progress = None) -> JobResult
     return JobResult({"users": len(ids), "warmed": warmed})
 
 
-async def integrity(services: Services, progress: Progress = None) -> JobResult:
+async def integrity(services: Services, progress: Progress = None,
+                    forced: bool = False) -> JobResult:
     """Counts on both sides, and a random sample recomputed and compared (nothing written)."""
     replica_users = await services.job_runs.replica_users()
     bounds = await services.queues.replica.id_bounds()
@@ -89,11 +111,13 @@ async def integrity(services: Services, progress: Progress = None) -> JobResult:
     return JobResult(figures, len(mismatches))
 
 
-async def cleanup(services: Services, progress: Progress = None) -> JobResult:
+async def cleanup(services: Services, progress: Progress = None,
+                  forced: bool = False) -> JobResult:
     return JobResult(await daily_cleanup(services, services.clock()))
 
 
-JobFunction = Callable[[Services, Progress], Awaitable[JobResult]]
+# (services, progress, forced: run by hand rather than on schedule)
+JobFunction = Callable[[Services, Progress, bool], Awaitable[JobResult]]
 JOBS: dict[str, JobFunction] = {"reconcile": reconcile, "warm-cache": warm_cache,
                                 "integrity": integrity, "cleanup": cleanup}
 
@@ -124,7 +148,7 @@ async def run_job(services: Services, name: str, *, force: bool,
             return None
         run_id = await runs.start(name, now)
         try:
-            result = await JOBS[name](services, progress)
+            result = await JOBS[name](services, progress, force)
         except Exception as exc:
             await runs.finish(run_id, services.clock(), "FAILED",
                               error=f"{type(exc).__name__}: {exc}")

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.sync.changes import RowChange
+from domain.sync.reconcile import ReconcileState
 from domain.sync.routing import ConversionSeen, Lookups
 
 
@@ -47,6 +48,11 @@ class JobRunStore(abc.ABC):
         """When the last reconciliation that finished started."""
 
     @abc.abstractmethod
+    async def reconcile_state(self) -> ReconcileState:
+        """The watermark of the last finished reconciliation, and when the last finished
+        full one started."""
+
+    @abc.abstractmethod
     async def last_started(self, job: str) -> datetime | None: ...
 
     @abc.abstractmethod
@@ -70,3 +76,16 @@ class ReplicaCensus(abc.ABC):
     @abc.abstractmethod
     async def user_count(self) -> int:
         """How many users the replica holds."""
+
+
+class ReplicaChanges(abc.ABC):
+    """Which users' replica rows changed, by their ``updated_at``."""
+
+    @abc.abstractmethod
+    async def latest_change(self) -> datetime | None:
+        """The latest ``updated_at`` of any row a user's queue facts come from."""
+
+    @abc.abstractmethod
+    async def changed_since(self, since: datetime) -> tuple[set[int], datetime | None]:
+        """The users with a row changed at or after ``since``, and the latest change read
+        (None: none)."""

@@ -11,6 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from domain.sync.ports import JobRunStore
+from domain.sync.reconcile import ReconcileState
 from infrastructure.postgres.locks import job_lock
 
 # (table, time column, extra condition) pruned by the daily cleanup, in this order
@@ -23,6 +24,18 @@ _PRUNED = (
 )
 
 
+# A finished reconciliation keeps its watermark (and whether it was a full sweep) in its
+# figures: one that failed or was cut short moves neither.
+_RECONCILE_STATE = """
+SELECT (SELECT (figures->>'watermark')::timestamptz FROM job_runs
+         WHERE job = 'reconcile' AND status = 'DONE' AND figures->>'watermark' IS NOT NULL
+         ORDER BY started_at DESC, id DESC LIMIT 1) AS watermark,
+       (SELECT max(started_at) FROM job_runs
+         WHERE job = 'reconcile' AND status = 'DONE'
+           AND (figures->>'full')::boolean IS TRUE) AS last_full
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class PgJobRuns(JobRunStore):
     pool: asyncpg.Pool
@@ -33,6 +46,10 @@ class PgJobRuns(JobRunStore):
     async def last_reconcile_done(self) -> datetime | None:
         return await self.pool.fetchval(
             "SELECT max(started_at) FROM job_runs WHERE job = 'reconcile' AND status = 'DONE'")
+
+    async def reconcile_state(self) -> ReconcileState:
+        row = await self.pool.fetchrow(_RECONCILE_STATE)
+        return ReconcileState(row["watermark"], row["last_full"])
 
     async def last_started(self, job: str) -> datetime | None:
         return await self.pool.fetchval("SELECT max(started_at) FROM job_runs WHERE job = $1",

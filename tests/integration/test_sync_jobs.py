@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 SYNC_STATUS = next(b for b in (OPERATIONS / "supervisor.graphql").read_text().split("\n\n")
                    if "query SyncStatus" in b)
 STAMP, COMMITTED = "2026-11-24 09:59:00", "2026-11-24T09:59:00.200000Z"
+SCHEDULED = timedelta(0)  # a scheduled run that is due (a forced one is a full sweep)
 
 
 @pytest.fixture(scope="module")
@@ -37,29 +38,45 @@ async def _unsigned(rows) -> int:
 async def test_reconciliation_fixes_drift_and_records_it(env):
     services, rows, _ = env
     users = [await _unsigned(rows) for _ in range(3)]
-    await run_job(services, "reconcile", force=True)
+    for table in ("users", "claims", "claim_requirements", "user_addresses"):  # long ago
+        await rows.db.execute(f"UPDATE {table} SET updated_at = '2026-11-01 00:00:00'")
+    await rows.db.execute("UPDATE users SET updated_at = '2026-11-10 00:00:00' WHERE id = %s",
+                          (users[2],))  # the latest change the full sweep sees
+    first = await run_job(services, "reconcile", force=True)
+    assert first.figures["full"] and first.figures["watermark"] == "2026-11-10T00:00:00+00:00"
     # The replica changes with no CDC message (a lost one): only reconciliation sees it.
-    await rows.db.execute("UPDATE users SET current_signature_file_id = 9 WHERE id = %s",
-                          (users[0],))
+    await rows.db.execute("UPDATE users SET current_signature_file_id = 9, updated_at = %s "
+                          "WHERE id = %s", (STAMP, users[0]))
     await services.pg.execute(  # a real conversation the day before the signature
         "INSERT INTO calls (id, direction, status, user_id, started_at, talk_seconds) "
         "VALUES (gen_random_uuid(), 'OUTBOUND', 'COMPLETED', $1, $2, 45)",
         users[0], NOW - timedelta(days=5))
+    # An entry lost on the dialler's side: no replica row changed, so a full sweep finds it.
     await services.pg.execute("DELETE FROM queue_entries WHERE user_id = $1", users[1])
     async with services.events.listen_wire(QueueChanged) as events:
         assert await services.events.wait_connected()
-        result = await run_job(services, "reconcile", force=True)
-        seen = [await asyncio.wait_for(anext(aiter(events)), 5) for _ in range(2)]
-    assert result.drift == 2 and result.figures["changes"] == {"MOVED": 1, "ADDED": 1}
+        result = await run_job(services, "reconcile", force=False, every=SCHEDULED)
+        seen = [await asyncio.wait_for(anext(aiter(events)), 5)]
+    # Read again: the change at the watermark (within the margin) and the new one.
+    assert not result.figures["full"] and result.figures["changed_users"] == 2
+    assert result.drift == 1 and result.figures["changes"] == {"MOVED": 1}
+    assert result.figures["watermark"].startswith("2026-11-24T09:59:00")
     assert result.figures["conversions"] == 1  # the signature no CDC message told us of
     assert await services.pg.fetchval(
         "SELECT kind FROM conversions WHERE user_id = $1", users[0]) == "SIGNED"
-    assert len(seen) == 2
+    assert len(seen) == 1 and await queue_of(services, users[1]) is None
     assert await queue_of(services, users[0]) == "OUTSTANDING_REQUESTS"
+    again = await run_job(services, "reconcile", force=False, every=SCHEDULED)  # nothing new
+    assert (again.drift, again.figures["watermark"]) == (0, result.figures["watermark"])
+    await services.pg.execute(  # as if the last full sweep were FULL_RECONCILE_HOURS ago
+        "UPDATE job_runs SET started_at = started_at - make_interval(hours => $1) "
+        "WHERE job = 'reconcile'", services.settings.full_reconcile_hours)
+    full = await run_job(services, "reconcile", force=False, every=SCHEDULED)
+    assert full.figures["full"] and full.figures["changes"] == {"ADDED": 1}
     assert await queue_of(services, users[1]) == "UNSIGNED"
     run = await services.pg.fetchrow(
         "SELECT status, drift FROM job_runs WHERE job = 'reconcile' ORDER BY id DESC LIMIT 1")
-    assert (run["status"], run["drift"]) == ("DONE", 2)
+    assert (run["status"], run["drift"]) == ("DONE", 1)
 
 
 async def test_two_workers_never_run_the_same_job_at_once(env, monkeypatch):
@@ -67,10 +84,10 @@ async def test_two_workers_never_run_the_same_job_at_once(env, monkeypatch):
     started, release = asyncio.Event(), asyncio.Event()
     reconcile = JOBS["reconcile"]
 
-    async def held_open(services, progress):  # the job runs until the others have tried
+    async def held_open(services, progress, forced):  # runs until the others have tried
         started.set()
         await release.wait()
-        return await reconcile(services, progress)
+        return await reconcile(services, progress, forced)
 
     monkeypatch.setitem(JOBS, "reconcile", held_open)
     first = asyncio.create_task(run_job(services, "reconcile", force=True))
