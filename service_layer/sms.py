@@ -214,9 +214,10 @@ class SmsService:
                        sid: str | None, receipt: str | None = None) -> str | None:
         """Stores, threads and reads an inbound SMS, and acts on what it says: an opt-out
         or START at once, a possible opt-out before a person, any other confident reading
-        through the conversation actions once the text is committed. The reply to send
-        back (the first STOP, a START, an action's), if any. Once per ``receipt``, like
-        status_reported."""
+        through the conversation actions once the text is committed, and in an automated
+        agent's conversation, what they did not act on, to a person (``handoffs``). The
+        reply to send back (the first STOP, a START, an action's), if any. Once per
+        ``receipt``, like status_reported."""
         e164, now = to_e164(from_number) or from_number, self.clock()
         body = body.replace(NUL, "\ufffd")  # PostgreSQL text cannot hold it; keep the rest
         # Before the transaction opens (CPU, and an operator's LLM for at most its timeout);
