@@ -5,7 +5,14 @@ import csv
 import pytest
 
 from domain.conversations.model import Intent
-from infrastructure.intents.classifier import CORPUS, TrainedClassifier, read_replies
+from domain.conversations.normalise import normalise
+from infrastructure.intents.classifier import (
+    CORPUS,
+    OneText,
+    TrainedClassifier,
+    _train,
+    read_replies,
+)
 from service_layer.understanding import Understanding
 
 OPT_OUT_THRESHOLD = 0.9  # the SMS path opts out on the classifier alone from this probability
@@ -40,3 +47,14 @@ def test_no_benign_stop_text_is_opted_out(understanding):
     opted_out = [t for t, r in readings.items()
                  if r.intent is Intent.OPT_OUT and r.opt_out >= OPT_OUT_THRESHOLD]
     assert len(texts) >= 200 and opted_out == []
+
+
+def test_one_text_arithmetic_gives_what_the_pipeline_gives():
+    examples = read_replies(split="train")
+    texts = [normalise(e.text) for e in examples]
+    model = _train(texts, [e.intent.value for e in examples], 30.0)
+    fast = OneText(model)
+    others = [normalise(e.text) for e in read_replies(split="test")] + ["", "zzzz qqqq"]
+    expected = model.predict_proba(others)
+    for text, wanted in zip(others, expected, strict=True):
+        assert abs(fast.probabilities(text) - wanted).max() < 1e-9, text
