@@ -62,12 +62,16 @@ class QueueMaintainer:
     async def rules(self) -> RulesForUser:
         return await self.stores.rules()
 
-    async def rebuild(self, progress: Callable[[int], None] | None = None) -> RefreshReport:
+    async def rebuild(self, progress: Callable[[int], None] | None = None, *,
+                      afresh: bool = False) -> RefreshReport:
         """Every user from current data, one range at a time; events for every difference.
 
         Each range is read from the replica without holding anything, then written in a
         short transaction that holds the range against incremental writers; users they
-        recomputed after this rebuild began reading keep their newer entries.
+        recomputed after this rebuild began reading keep their newer entries. An entry
+        whose facts, rules and time have not moved keeps its score (the same as scoring
+        it again, domain.queue.builder.still_scored) unless ``afresh``, which scores every
+        entry again and so repairs a score changed behind the dialler's back.
         """
         report = RefreshReport()
         started = await self.stores.begin()
@@ -81,19 +85,19 @@ class QueueMaintainer:
             keys = Keys(number * step, number * step + step - 1)
             facts = await self.replica.for_keys(keys, pending)
             async with self.stores.for_range(keys, started) as store:
-                changes = await self._rebuild_range(store, keys, facts, report)
+                changes = await self._rebuild_range(store, keys, facts, report, afresh)
             await self.events.publish(changes)
             if progress:
                 progress(_within(keys, bounds))
         return report
 
     async def _rebuild_range(self, store: RangeStore, keys: Keys,
-                             facts: dict[int, ReplicaFacts], report: RefreshReport
-                             ) -> list[QueueChanged]:
+                             facts: dict[int, ReplicaFacts], report: RefreshReport,
+                             afresh: bool) -> list[QueueChanged]:
         if await store.superseded():
             return []
         return await self._refresh(store, keys, facts, self.clock(), "rebuild", report,
-                                   leave=await store.computed_since_start())
+                                   leave=await store.computed_since_start(), afresh=afresh)
 
     async def recompute(self, user_ids: Sequence[int], reason: str) -> RefreshReport:
         """The same rules for just these users (CDC events, dispositions, callbacks).
@@ -158,18 +162,19 @@ class QueueMaintainer:
         keys = Keys(ids=ids)
         facts = await self.replica.for_keys(keys)
         async with self.stores.reading() as store:
-            *_, changes = await self._plan(store, keys, facts, self.clock(), "integrity check")
+            *_, changes = await self._plan(store, keys, facts, self.clock(), "integrity check",
+                                           afresh=True)  # a check trusts no stored score
         return changes
 
     async def _refresh(self, store: QueueStore, keys: Keys, facts: dict[int, ReplicaFacts],
                        now: datetime, reason: str, report: RefreshReport,
-                       leave: set[int] = frozenset(), keep: dict | None = None
-                       ) -> list[QueueChanged]:
+                       leave: set[int] = frozenset(), keep: dict | None = None,
+                       afresh: bool = False) -> list[QueueChanged]:
         """Writes the difference; users in ``leave`` (computed by a newer writer) are
         neither read nor written."""
         facts = {u: f for u, f in facts.items() if u not in leave} if leave else facts
         before, after, excluded, changes = await self._plan(store, keys, facts, now, reason,
-                                                            leave)
+                                                            leave, afresh)
         written = await store.write_changes(before, after, changes)
         report.add(len(facts), written, excluded, changes)
         if keep is not None:
@@ -177,13 +182,15 @@ class QueueMaintainer:
         return changes
 
     async def _plan(self, store: QueueStore, keys: Keys, facts: dict[int, ReplicaFacts],
-                    now: datetime, reason: str, leave: set[int] = frozenset()):
+                    now: datetime, reason: str, leave: set[int] = frozenset(),
+                    afresh: bool = False):
         phones = await store.refresh_phones({u: f.phone_raw for u, f in facts.items()})
         dialler = await store.dialler_facts(keys, phones, now)
         before = await store.current_entries(keys)
         for user_id in leave:
             before.pop(user_id, None)
-        after, excluded = build_entries(facts, dialler, await store.rules(), now)
+        after, excluded = build_entries(facts, dialler, await store.rules(), now,
+                                        None if afresh else before)
         return before, after, excluded, diff(before, after, reason, now)
 
 

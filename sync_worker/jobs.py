@@ -45,7 +45,9 @@ async def reconcile(services: Services, progress: Progress = None,
                   timedelta(seconds=s.reconcile_margin_seconds))
     if chosen.full or forced:
         watermark = await changes.latest_change()  # before anything is read
-        report, changed = await services.queues.rebuild(progress), None
+        # By hand: every score worked out again (a scheduled sweep keeps the unmoved ones).
+        report = await services.queues.rebuild(progress, afresh=forced)
+        changed = None
     else:
         users, seen = await changes.changed_since(chosen.read_since)
         report, changed = await services.queues.recompute(sorted(users), "reconcile"), users

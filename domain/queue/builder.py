@@ -8,7 +8,7 @@ from datetime import datetime
 
 from domain.queue.facts import DiallerFacts, ReplicaFacts
 from domain.queue.membership import Placement, place
-from domain.queue.model import QueueEntry, QueueType
+from domain.queue.model import QueueEntry, QueueType, Scored
 from domain.scoring.drift import next_change
 from domain.scoring.engine import ScoreBreakdown, ScoringFacts, score, score_total
 from domain.scoring.rules import RuleSet
@@ -41,20 +41,44 @@ def score_user(replica: ReplicaFacts, dialler: DiallerFacts, choice: ScoringChoi
 
 
 def build_entry(replica: ReplicaFacts, dialler: DiallerFacts, choice: ScoringChoice,
-                now: datetime) -> tuple[QueueEntry | None, Placement]:
+                now: datetime, previous: QueueEntry | None = None
+                ) -> tuple[QueueEntry | None, Placement]:
+    """The user's entry now; ``previous`` (their entry as it stands) lends its score when
+    nothing the score depends on has moved since it was worked out."""
     placement = place(replica, dialler)
     if placement.queue_type is None:
         return None, placement
     facts = scoring_facts(replica, dialler)
-    total, changes = score_total(facts, choice.rules, now), next_change(facts, choice.rules, now)
+    total, changes, scored = _score(facts, choice, now, previous)
     if placement.queue_type is QueueType.CALLBACK:
         callback = dialler.callback
         entry = QueueEntry(replica.user_id, QueueType.CALLBACK, total, None, callback.id,
-                           callback.personal_agent_id, callback.scheduled_for, changes, facts)
+                           callback.personal_agent_id, callback.scheduled_for, changes, facts,
+                           scored)
     else:
         entry = QueueEntry(replica.user_id, placement.queue_type, total,
-                           dialler.next_call_after, next_change_at=changes, basis=facts)
+                           dialler.next_call_after, next_change_at=changes, basis=facts,
+                           scored=scored)
     return entry, placement
+
+
+def _score(facts: ScoringFacts, choice: ScoringChoice, now: datetime,
+           previous: QueueEntry | None) -> tuple[float, datetime | None, Scored]:
+    if previous is not None and still_scored(previous, facts, choice, now):
+        return previous.score, previous.next_change_at, previous.scored
+    return (score_total(facts, choice.rules, now), next_change(facts, choice.rules, now),
+            Scored(now, choice.version, choice.arm))
+
+
+def still_scored(entry: QueueEntry, facts: ScoringFacts, choice: ScoringChoice,
+                 now: datetime) -> bool:
+    """Whether the entry's score is the score ``facts`` have at ``now``: the same facts and
+    rule set, and ``now`` between when it was worked out and its next change by time."""
+    scored = entry.scored
+    return (scored is not None and scored.version == choice.version
+            and scored.arm == choice.arm and scored.at <= now
+            and (entry.next_change_at is None or now < entry.next_change_at)
+            and entry.basis == facts)
 
 
 def rescored(entry: QueueEntry, choice: ScoringChoice, now: datetime) -> QueueEntry:
@@ -63,17 +87,22 @@ def rescored(entry: QueueEntry, choice: ScoringChoice, now: datetime) -> QueueEn
     if entry.basis is None:
         return entry
     return replace(entry, score=score_total(entry.basis, choice.rules, now),
-                   next_change_at=next_change(entry.basis, choice.rules, now))
+                   next_change_at=next_change(entry.basis, choice.rules, now),
+                   scored=Scored(now, choice.version, choice.arm))
 
 
 def build_entries(replica: Mapping[int, ReplicaFacts], dialler: Mapping[int, DiallerFacts],
-                  rules_for: RulesForUser, now: datetime
+                  rules_for: RulesForUser, now: datetime,
+                  previous: Mapping[int, QueueEntry] | None = None
                   ) -> tuple[dict[int, QueueEntry], dict[str, int]]:
-    """Entries of every placed user, and how many users each exclusion kept out."""
+    """Entries of every placed user, and how many users each exclusion kept out;
+    ``previous``: the entries as they stand (see build_entry)."""
     entries: dict[int, QueueEntry] = {}
     excluded: dict[str, int] = {}
+    before = previous or {}
     for user_id, facts in replica.items():
-        entry, placement = build_entry(facts, dialler[user_id], rules_for(user_id), now)
+        entry, placement = build_entry(facts, dialler[user_id], rules_for(user_id), now,
+                                       before.get(user_id))
         if entry is None:
             excluded[placement.reason] = excluded.get(placement.reason, 0) + 1
         else:

@@ -27,6 +27,15 @@ class QueueChangeKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Scored:
+    """When an entry's score was worked out, and by which rule set version and arm."""
+
+    at: datetime
+    version: int
+    arm: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class QueueEntry:
     """Where one user sits: one queue at most, ordered by score then user id."""
 
@@ -41,6 +50,7 @@ class QueueEntry:
     # what the time-driven rescorer scores it again from, without the replica.
     next_change_at: datetime | None = None
     basis: ScoringFacts | None = None
+    scored: Scored | None = None
 
     def sort_key(self) -> tuple[float, int]:
         return (self.score, self.user_id)

@@ -28,7 +28,7 @@ import asyncpg
 from domain.calls.outcomes import CallOutcome
 from domain.queue.builder import RulesForUser
 from domain.queue.facts import DiallerFacts, DueCallback
-from domain.queue.model import QueueChanged, QueueEntry, QueueType
+from domain.queue.model import QueueChanged, QueueEntry, QueueType, Scored
 from domain.queue.ports import Keys, QueueBusy, QueueStore, QueueStores, RangeStore
 from domain.scoring.engine import ScoringFacts
 from infrastructure.postgres import phones
@@ -118,10 +118,11 @@ _FEW = 100  # below this, arrays in one statement beat a temp table and COPY
 _ENTRY = ("user_id", "queue_type", "score", "next_call_after", "callback_id",
           "personal_agent_id", "due_at", "next_change_at", "basis_date_of_birth",
           "basis_post_code", "basis_lenders", "basis_claims_created", "basis_last_outcome",
-          "basis_last_reached_at", "basis_failed_attempts")
+          "basis_last_reached_at", "basis_failed_attempts", "scored_at", "scored_version",
+          "scored_arm")
 _TYPES = ("bigint", "varchar(24)", "float8", "timestamptz", "bigint", "uuid", "timestamptz",
           "timestamptz", "date", "text", "text[]", "timestamptz[]", "varchar(32)",
-          "timestamptz", "int")
+          "timestamptz", "int", "timestamptz", "int", "varchar(16)")
 _ENTRY_COLUMNS = ", ".join(_ENTRY)
 _TEMP = ("CREATE TEMP TABLE IF NOT EXISTS entries_in ("
          + ", ".join(f"{c} {t}" for c, t in zip(_ENTRY, _TYPES, strict=True))
@@ -188,8 +189,12 @@ def _joined(values: list | None) -> str | None:
 
 def _entry_rows(entries: list[QueueEntry]) -> list[tuple]:
     return [(e.user_id, e.queue_type.value, e.score, e.next_call_after, e.callback_id,
-             e.personal_agent_id, e.due_at, e.next_change_at, *_basis_columns(e.basis))
-            for e in entries]
+             e.personal_agent_id, e.due_at, e.next_change_at, *_basis_columns(e.basis),
+             *_scored_columns(e.scored)) for e in entries]
+
+
+def _scored_columns(scored: Scored | None) -> tuple:
+    return (None, None, None) if scored is None else (scored.at, scored.version, scored.arm)
 
 
 def _basis_columns(basis: ScoringFacts | None) -> tuple:
@@ -210,9 +215,11 @@ def entry_from_row(r) -> QueueEntry:
         last_outcome=CallOutcome(r["basis_last_outcome"]) if r["basis_last_outcome"] else None,
         last_reached_at=r["basis_last_reached_at"],
         failed_attempts=r["basis_failed_attempts"])
+    scored = None if r["scored_at"] is None else Scored(r["scored_at"], r["scored_version"],
+                                                         r["scored_arm"])
     return QueueEntry(r["user_id"], QueueType(r["queue_type"]), r["score"],
                       r["next_call_after"], r["callback_id"], r["personal_agent_id"],
-                      r["due_at"], r["next_change_at"], basis)
+                      r["due_at"], r["next_change_at"], basis, scored)
 
 
 def _event_rows(changes: list[QueueChanged]) -> list[tuple]:

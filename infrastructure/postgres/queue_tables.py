@@ -56,6 +56,10 @@ class QueueEntryRow(SQLModel, table=True):
     basis_last_outcome: str | None = Field(default=None, sa_column=Column(String(32)))
     basis_last_reached_at: datetime | None = Field(default=None, sa_column=_ts())
     basis_failed_attempts: int | None = Field(default=None, sa_column=Column(Integer))
+    # When the score was worked out, and by which rule set version and experiment arm.
+    scored_at: datetime | None = Field(default=None, sa_column=_ts())
+    scored_version: int | None = Field(default=None, sa_column=Column(Integer))
+    scored_arm: str | None = Field(default=None, sa_column=Column(String(16)))
 
 
 class LeaseRow(SQLModel, table=True):

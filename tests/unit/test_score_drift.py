@@ -4,6 +4,7 @@ moment, an entry rescored only when its time has come scores what a rebuild woul
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
@@ -115,3 +116,40 @@ def test_rescoring_only_when_due_scores_what_a_rebuild_would_at_any_moment(
             entry = rescored(entry, choice, at)  # its time has come: the rescorer takes it
             assert entry.next_change_at is None or entry.next_change_at > at
         assert entry.score == score_total(found, choice.rules, at), at
+
+
+_steps = st.lists(st.tuples(
+    st.integers(0, 40 * 24 * 3600),  # seconds on
+    st.booleans(),  # the claims change (a new one opens)
+    st.booleans(),  # they are reached
+    st.booleans()),  # another rule set scores them
+    min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_facts, _steps)
+def test_a_rebuild_lending_the_previous_score_gives_what_scoring_afresh_gives(found, steps):
+    from domain.queue.builder import build_entry
+    from domain.queue.facts import DiallerFacts
+    from tests.fakes.builders import replica_facts
+
+    rule_sets = [default_rule_set(), rules(claim_age={"points_per_day": -3, "cap": -90})]
+    replica = replica_facts(found.user_id, date_of_birth=found.date_of_birth,
+                            post_code=found.post_code, open_claims=found.open_claims or (
+                                ("Santander", NOW - timedelta(days=2)),))
+    dialler = DiallerFacts(phone_dialable=True, last_reached_at=found.last_reached_at)
+    at, version, previous = NOW, 0, None
+    for seconds, new_claim, reached, switch in steps:
+        at += timedelta(seconds=seconds)
+        if new_claim:
+            replica = dataclasses.replace(
+                replica, open_claims=(*replica.open_claims, ("Lloyds", at)))
+        if reached:
+            dialler = dataclasses.replace(dialler, last_reached_at=at)
+        version = 1 - version if switch else version
+        choice = ScoringChoice(rule_sets[version], version + 1)
+        lent, _ = build_entry(replica, dialler, choice, at, previous)
+        fresh, _ = build_entry(replica, dialler, choice, at)
+        assert (lent.score, lent.next_change_at, lent.queue_type) == (
+            fresh.score, fresh.next_change_at, fresh.queue_type), at
+        previous = lent
