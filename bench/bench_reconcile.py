@@ -24,13 +24,7 @@ from infrastructure.bootstrap import bootstrap  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
 from infrastructure.replica.database import ReplicaDatabase  # noqa: E402
 from sync_worker.jobs import run_job  # noqa: E402
-
-
-class Clock:
-    now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.queue_env import Clock  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -73,7 +67,7 @@ async def change_users(services, replica, share: float) -> int:
 async def main(args) -> None:
     configure_logging("WARNING")
     replica, dialler, ours = await databases(args.users, replica_url=args.replica_url)
-    clock = Clock()
+    clock = Clock(datetime.now(UTC))
     services = await bootstrap(settings_for(replica, dialler), clock=clock)
     try:
         full = await timed(f"users={args.users} reconcile, full sweep (first build)",

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
 from domain.agents.model import Agent, AgentStatus
 from domain.automation.policy import (
@@ -46,7 +47,15 @@ NOT_TEXTED = "not texted (automated)"
 # Held only while one text is made and handed over.
 LEASE_LENGTH = timedelta(minutes=2)
 _HOUR = timedelta(hours=1)
-_LIMITED = "rate limited"  # the agent's turn ends: its own limits are spent
+
+
+class _Outcome(Enum):
+    """What became of one lease: a text, a user passed over, or the agent's limits spent
+    (its turn ends there)."""
+
+    SENT = "sent"
+    PASSED_OVER = "passed over"
+    LIMITED = "rate limited"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,18 +117,19 @@ class AutomatedAgents:
             if lease is None:
                 break
             outcome = await self._text(agent, lease)
-            if outcome is _LIMITED:
+            if outcome is _Outcome.LIMITED:
                 break
-            sent, refused = sent + (outcome is None), refused + (outcome is not None)
+            sent += outcome is _Outcome.SENT
+            refused += outcome is _Outcome.PASSED_OVER
         return sent, refused
 
-    async def _text(self, agent: Agent, lease: Lease) -> str | None:
-        """Texts the leased user; None when sent, else why not (the lease ended either way)."""
+    async def _text(self, agent: Agent, lease: Lease) -> _Outcome:
+        """Texts the leased user, or says why not; the lease ends either way."""
         user_id = lease.user_id
         if (await self.limits.sms(agent.id, user_id) is not None
                 or await self.limits.magic_link(agent.id, user_id) is not None):
             await self._pass_over(agent, lease, "a rate limit")
-            return _LIMITED
+            return _Outcome.LIMITED
         issued = await self.links.issue_magic_link(user_id, Purpose.SIGN, Channel.SMS,
                                                    sent_by=agent.id, deliver=False)
         if isinstance(issued, LinkRejected):
@@ -133,13 +143,13 @@ class AutomatedAgents:
             await self.links.withdraw(issued.link.id)
             return await self._pass_over(agent, lease, sent.value.lower().replace("_", " "))
         await self._end(agent, lease, TEXTED, self.clock() + self.policy.rest_after_text)
-        return None
+        return _Outcome.SENT
 
-    async def _pass_over(self, agent: Agent, lease: Lease, why: str) -> str:
+    async def _pass_over(self, agent: Agent, lease: Lease, why: str) -> _Outcome:
         self._passed_over[lease.user_id] = self.clock() + self.policy.rest_after_refusal
         log.info("automated agent %s passed over user %s: %s", agent.id, lease.user_id, why)
         await self._end(agent, lease, NOT_TEXTED, None)
-        return why
+        return _Outcome.PASSED_OVER
 
     async def _end(self, agent: Agent, lease: Lease, reason: str,
                    rest_until: datetime | None) -> None:

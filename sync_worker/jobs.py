@@ -42,15 +42,16 @@ async def reconcile(services: Services, progress: Progress = None,
     since = await services.job_runs.last_reconcile_done()
     state = await services.job_runs.reconcile_state()
     chosen = plan(state, services.clock(), timedelta(hours=s.full_reconcile_hours),
-                  timedelta(seconds=s.reconcile_margin_seconds))
-    if chosen.full or forced:
+                  timedelta(seconds=s.reconcile_margin_seconds), by_hand=forced)
+    if chosen.full:
         watermark = await changes.latest_change()  # before anything is read
         # By hand: every score worked out again (a scheduled sweep keeps the unmoved ones).
         report = await services.queues.rebuild(progress, afresh=forced)
         changed = None
     else:
         users, seen = await changes.changed_since(chosen.read_since)
-        report, changed = await services.queues.recompute(sorted(users), "reconcile"), users
+        report = await services.queues.recompute(sorted(users), "reconcile")
+        changed = len(users)
         watermark = advanced(state.watermark, seen)
         if progress:
             progress(len(users))
@@ -65,8 +66,8 @@ async def reconcile(services: Services, progress: Progress = None,
     recorded = await services.changes.record_conversions(seen)
     for user in sorted({r["user_id"] for r in recorded}):
         await services.sms.follow_ups.schedule_review_request(user)
-    return JobResult({"full": changed is None, "watermark": watermark and watermark.isoformat(),
-                      "changed_users": None if changed is None else len(changed),
+    return JobResult({"full": chosen.full, "watermark": watermark and watermark.isoformat(),
+                      "changed_users": changed,
                       "users": report.users, "written": report.written,
                       "changes": report.by_kind, "excluded": report.excluded,
                       "conversions": len(recorded)}, drift)

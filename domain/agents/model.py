@@ -36,7 +36,12 @@ NO_PASSWORD = ""
 
 
 class InvalidAgent(ValueError):
-    """Input that cannot make or change an agent; the message names the field."""
+    """Input that cannot make or change an agent; the message names the field, and
+    ``field`` does when one argument alone is at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +93,8 @@ MAX_TEXTS_PER_HOUR = 3600
 def check_texts_per_hour(value: int) -> int:
     """An automated agent's hourly cap: a whole number from 0 (none) to MAX_TEXTS_PER_HOUR."""
     if not 0 <= value <= MAX_TEXTS_PER_HOUR:
-        raise InvalidAgent(f"textsPerHour must be from 0 to {MAX_TEXTS_PER_HOUR}, not {value}")
+        raise InvalidAgent(f"textsPerHour must be from 0 to {MAX_TEXTS_PER_HOUR}, not {value}",
+                           "textsPerHour")
     return value
 
 

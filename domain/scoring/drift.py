@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from domain.scoring.engine import (
     UK,
     ScoringFacts,
+    aware,
     capped_points,
     completed_years,
     postcode_area,
@@ -35,7 +36,7 @@ def next_change(facts: ScoringFacts, rules: RuleSet, now: datetime) -> datetime 
     """The first time after ``now`` at which the score may change; None: never by time."""
     created = [at for _, at in facts.open_claims if at is not None]
     times = (
-        _tick(min(created, key=_aware), rules.claim_age, now) if created else None,
+        _tick(min(created, key=aware), rules.claim_age, now) if created else None,
         _tick(facts.last_reached_at, rules.since_contact, now)
         if facts.last_reached_at is not None else None,
         _next_birthday(facts.date_of_birth, now)
@@ -52,7 +53,7 @@ def _tick(since: datetime, rate: Rate, now: datetime) -> datetime | None:
     days = whole_days(since, now)
     if capped_points(rate, days) == capped_points(rate, days + 10**6):
         return None  # at the cap already (or no points a day): no later day changes it
-    return _aware(since) + (days + 1) * _DAY
+    return aware(since) + (days + 1) * _DAY
 
 
 def _next_birthday(born: date, now: datetime) -> datetime:
@@ -95,5 +96,3 @@ def _uk_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), UK).astimezone(UTC)
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # the replica's naive times are UTC

@@ -109,7 +109,7 @@ def completed_years(born: date, on: date) -> int:
 
 def whole_days(since: datetime, now: datetime) -> int:
     """Whole 24-hour periods from ``since`` to ``now``; 0 when ``since`` is in the future."""
-    return max(0, (_aware(now) - _aware(since)) // _DAY)
+    return max(0, (aware(now) - aware(since)) // _DAY)
 
 
 def uk_date(now: datetime) -> date:
@@ -132,7 +132,7 @@ def applies(adjustment: Adjustment, today: date, post_code: str | None) -> bool:
             and (a.postcode_areas is None or postcode_area(post_code) in a.postcode_areas))
 
 
-def _aware(at: datetime) -> datetime:
+def aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)  # the replica's naive times are UTC
 
 
@@ -194,7 +194,7 @@ def _claim_age(facts: ScoringFacts, rules: RuleSet, now: datetime) -> _Part:
     if not created:
         why = "No open claim" if not facts.open_claims else "No creation date on the open claims"
         return _Part("claim_age", _ZERO, lambda: f"{why}: claim age 0")
-    days = whole_days(min(created, key=_aware), now)
+    days = whole_days(min(created, key=aware), now)
     points, note = _capped(rules.claim_age, days)
     return _Part("claim_age", points,
                  lambda: f"Oldest open claim {_days(days)} old: {_show(points)}{note}")

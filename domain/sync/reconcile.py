@@ -28,10 +28,11 @@ class ReconcilePlan:
 
 
 def plan(state: ReconcileState, now: datetime, full_every: timedelta,
-         margin: timedelta) -> ReconcilePlan:
-    """A full sweep when none finished within ``full_every`` (or no watermark is known),
-    else the rows changed since the watermark less the margin."""
-    if state.watermark is None or state.last_full is None or now - state.last_full >= full_every:
+         margin: timedelta, *, by_hand: bool = False) -> ReconcilePlan:
+    """A full sweep when run by hand, when none finished within ``full_every`` or when no
+    watermark is known; else the rows changed since the watermark less the margin."""
+    if (by_hand or state.watermark is None or state.last_full is None
+            or now - state.last_full >= full_every):
         return ReconcilePlan(full=True)
     return ReconcilePlan(full=False, read_since=state.watermark - margin)
 

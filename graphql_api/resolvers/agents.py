@@ -68,8 +68,7 @@ async def set_automated_agent_limit(info: Info, agent_id: strawberry.ID,
             info.context.services.uow(), agent_id=uuid_id(agent_id, "agentId"),
             texts_per_hour=texts_per_hour)
     except InvalidAgent as exc:
-        field = "textsPerHour" if "textsPerHour" in str(exc) else "agentId"
-        raise BadUserInput(str(exc), field=field) from exc
+        raise BadUserInput(str(exc), field=exc.field or "agentId") from exc
     return AgentType.from_domain(agent)
 
 
