@@ -9,17 +9,20 @@ from datetime import datetime
 from domain.events import EventPublisher
 from domain.queue.builder import RulesForUser, build_entries, rescored
 from domain.queue.facts import ReplicaFacts
+from domain.queue.inputs import kept_users, seen_now, to_build
 from domain.queue.model import QueueChanged, QueueEntry, diff
 from domain.queue.ports import (
+    FactsRead,
     Keys,
+    PendingCounts,
     QueueBusy,
     QueueStore,
     QueueStores,
-    RangeStore,
     ReplicaFactsSource,
 )
 
 CHUNK = 500  # users per incremental transaction: bounds the locks one transaction takes
+READ_BY_ID_SHARE = 0.2  # above this share of a range to build, reading it whole is cheaper
 RESCORE_BATCH = 20_000  # entries one time-driven rescore takes at most (the rest next turn)
 READS = 5  # replica reads of a user whose entry keeps being written by others meanwhile
 
@@ -32,6 +35,7 @@ class RefreshReport:
     changes: list[QueueChanged] = field(default_factory=list)
     # After an incremental recompute: each user's entry now (absent: in no queue).
     entries: dict[int, QueueEntry] = field(default_factory=dict)
+    kept: int = 0  # by a rebuild: users whose inputs had not moved, kept unread
 
     def add(self, users: int, written: int, excluded: dict[str, int],
             changes: list[QueueChanged]) -> None:
@@ -47,6 +51,17 @@ class RefreshReport:
         for change in self.changes:
             counts[change.kind.value] = counts.get(change.kind.value, 0) + 1
         return counts
+
+
+@dataclass(frozen=True, slots=True)
+class RangePlan:
+    """One range of a rebuild: what to build (``keys``, with their facts) and who is kept."""
+
+    keys: Keys
+    read: FactsRead
+    kept: set[int] = field(default_factory=set)
+    dialler: dict[int, int] = field(default_factory=dict)  # dialler digests, when chosen
+    gone: set[int] = field(default_factory=set)  # seen or queued before, absent from the replica
 
 
 @dataclass
@@ -68,10 +83,12 @@ class QueueMaintainer:
 
         Each range is read from the replica without holding anything, then written in a
         short transaction that holds the range against incremental writers; users they
-        recomputed after this rebuild began reading keep their newer entries. An entry
-        whose facts, rules and time have not moved keeps its score (the same as scoring
-        it again, domain.queue.builder.still_scored) unless ``afresh``, which scores every
-        entry again and so repairs a score changed behind the dialler's back.
+        recomputed after this rebuild began reading keep their newer entries. Users whose
+        inputs have not moved since a rebuild built them are kept as they stand, unread
+        (domain.queue.inputs); an entry whose facts, rules and time have not moved keeps
+        its score (domain.queue.builder.still_scored). ``afresh`` does neither: every
+        user is read and scored again, which repairs an entry changed behind the
+        dialler's back.
         """
         report = RefreshReport()
         started = await self.stores.begin()
@@ -80,24 +97,67 @@ class QueueMaintainer:
         numbers = set(await self.stores.ranges_with_entries())
         if bounds:
             numbers.update(range(bounds[0] // step, bounds[1] // step + 1))
-        pending = await self.replica.pending_by_user() if len(numbers) > 1 else None
+        pending = await self.replica.pending_counts()
         for number in sorted(numbers):
             keys = Keys(number * step, number * step + step - 1)
-            facts = await self.replica.for_keys(keys, pending)
-            async with self.stores.for_range(keys, started) as store:
-                changes = await self._rebuild_range(store, keys, facts, report, afresh)
+            changes = await self._rebuild_range(keys, pending, started, report, afresh)
             await self.events.publish(changes)
             if progress:
                 progress(_within(keys, bounds))
         return report
 
-    async def _rebuild_range(self, store: RangeStore, keys: Keys,
-                             facts: dict[int, ReplicaFacts], report: RefreshReport,
-                             afresh: bool) -> list[QueueChanged]:
-        if await store.superseded():
-            return []
-        return await self._refresh(store, keys, facts, self.clock(), "rebuild", report,
-                                   leave=await store.computed_since_start(), afresh=afresh)
+    async def _rebuild_range(self, keys: Keys, pending: PendingCounts, started: int,
+                             report: RefreshReport, afresh: bool) -> list[QueueChanged]:
+        now = self.clock()
+        plan = await self._range_plan(keys, pending, now, afresh)
+        async with self.stores.for_range(keys, started) as store:
+            if await store.superseded():
+                return []
+            leave = await store.computed_since_start()
+            # Read before the facts it stands for: a change landing in between is seen as
+            # a change by the next rebuild, never hidden by it.
+            dialler = await store.dialler_digests(keys, now)
+            late = {u for u in plan.kept if dialler.get(u, 0) != plan.dialler.get(u, 0)}
+            if late - leave:
+                await store.owe(sorted(late - leave), now)  # moved since we chose to skip
+            after: dict[int, QueueEntry] = {}
+            facts = {u: f for u, f in plan.read.facts.items() if u not in leave}
+            changes = [] if plan.keys.ids == [] else await self._refresh(
+                store, plan.keys, facts, now, "rebuild", report, leave=leave, keep=after,
+                afresh=afresh)
+            rules_for = await store.rules()
+            built = {u: plan.read.digests[u] for u in facts}
+            await store.keep_inputs(seen_now(built, dialler, after, rules_for, now),
+                                    sorted(plan.gone - leave))
+            kept = len(plan.kept - leave)
+        report.kept += kept
+        report.users += kept
+        return changes
+
+    async def _range_plan(self, keys: Keys, pending: PendingCounts, now: datetime,
+                          afresh: bool) -> RangePlan:
+        """Whom to build in a range and their facts: everyone, or only those whose inputs
+        moved (read by id when they are few), the rest kept as they stand."""
+        async with self.stores.reading() as store:
+            seen = await store.inputs_seen(keys)
+            whole = afresh or not seen
+            if not whole:
+                dialler = await store.dialler_digests(keys, now)
+                unseen = await store.unseen_entries(keys)
+                rules_for = await store.rules()
+        if whole:
+            read = await self.replica.read(keys, pending)
+            return RangePlan(keys, read, gone=seen.keys() - read.facts.keys())
+        digests = await self.replica.digests(keys, pending)
+        kept = kept_users(digests, dialler, seen, rules_for, now)
+        build = to_build(digests, seen, unseen, kept)
+        gone = build - digests.keys()
+        if len(build) > READ_BY_ID_SHARE * max(len(digests), 1):
+            chosen = keys
+        else:
+            chosen = Keys(ids=sorted(build))
+        read = await self.replica.read(chosen, pending) if build else FactsRead({}, {})
+        return RangePlan(chosen, read, kept - read.facts.keys(), dialler, gone)
 
     async def recompute(self, user_ids: Sequence[int], reason: str) -> RefreshReport:
         """The same rules for just these users (CDC events, dispositions, callbacks).

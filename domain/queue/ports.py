@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +13,7 @@ from domain.access.rule import CallbackChanger
 from domain.errors import ServiceBusy
 from domain.queue.builder import RulesForUser
 from domain.queue.facts import DiallerFacts, ReplicaFacts
+from domain.queue.inputs import InputsSeen
 from domain.queue.leads import Lease
 from domain.queue.model import QueueChanged, QueueEntry, QueueType
 
@@ -26,18 +27,41 @@ class Keys:
     ids: Sequence[int] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PendingCounts:
+    """PENDING requirements per claim id, read in one pass for a whole rebuild."""
+
+    by_claim: Mapping[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class FactsRead:
+    """Users' facts and, worked out from the very same rows, each one's replica digest: a
+    number that changes whenever anything their facts come from does."""
+
+    facts: dict[int, ReplicaFacts]
+    digests: dict[int, int]
+
+
 class ReplicaFactsSource(abc.ABC):
     @abc.abstractmethod
     async def id_bounds(self) -> tuple[int, int] | None: ...
 
     @abc.abstractmethod
-    async def for_keys(self, keys: Keys, pending: dict[int, int] | None = None
-                       ) -> dict[int, ReplicaFacts]:
-        """Facts of these users; ``pending`` (from pending_by_user) saves reading it again."""
+    async def read(self, keys: Keys, pending: PendingCounts | None = None) -> FactsRead:
+        """Facts and digests of these users; ``pending`` (from pending_counts) saves
+        reading the requirements again."""
 
     @abc.abstractmethod
-    async def pending_by_user(self) -> dict[int, int]:
-        """Every user's count of PENDING requirements, in one pass over the replica."""
+    async def digests(self, keys: Keys, pending: PendingCounts) -> dict[int, int]:
+        """Only the digests (FactsRead.digests), cheaper to read than the facts."""
+
+    @abc.abstractmethod
+    async def pending_counts(self) -> PendingCounts:
+        """Every claim's count of PENDING requirements, in one pass over the replica."""
+
+    async def for_keys(self, keys: Keys) -> dict[int, ReplicaFacts]:
+        return (await self.read(keys)).facts
 
 
 class QueueBusy(ServiceBusy):
@@ -71,6 +95,28 @@ class QueueStore(abc.ABC):
     async def write_changes(self, before: dict[int, QueueEntry], after: dict[int, QueueEntry],
                             changes: list[QueueChanged]) -> int: ...
 
+    @abc.abstractmethod
+    async def inputs_seen(self, keys: Keys) -> dict[int, InputsSeen]:
+        """What each user's entry was last built from by a rebuild (domain.queue.inputs)."""
+
+    @abc.abstractmethod
+    async def dialler_digests(self, keys: Keys, now: datetime) -> dict[int, int]:
+        """For each user with any of the dialler's own facts at ``now`` (the facts
+        dialler_facts reads), a number that changes whenever those facts do."""
+
+    @abc.abstractmethod
+    async def unseen_entries(self, keys: Keys) -> set[int]:
+        """Users holding an entry with nothing kept of what it was built from."""
+
+    @abc.abstractmethod
+    async def keep_inputs(self, seen: Mapping[int, InputsSeen], forgotten: Sequence[int]
+                          ) -> None:
+        """Keeps what these users' entries were just built from; forgets the others'."""
+
+    @abc.abstractmethod
+    async def owe(self, user_ids: Sequence[int], now: datetime) -> None:
+        """These users' queue update is owed: the sweep of owed updates recomputes them."""
+
 
 class RangeStore(QueueStore):
     """A rebuild's transaction over one range of user ids."""
@@ -93,7 +139,8 @@ class QueueStores(abc.ABC):
         """A transaction holding these users against every other writer of them;
         committed when the block ends cleanly. Raises QueueBusy when they stay held by
         others. Users of different ids never wait for each other, except while a
-        rebuild writes their range. ``fresh_facts``: the writer reads their facts afresh,
+        rebuild writes their range; what their entries were built from is forgotten
+        (domain.queue.inputs). ``fresh_facts``: the writer reads their facts afresh,
         so a queue update owed to them is settled by it (a rescore from the facts kept
         with their entries settles none)."""
 

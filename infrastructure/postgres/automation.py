@@ -27,6 +27,8 @@ WITH ended AS (
     UPDATE queue_entries q SET lease_id = NULL, leased_to = NULL, lease_expires_at = NULL,
         next_call_after = GREATEST(q.next_call_after, $5::timestamptz)
     FROM ended WHERE q.user_id = ended.user_id AND q.lease_id = $1
+), forgotten AS (
+    DELETE FROM queue_inputs i USING ended WHERE i.user_id = ended.user_id
 )
 SELECT user_id FROM ended
 """

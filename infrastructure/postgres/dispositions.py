@@ -56,6 +56,8 @@ _MARK_DIRTY = _OWE.format(users="$1::bigint[]", at="$2")
 _END_LEASE = """
 WITH ended AS (
     UPDATE leases SET ended_at = $2, end_reason = $5 WHERE id = $1
+), forgotten AS (
+    DELETE FROM queue_inputs WHERE user_id = $4
 ), held AS (
     UPDATE queue_entries SET lease_id = NULL, leased_to = NULL, lease_expires_at = NULL,
         next_call_after = COALESCE($3::timestamptz, 'infinity'),

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import json
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -28,10 +28,13 @@ import asyncpg
 from domain.calls.outcomes import CallOutcome
 from domain.queue.builder import RulesForUser
 from domain.queue.facts import DiallerFacts, DueCallback
+from domain.queue.inputs import InputsSeen
 from domain.queue.model import QueueChanged, QueueEntry, QueueType, Scored
 from domain.queue.ports import Keys, QueueBusy, QueueStore, QueueStores, RangeStore
 from domain.scoring.engine import ScoringFacts
-from infrastructure.postgres import phones
+from infrastructure.postgres import phones, queue_inputs
+from infrastructure.postgres.dispositions import mark_dirty
+from infrastructure.postgres.queue_keys import where
 from infrastructure.postgres.rule_sets import STAMP_COLUMNS, RuleBook
 
 RANGE_LOCKS, USER_LOCKS = 7301, 7302  # advisory lock classes (two-int form)
@@ -65,18 +68,13 @@ WITH newer AS (
 )
 SELECT ARRAY(SELECT u FROM newer) AS newer, {STAMP_COLUMNS}
 """
+# An incremental writer's mark; what a rebuild built these users from no longer stands.
 _MARK_USERS = """
+WITH forgotten AS (DELETE FROM queue_inputs WHERE user_id = ANY($1::bigint[]))
 INSERT INTO queue_marks (user_id, seq)
 SELECT u, (SELECT nextval('queue_compute_seq')) FROM unnest($1::bigint[]) u
 ON CONFLICT (user_id) DO UPDATE SET seq = EXCLUDED.seq
 """
-
-
-def where(keys: Keys, column: str = "user_id") -> tuple[str, list]:
-    """``user_id BETWEEN $1 AND $2`` or ``user_id = ANY($1)``, with the arguments."""
-    if keys.ids is not None:
-        return f"{column} = ANY($1::bigint[])", [list(keys.ids)]
-    return f"{column} BETWEEN $1 AND $2", [keys.low, keys.high]
 
 
 # The same four reads for a few users in one round trip (the incremental path).
@@ -310,6 +308,22 @@ class PgQueueStore(QueueStore):
                 columns=["user_id", "kind", "from_queue", "to_queue", "score", "reason",
                          "occurred_at"], records=_event_rows(changes))
         return len(upserts) + len(removed)
+
+    async def inputs_seen(self, keys: Keys) -> dict[int, InputsSeen]:
+        return await queue_inputs.inputs_seen(self.conn, keys)
+
+    async def dialler_digests(self, keys: Keys, now: datetime) -> dict[int, int]:
+        return await queue_inputs.dialler_digests(self.conn, keys, now)
+
+    async def unseen_entries(self, keys: Keys) -> set[int]:
+        return await queue_inputs.unseen_entries(self.conn, keys)
+
+    async def keep_inputs(self, seen: Mapping[int, InputsSeen], forgotten: Sequence[int]
+                          ) -> None:
+        await queue_inputs.keep_inputs(self.conn, seen, forgotten)
+
+    async def owe(self, user_ids: Sequence[int], now: datetime) -> None:
+        await mark_dirty(self.conn, list(user_ids), now)
 
 
 class PgRangeStore(PgQueueStore, RangeStore):

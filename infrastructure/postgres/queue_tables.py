@@ -220,3 +220,15 @@ class QueueDirtyRow(SQLModel, table=True):
 
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     marked_at: datetime = Field(sa_column=_ts(False))
+
+
+class QueueInputsRow(SQLModel, table=True):
+    """What a rebuild last built a user's entry (or absence) from (domain.queue.inputs):
+    written with the entry, removed by every other writer of it."""
+
+    __tablename__ = "queue_inputs"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    digest: int = Field(sa_column=Column(BigInteger, nullable=False))
+    seen_at: datetime = Field(sa_column=_ts(False))
+    good_until: datetime | None = Field(default=None, sa_column=_ts(True))

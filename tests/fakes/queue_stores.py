@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.queue.builder import RulesForUser, ScoringChoice
 from domain.queue.facts import DiallerFacts
+from domain.queue.inputs import InputsSeen
 from domain.queue.model import QueueChanged, QueueEntry
 from domain.queue.ports import Keys, QueueBusy, QueueStore, QueueStores, RangeStore
 from domain.scoring.rules import default_rule_set
@@ -35,6 +36,7 @@ class QueueTables:
     marks: dict[int, int] = field(default_factory=dict)
     range_marks: dict[int, int] = field(default_factory=dict)
     dirty: dict[int, datetime] = field(default_factory=dict)
+    inputs: dict[int, InputsSeen] = field(default_factory=dict)  # queue_inputs
 
 
 def _in(keys: Keys, user_id: int) -> bool:
@@ -90,6 +92,32 @@ class FakeQueueStore(QueueStore):
         self.tables.events.extend(changes)
         return len(upserts) + len(removed)
 
+    async def inputs_seen(self, keys: Keys) -> dict[int, InputsSeen]:
+        return {u: s for u, s in self.tables.inputs.items() if _in(keys, u)}
+
+    async def dialler_digests(self, keys: Keys, now: datetime) -> dict[int, int]:
+        found = {}
+        for user_id, own in self.tables.dialler.items():
+            if _in(keys, user_id):
+                due = own.callback if own.callback and own.callback.scheduled_for <= now \
+                    else None
+                found[user_id] = hash(dataclasses.replace(own, phone_dialable=True,
+                                                          callback=due))
+        return found
+
+    async def unseen_entries(self, keys: Keys) -> set[int]:
+        return {u for u in self.tables.entries if _in(keys, u) and u not in self.tables.inputs}
+
+    async def keep_inputs(self, seen: Mapping[int, InputsSeen], forgotten: Sequence[int]
+                          ) -> None:
+        self.tables.inputs.update(seen)
+        for user_id in forgotten:
+            self.tables.inputs.pop(user_id, None)
+
+    async def owe(self, user_ids: Sequence[int], now: datetime) -> None:
+        for user_id in user_ids:
+            self.tables.dirty.setdefault(user_id, now)
+
 
 class FakeRangeStore(FakeQueueStore, RangeStore):
     def __init__(self, tables: QueueTables, rules: RulesForUser, range_no: int, keys: Keys,
@@ -130,6 +158,7 @@ class FakeQueueStores(QueueStores):
         """Another writer committed this user's entry (and its mark) just now."""
         self.tables.entries[entry.user_id] = entry
         self.tables.marks[entry.user_id] = self._next()
+        self.tables.inputs.pop(entry.user_id, None)
 
     def mark_dirty(self, user_id: int, at: datetime) -> None:
         self.tables.dirty[user_id] = at
@@ -160,6 +189,7 @@ class FakeQueueStores(QueueStores):
             yield FakeQueueStore(tables, self._rules, newer)
             for user_id in set(ids) - newer:
                 tables.marks[user_id] = self._next()
+                tables.inputs.pop(user_id, None)
 
     @contextlib.asynccontextmanager
     async def for_range(self, keys: Keys, started: int) -> AsyncIterator[FakeRangeStore]:

@@ -8,17 +8,17 @@ rebuild is between its replica read and its write, and the other way round.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from domain.events import EventPublisher
 from domain.queue.builder import ScoringChoice
-from domain.queue.facts import DiallerFacts, ReplicaFacts
-from domain.queue.model import QueueEntry, QueueType
-from domain.queue.ports import Keys, QueueStore, QueueStores, RangeStore, ReplicaFactsSource
+from domain.queue.facts import ReplicaFacts
+from domain.queue.model import QueueType
 from domain.scoring.rules import default_rule_set
 from service_layer.queues import QueueMaintainer
+from tests.fakes.events import FakeEventPublisher
+from tests.fakes.queue_stores import FakeQueueStores
+from tests.fakes.replica import FakeReplica
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 RULES = ScoringChoice(default_rule_set(), 1)
@@ -31,136 +31,36 @@ def facts(user_id: int, *, signed: bool = False, pending: int = 0) -> ReplicaFac
                         claim_keys=((user_id * 10, "new"),), pending_requirements=pending)
 
 
-class Replica(ReplicaFactsSource):
-    """Facts by user; ``on_read`` runs after a read is taken, before it is returned."""
+class Replica(FakeReplica):
+    """``on_read`` runs once, after the next read is taken and before it is returned."""
 
     def __init__(self, users: dict[int, ReplicaFacts]):
-        self.users = users
+        super().__init__(*users.values())
         self.on_read: Callable | None = None
 
-    async def id_bounds(self):
-        return (min(self.users), max(self.users)) if self.users else None
+    async def read(self, keys, pending=None):
+        found = await super().read(keys, pending)
+        await self._hook()
+        return found
 
-    async def pending_by_user(self):
-        return {u: f.pending_requirements for u, f in self.users.items()}
+    async def digests(self, keys, pending):
+        found = await super().digests(keys, pending)
+        await self._hook()
+        return found
 
-    async def for_keys(self, keys: Keys, pending=None):
-        wanted = keys.ids if keys.ids is not None else range(keys.low, keys.high + 1)
-        read = {u: self.users[u] for u in wanted if u in self.users}
+    async def _hook(self) -> None:
         hook, self.on_read = self.on_read, None
         if hook:
             await hook()
-        return read
 
 
-class Events(EventPublisher):
-    def __init__(self):
-        self.published = []
-
-    async def publish(self, events):
-        self.published += list(events)
+def maintainer(users: dict[int, ReplicaFacts]
+               ) -> tuple[QueueMaintainer, Replica, FakeQueueStores]:
+    replica, stores = Replica(users), FakeQueueStores(range_size=10, choice=RULES)
+    return QueueMaintainer(replica, stores, FakeEventPublisher(), lambda: NOW), replica, stores
 
 
-class Tables:
-    def __init__(self):
-        self.entries: dict[int, QueueEntry] = {}
-        self.marks: dict[int, int] = {}
-        self.range_marks: dict[int, int] = {}
-        self.seq = 0
-
-    def next(self) -> int:
-        self.seq += 1
-        return self.seq
-
-
-class Store(QueueStore):
-    def __init__(self, tables: Tables, newer: set[int] = frozenset()):
-        self.tables, self.newer = tables, set(newer)
-
-    async def computed_since_start(self):
-        return set(self.newer)
-
-    async def rules(self):
-        return lambda _user: RULES
-
-    async def refresh_phones(self, phones):
-        return {u: "+447911123456" for u in phones}
-
-    async def dialler_facts(self, keys, phones, now):
-        return {u: DiallerFacts(phone_dialable=True) for u in phones}
-
-    async def current_entries(self, keys):
-        inside = (lambda u: u in keys.ids) if keys.ids is not None \
-            else (lambda u: keys.low <= u <= keys.high)
-        return {u: e for u, e in self.tables.entries.items() if inside(u)}
-
-    async def write_changes(self, before, after, changes):
-        for user_id in before.keys() - after.keys():
-            del self.tables.entries[user_id]
-        self.tables.entries.update(after)
-        return len(changes)
-
-
-class RangeWrite(Store, RangeStore):
-    def __init__(self, tables: Tables, keys: Keys, started: int, size: int):
-        super().__init__(tables)
-        self.keys, self.started, self.number = keys, started, keys.low // size
-
-    async def superseded(self):
-        return self.tables.range_marks.get(self.number, 0) > self.started
-
-    async def computed_since_start(self):
-        return {u for u, seq in self.tables.marks.items()
-                if self.keys.low <= u <= self.keys.high and seq > self.started}
-
-
-class Stores(QueueStores):
-    """No locks are needed in one event loop; the marks are what is under test."""
-
-    def __init__(self, range_size: int = 10):
-        self.tables, self.range_size = Tables(), range_size
-
-    async def begin(self):
-        return self.tables.next()
-
-    @contextlib.asynccontextmanager
-    async def for_users(self, user_ids: Sequence[int], started: int, *,
-                        fresh_facts: bool = True) -> AsyncIterator[Store]:
-        t = self.tables
-        newer = {u for u in user_ids if t.marks.get(u, 0) > started
-                 or t.range_marks.get(u // self.range_size, 0) > started}
-        yield Store(t, newer)
-        seq = t.next()
-        t.marks.update({u: seq for u in user_ids if u not in newer})
-
-    @contextlib.asynccontextmanager
-    async def for_range(self, keys: Keys, started: int) -> AsyncIterator[RangeWrite]:
-        yield RangeWrite(self.tables, keys, started, self.range_size)
-        self.tables.range_marks[keys.low // self.range_size] = self.tables.next()
-
-    @contextlib.asynccontextmanager
-    async def reading(self) -> AsyncIterator[Store]:
-        yield Store(self.tables)
-
-    async def ranges_with_entries(self):
-        return sorted({u // self.range_size for u in self.tables.entries})
-
-    async def due_for_rescore(self, now, limit):
-        return []  # the writers' marks are under test here, not time
-
-    async def rules(self):
-        return lambda _user: RULES
-
-    async def dirty_users(self, older_than, limit):
-        return []
-
-
-def maintainer(users: dict[int, ReplicaFacts]) -> tuple[QueueMaintainer, Replica, Stores]:
-    replica, stores = Replica(users), Stores()
-    return QueueMaintainer(replica, stores, Events(), lambda: NOW), replica, stores
-
-
-def queue_of(stores: Stores, user_id: int) -> QueueType | None:
+def queue_of(stores: FakeQueueStores, user_id: int) -> QueueType | None:
     entry = stores.tables.entries.get(user_id)
     return entry.queue_type if entry else None
 
@@ -170,7 +70,7 @@ async def test_a_rebuild_leaves_a_user_recomputed_after_it_read_them():
     await queues.rebuild()
 
     async def the_user_signs_meanwhile():
-        replica.users[1] = facts(1, signed=True, pending=1)
+        replica.facts[1] = facts(1, signed=True, pending=1)
         await queues.recompute([1], "cdc")
 
     replica.on_read = the_user_signs_meanwhile  # the rebuild's read of users 1 and 2
@@ -184,7 +84,7 @@ async def test_a_recompute_reads_again_when_a_rebuild_wrote_meanwhile():
     await queues.rebuild()
 
     async def a_rebuild_of_newer_facts_meanwhile():
-        replica.users[1] = facts(1, signed=True, pending=2)
+        replica.facts[1] = facts(1, signed=True, pending=2)
         await queues.rebuild()
 
     replica.on_read = a_rebuild_of_newer_facts_meanwhile  # the recompute's first read
@@ -197,7 +97,7 @@ async def test_an_older_rebuild_does_not_overwrite_a_newer_one():
     queues, replica, stores = maintainer({1: facts(1)})
 
     async def a_newer_rebuild_finishes_first():
-        replica.users[1] = facts(1, signed=True, pending=1)
+        replica.facts[1] = facts(1, signed=True, pending=1)
         await queues.rebuild()
 
     replica.on_read = a_newer_rebuild_finishes_first
@@ -212,7 +112,7 @@ async def test_without_interleaving_a_rebuild_and_recomputes_agree():
     await queues.rebuild()
     built = dict(stores.tables.entries)
     for user_id in users:
-        replica.users[user_id] = facts(user_id, signed=user_id % 3 != 0, pending=1)
+        replica.facts[user_id] = facts(user_id, signed=user_id % 3 != 0, pending=1)
     await queues.recompute(list(users), "cdc")
     recomputed = dict(stores.tables.entries)
     assert recomputed != built
