@@ -76,6 +76,13 @@ async def main(args) -> None:
         again = await timed("reconcile, full sweep over a built queue",
                             run_job(services, "reconcile", force=True))
         print(f"  drift {again.drift}")
+        await services.pg.execute(  # as if the last full sweep were FULL_RECONCILE_HOURS ago
+            "UPDATE job_runs SET started_at = started_at - make_interval(hours => $1) "
+            "WHERE job = 'reconcile'", services.settings.full_reconcile_hours)
+        scheduled = await timed("reconcile, scheduled full sweep over a built queue (keeps "
+                                "the users whose inputs stand)",
+                                run_job(services, "reconcile", force=False, every=timedelta(0)))
+        print(f"  full {scheduled.figures['full']}, drift {scheduled.drift}")
         changed = await change_users(services, replica, args.changed)
         clock.now += timedelta(seconds=1)
         passed = await timed(f"reconcile, {changed} users changed ({args.changed:.0%}), "

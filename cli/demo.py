@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from infrastructure.bootstrap import Services
     from infrastructure.bootstrap_accounts import AccountServices
+    from infrastructure.bootstrap_queues import QueueCommandServices
+    from infrastructure.settings import DatabaseAddress
 
 DEMO_USERS = 2_000
 DEMO_SUPERVISOR = "supervisor@demo.local"
@@ -26,17 +28,28 @@ async def ensure_schema(services: Services) -> None:
 
 async def ensure_account_schema(accounts: AccountServices) -> None:
     """As ensure_schema, loading Alembic only when the embedded database needs migrating."""
+    await _ensure_head(await accounts.schema_revision(), accounts.embedded_postgres,
+                       accounts.database)
+
+
+async def ensure_queue_schema(services: QueueCommandServices) -> None:
+    """As ensure_account_schema, for the queue commands."""
+    await _ensure_head(await services.schema_revision(), services.runtime.embedded_postgres,
+                       services.runtime.database)
+
+
+async def _ensure_head(current: str | None, embedded: bool, database: DatabaseAddress) -> None:
     from infrastructure.postgres.schema_version import script_head
 
-    current, head = await accounts.schema_revision(), script_head()
+    head = script_head()
     if current == head:
         return
-    if not accounts.embedded_postgres:
+    if not embedded:
         _refuse_stale(current, head)
     from infrastructure.postgres.engine import make_engine
     from infrastructure.postgres.migrate import migrate
 
-    engine = make_engine(accounts.database, pool_size=1)
+    engine = make_engine(database, pool_size=1)
     try:
         await migrate(engine)
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.common import console, load_settings, progress_bar, run
-from cli.demo import ensure_schema
+from cli.demo import ensure_queue_schema, ensure_schema
 
 queue_app = typer.Typer(help="The three calling queues.", no_args_is_help=True)
 scoring_app = typer.Typer(help="Scores and why.", no_args_is_help=True)
@@ -14,20 +14,21 @@ scoring_app = typer.Typer(help="Scores and why.", no_args_is_help=True)
 @queue_app.command("refresh")
 def refresh() -> None:
     """Rebuild all three queues from the replica and the dialler's own data."""
-    from infrastructure.bootstrap import bootstrap
+    from infrastructure.bootstrap_queues import bootstrap_queues
 
     settings = load_settings()
 
     async def main() -> None:
-        services = await bootstrap(settings)
+        services = await bootstrap_queues(settings)
         try:
-            await ensure_schema(services)
+            await ensure_queue_schema(services)
             bounds = await services.queues.replica.id_bounds() or (1, 0)
             with progress_bar("rebuilding queues", max(bounds[1] - bounds[0] + 1, 0)) as step:
                 report = await services.queues.rebuild(progress=step)
         finally:
             await services.close()
-        console().print(f"{report.users} users read, {report.written} rows written, "
+        console().print(f"{report.users} users read ({report.kept} unchanged, kept as they "
+                        f"stand), {report.written} rows written, "
                         f"changes {report.by_kind or 'none'}")
         for reason, count in sorted(report.excluded.items()):
             console().print(f"  not queued: {reason}: {count}")

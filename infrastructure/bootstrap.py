@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 
 import asyncpg
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.access.ports import WorkTies
 from domain.access.rule import AccessRule
+from infrastructure.clock import utc_now
 from infrastructure.composition.agents import build_access, build_agents
 from infrastructure.composition.audit import build_audit
 from infrastructure.composition.automation import build_automation
@@ -63,9 +64,6 @@ from service_layer.voice import VoiceCalls
 READINESS_TIMEOUT_SECONDS = 3.0  # a dependency that hangs is as down as one that refuses
 log = get_logger(__name__)
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
 from domain.agents.ports import PresenceStore
+from infrastructure.clock import utc_now
 from infrastructure.postgres.agent_accounts import PgAccountsUnitOfWork
 from infrastructure.postgres.schema_version import database_revision
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.settings import DatabaseAddress, Settings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
