@@ -25,6 +25,7 @@ from bench.common import databases, drop, settings_for  # noqa: E402
 from domain.queue.ports import Keys  # noqa: E402
 from infrastructure.bootstrap import bootstrap  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
+from infrastructure.runtime import settle_heap  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -69,6 +70,7 @@ async def main(args) -> None:
             await drop(replica, dialler, ours and not args.keep)
         return
     services = await bootstrap(settings_for(replica, dialler))
+    settle_heap()  # as the worker and `dialler queue refresh` do once started
     try:
         rss_before = rss_mb()
         started = time.perf_counter()

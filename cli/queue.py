@@ -22,6 +22,9 @@ def refresh() -> None:
         services = await bootstrap_queues(settings)
         try:
             await ensure_queue_schema(services)
+            from infrastructure.runtime import settle_heap
+
+            settle_heap()  # built objects outlive the pass: fewer full collections over them
             bounds = await services.queues.replica.id_bounds() or (1, 0)
             with progress_bar("rebuilding queues", max(bounds[1] - bounds[0] + 1, 0)) as step:
                 report = await services.queues.rebuild(progress=step)

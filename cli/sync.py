@@ -38,6 +38,9 @@ def worker() -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
+            from infrastructure.runtime import settle_heap
+
+            settle_heap()  # a rebuild's many objects: the long-lived heap is not scanned again
             console().print("sync worker running; SIGTERM finishes the batch in hand and stops")
             await run_worker(services, stop)
         finally:

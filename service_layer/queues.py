@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,18 +99,36 @@ class QueueMaintainer:
         if bounds:
             numbers.update(range(bounds[0] // step, bounds[1] // step + 1))
         pending = await self.replica.pending_counts()
-        for number in sorted(numbers):
-            keys = Keys(number * step, number * step + step - 1)
-            changes = await self._rebuild_range(keys, pending, started, report, afresh)
-            await self.events.publish(changes)
-            if progress:
-                progress(_within(keys, bounds))
+        ranges = [Keys(n * step, n * step + step - 1) for n in sorted(numbers)]
+        # The next range is read while this one is written: the replica's work and the
+        # row decoding overlap the phone checks and the writes.
+        upcoming = self._planned(ranges[0], pending, afresh) if ranges else None
+        try:
+            for index, keys in enumerate(ranges):
+                plan = await upcoming
+                upcoming = (self._planned(ranges[index + 1], pending, afresh)
+                            if index + 1 < len(ranges) else None)
+                changes = await self._rebuild_range(keys, plan, started, report, afresh)
+                await self.events.publish(changes)
+                if progress:
+                    progress(_within(keys, bounds))
+        finally:
+            if upcoming is not None:
+                upcoming.cancel()
+                await asyncio.gather(upcoming, return_exceptions=True)
         return report
 
-    async def _rebuild_range(self, keys: Keys, pending: PendingCounts, started: int,
-                             report: RefreshReport, afresh: bool) -> list[QueueChanged]:
-        now = self.clock()
-        plan = await self._range_plan(keys, pending, now, afresh)
+    def _planned(self, keys: Keys, pending: PendingCounts, afresh: bool
+                 ) -> asyncio.Task[tuple[datetime, RangePlan]]:
+        async def plan() -> tuple[datetime, RangePlan]:
+            now = self.clock()
+            return now, await self._range_plan(keys, pending, now, afresh)
+        return asyncio.ensure_future(plan())
+
+    async def _rebuild_range(self, keys: Keys, planned: tuple[datetime, RangePlan],
+                             started: int, report: RefreshReport, afresh: bool
+                             ) -> list[QueueChanged]:
+        now, plan = planned
         async with self.stores.for_range(keys, started) as store:
             if await store.superseded():
                 return []

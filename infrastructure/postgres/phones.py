@@ -5,28 +5,45 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from domain.users.phone import to_e164
 
 # Validation costs ~50 µs a number; a first build of hundreds of thousands of users
 # spreads it over the machine's cores, a CDC batch does it inline.
 _POOL_THRESHOLD = 20_000
+_WORKERS = 2
 
 
 def _validate_chunk(numbers: list[str | None]) -> list[str | None]:
     return [to_e164(n) for n in numbers]
 
 
+_pool: ProcessPoolExecutor | None = None
+
+
+def _workers() -> ProcessPoolExecutor:
+    """One pool per process, started on first need and kept: each worker loads and compiles
+    the numbering plan's patterns once, not once per rebuild range."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(_WORKERS)
+    return _pool
+
+
 async def validate_numbers(numbers: list[str | None]) -> list[str | None]:
     if len(numbers) < _POOL_THRESHOLD:
         return _validate_chunk(numbers)
-    workers = 2
-    size = -(-len(numbers) // workers)
+    size = -(-len(numbers) // _WORKERS)
     chunks = [numbers[i:i + size] for i in range(0, len(numbers), size)]
-    loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(workers) as pool:
+    global _pool
+    loop, pool = asyncio.get_running_loop(), _workers()
+    try:
         parts = await asyncio.gather(*(loop.run_in_executor(pool, _validate_chunk, c)
                                        for c in chunks))
+    except BrokenProcessPool:
+        _pool = None  # a worker died: the next call starts a new pool
+        raise
     return [e164 for part in parts for e164 in part]
 
 
