@@ -31,7 +31,9 @@ class QueueCommandServices:
             await self.closers.pop()()
 
 
-async def bootstrap_queues(settings: Settings) -> QueueCommandServices:
+async def bootstrap_queues(settings: Settings, *, spread: bool = True
+                           ) -> QueueCommandServices:
+    """``spread``: as build_queues'."""
     runtime = await resolve_runtime(settings)
     try:
         c = await open_connections(settings, runtime, serving=False)
@@ -43,6 +45,6 @@ async def bootstrap_queues(settings: Settings) -> QueueCommandServices:
         async with c.pg.acquire() as conn:
             return await database_revision(conn)
 
-    area = build_queues(settings, c, utc_now)
+    area = build_queues(settings, c, utc_now, spread=spread)
     # Closed in reverse: the embedded server (if this process started it) goes last.
     return QueueCommandServices(runtime, area.queues, revision, [runtime.close, *c.closers()])

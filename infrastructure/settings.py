@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     # How long a queue update waits for other writers of the same users (or a rebuild
     # writing their range) before it is left to the catch-up sweep.
     queue_lock_wait_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Users per rebuild range: a range is read, built and written in one short transaction.
+    queue_range_size: int = Field(default=50_000, ge=2, le=1_000_000)
+    # Processes a rebuild of many ranges spreads them over, this one included (1: all here).
+    # Only with configured services: the embedded default's Redis lives in one process.
+    rebuild_processes: int = Field(default=2, ge=1, le=64)
     user_context_ttl_seconds: int = Field(default=15 * 60, ge=1)
     max_query_depth: int = Field(default=12, ge=2)
     max_query_tokens: int = Field(default=2000, ge=50)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from domain.queue.ports import (
 )
 
 CHUNK = 500  # users per incremental transaction: bounds the locks one transaction takes
+SPREAD_FROM_RANGES = 4  # fewer ranges than this are rebuilt in this process alone
 READ_BY_ID_SHARE = 0.2  # above this share of a range to build, reading it whole is cheaper
 RESCORE_BATCH = 20_000  # entries one time-driven rescore takes at most (the rest next turn)
 READS = 5  # replica reads of a user whose entry keeps being written by others meanwhile
@@ -37,6 +39,13 @@ class RefreshReport:
     # After an incremental recompute: each user's entry now (absent: in no queue).
     entries: dict[int, QueueEntry] = field(default_factory=dict)
     kept: int = 0  # by a rebuild: users whose inputs had not moved, kept unread
+    processes: int = 1  # by a rebuild: the processes its ranges were spread over
+
+    def merge(self, other: RefreshReport) -> None:
+        """Another process's share of the same rebuild."""
+        self.add(other.users, other.written, other.excluded, other.changes)
+        self.kept += other.kept
+        self.processes += other.processes
 
     def add(self, users: int, written: int, excluded: dict[str, int],
             changes: list[QueueChanged]) -> None:
@@ -65,6 +74,15 @@ class RangePlan:
     gone: set[int] = field(default_factory=set)  # seen or queued before, absent from the replica
 
 
+class RangeWorkers(abc.ABC):
+    """Rebuilds some of a rebuild's ranges in other processes, each as
+    QueueMaintainer.rebuild_ranges does here (the same code, with connections of its own)."""
+
+    @abc.abstractmethod
+    async def rebuild(self, numbers: list[int], range_size: int, started: int,
+                      afresh: bool) -> RefreshReport: ...
+
+
 @dataclass
 class QueueMaintainer:
     """Rebuilds and recomputes; writers of different users never wait for each other."""
@@ -74,6 +92,7 @@ class QueueMaintainer:
     events: EventPublisher
     clock: Callable[[], datetime]
     chunk: int = CHUNK
+    elsewhere: RangeWorkers | None = None  # where a rebuild of many ranges sends half
 
     async def rules(self) -> RulesForUser:
         return await self.stores.rules()
@@ -91,15 +110,41 @@ class QueueMaintainer:
         user is read and scored again, which repairs an entry changed behind the
         dialler's back.
         """
-        report = RefreshReport()
         started = await self.stores.begin()
         bounds = await self.replica.id_bounds()
         step = self.stores.range_size
         numbers = set(await self.stores.ranges_with_entries())
         if bounds:
             numbers.update(range(bounds[0] // step, bounds[1] // step + 1))
+        ordered = sorted(numbers)
+        if self.elsewhere is None or len(ordered) < SPREAD_FROM_RANGES:
+            return await self.rebuild_ranges(ordered, started, afresh, progress, bounds)
+        # Ranges are independent (each its own transaction and lock): the other half is
+        # built at the same time by the same code in another process.
+        half = len(ordered) // 2
+        theirs = asyncio.ensure_future(
+            self.elsewhere.rebuild(ordered[half:], step, started, afresh))
+        try:
+            report = await self.rebuild_ranges(ordered[:half], started, afresh, progress,
+                                               bounds)
+        finally:
+            if not theirs.done():
+                await asyncio.wait([theirs])
+        report.merge(theirs.result())
+        if progress:
+            for number in ordered[half:]:
+                progress(_within(Keys(number * step, number * step + step - 1), bounds))
+        return report
+
+    async def rebuild_ranges(self, numbers: Sequence[int], started: int, afresh: bool,
+                             progress: Callable[[int], None] | None = None,
+                             bounds: tuple[int, int] | None = None) -> RefreshReport:
+        """rebuild's work on these ranges (numbers: id // range_size), for the rebuild
+        that began at ``started``."""
+        report = RefreshReport()
+        step = self.stores.range_size
         pending = await self.replica.pending_counts()
-        ranges = [Keys(n * step, n * step + step - 1) for n in sorted(numbers)]
+        ranges = [Keys(n * step, n * step + step - 1) for n in numbers]
         # The next range is read while this one is written: the replica's work and the
         # row decoding overlap the phone checks and the writes.
         upcoming = self._planned(ranges[0], pending, afresh) if ranges else None

@@ -43,7 +43,10 @@ async def queue_env(**settings_overrides):
         chosen = {"database_url": pg_addr.plain_url,
                   "replica_database_url": replica_addr.plain_url, "redis_url": svc.REDIS_URL,
                   "jwt_secret": TEST_SECRET, "log_json": False,
-                  "redis_key_prefix": f"test-{uuid.uuid4().hex[:8]}:"}
+                  "redis_key_prefix": f"test-{uuid.uuid4().hex[:8]}:",
+                  # One process: tests that change a rebuild's range size or inject faults
+                  # mean this one (test_queue_processes spreads on purpose).
+                  "rebuild_processes": 1}
         settings = Settings(**(chosen | settings_overrides))
         clock = Clock()
         services = await bootstrap(settings, clock=clock)

@@ -13,6 +13,7 @@ from infrastructure.postgres.leads import PgLeaseStore
 from infrastructure.postgres.locks import PgSchedule
 from infrastructure.postgres.queue_store import PgQueueStores
 from infrastructure.postgres.rule_sets import RuleBook
+from infrastructure.queue_processes import ProcessRangeWorkers
 from infrastructure.redis.user_context_cache import UserContextCache
 from infrastructure.replica.queue_facts import ReplicaFactsReader
 from infrastructure.settings import Settings
@@ -29,11 +30,19 @@ class QueueArea:
     user_context_cache: UserContextCache
 
 
-def build_queues(settings: Settings, c: Connections,
-                 clock: Callable[[], datetime]) -> QueueArea:
+def build_queues(settings: Settings, c: Connections, clock: Callable[[], datetime], *,
+                 spread: bool = True) -> QueueArea:
+    """``spread``: a rebuild of many ranges may send some to other processes (never from
+    such a process itself, nor with the embedded default, whose Redis is in-process)."""
     rule_book = RuleBook()  # one per process: every reader of the rules shares its parse
-    stores = PgQueueStores(c.pg, rule_book, lock_wait_seconds=settings.queue_lock_wait_seconds)
-    queues = QueueMaintainer(ReplicaFactsReader(c.replica_db), stores, c.events, clock)
+    stores = PgQueueStores(c.pg, rule_book, range_size=settings.queue_range_size,
+                           lock_wait_seconds=settings.queue_lock_wait_seconds)
+    elsewhere = None
+    if spread and settings.rebuild_processes > 1 and settings.redis_url \
+            and not settings.embedded_postgres:
+        elsewhere = ProcessRangeWorkers(settings, settings.rebuild_processes)
+    queues = QueueMaintainer(ReplicaFactsReader(c.replica_db), stores, c.events, clock,
+                             elsewhere=elsewhere)
     return QueueArea(
         rule_book, queues,
         QueueTimers(queues, partial(users_due_between, c.pg), PgSchedule(c.pg), clock,

@@ -31,6 +31,15 @@ def _workers() -> ProcessPoolExecutor:
     return _pool
 
 
+def stop_workers() -> None:
+    """Ends this process's pool (a process that is itself a pool's worker must, before it
+    exits: its exit waits for its own children)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
 async def validate_numbers(numbers: list[str | None]) -> list[str | None]:
     if len(numbers) < _POOL_THRESHOLD:
         return _validate_chunk(numbers)
