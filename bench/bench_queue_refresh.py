@@ -89,7 +89,7 @@ async def main(args) -> None:
         print(f"users={args.users} rebuild over a built queue: median "
               f"{statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s "
               f"over {len(times)} runs, {again.kept} users kept unread; "
-              f"process peak RSS {rss_mb():.0f} MB")
+              f"process peak RSS {rss_mb():.0f} MB ({again.processes} processes)")
         started = time.perf_counter()
         fresh = await services.queues.rebuild(afresh=True)
         fresh_s = time.perf_counter() - started

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,7 +28,9 @@ def _workers() -> ProcessPoolExecutor:
     the numbering plan's patterns once, not once per rebuild range."""
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(_WORKERS)
+        # Spawned, not forked: a fork of a rebuild's large heap copies it page by page as
+        # reference counts touch it, and forking a process with threads is unsafe.
+        _pool = ProcessPoolExecutor(_WORKERS, mp_context=multiprocessing.get_context("spawn"))
     return _pool
 
 
