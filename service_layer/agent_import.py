@@ -31,6 +31,7 @@ from domain.agents.ports import PasswordHasher
 from domain.events import EventPublisher
 from domain.unit_of_work import UnitOfWork
 from service_layer.agent_admin import announce_role_changes
+from service_layer.import_files import InvalidImport
 
 REQUIRED_COLUMNS = ("email", "name", "role")
 OPTIONAL_COLUMNS = ("queue_types", "password")
@@ -48,14 +49,6 @@ class ImportRow:
     queue_types: frozenset[str] | None
     password: str | None  # None: not given
     queue_types_given: bool = True
-
-
-class InvalidImport(ValueError):
-    """A file that cannot be imported; ``problems`` are (line, reason), every one found."""
-
-    def __init__(self, problems: list[tuple[int, str]]):
-        super().__init__("; ".join(f"line {line}: {reason}" for line, reason in problems))
-        self.problems = problems
 
 
 @dataclass
