@@ -31,7 +31,7 @@ from domain.agents.ports import PasswordHasher
 from domain.events import EventPublisher
 from domain.unit_of_work import UnitOfWork
 from service_layer.agent_admin import announce_role_changes
-from service_layer.import_files import InvalidImport
+from service_layer.import_files import InvalidImport, records
 
 REQUIRED_COLUMNS = ("email", "name", "role")
 OPTIONAL_COLUMNS = ("queue_types", "password")
@@ -93,13 +93,7 @@ def _columns(header: list[str] | None) -> list[str]:
 
 def _rows(lines, columns: list[str], problems: list[tuple[int, str]]):
     first_seen: dict[str, int] = {}
-    while True:
-        line = lines.line_num + 1  # where this record starts (a quoted field may span lines)
-        cells = next(lines, None)
-        if cells is None:
-            return
-        if not any(c.strip() for c in cells):
-            continue
+    for line, cells in records(lines):
         try:
             row = _row(line, columns, cells)
         except InvalidAgent as exc:

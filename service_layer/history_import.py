@@ -17,7 +17,7 @@ from domain.history.records import (
     InvalidHistoryRow,
     history_record,
 )
-from service_layer.import_files import InvalidImport
+from service_layer.import_files import InvalidImport, records
 
 
 @dataclass
@@ -64,13 +64,7 @@ def _columns(header: list[str] | None) -> list[str]:
 
 def _cells(lines, columns: list[str], found: HistoryFile
            ) -> Iterator[tuple[int, dict[str, str]]]:
-    while True:
-        line = lines.line_num + 1  # where this record starts (a quoted field may span lines)
-        cells = next(lines, None)
-        if cells is None:
-            return
-        if not any(c.strip() for c in cells):
-            continue
+    for line, cells in records(lines):
         if len(cells) != len(columns):
             found.problems.append((line, f"{len(cells)} fields where the header has "
                                          f"{len(columns)}"))
