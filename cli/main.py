@@ -24,6 +24,7 @@ _LAZY: dict[str, Callable[[], _Command]] = {
     "agents": lambda: typer.main.get_group(import_module("cli.agents").app),
     "queue": lambda: typer.main.get_group(import_module("cli.queue").queue_app),
     "scoring": lambda: typer.main.get_group(import_module("cli.queue").scoring_app),
+    "history": lambda: typer.main.get_group(import_module("cli.history").app),
     "sync": lambda: typer.main.get_group(import_module("cli.sync").sync_app),
     "demo": lambda: typer.main.get_group(import_module("cli.demo_change").demo_app),
 }

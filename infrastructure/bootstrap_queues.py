@@ -1,4 +1,5 @@
-"""The queue commands' composition root: connections and the queue area, nothing else.
+"""The queue commands' composition root: connections, the queue area and the history
+import, nothing else.
 
 `queue refresh` rebuilds the queues and publishes what moved, so it needs the dialler's
 PostgreSQL, the replica and Redis; not Twilio, SQS, the audit trail or the API's machinery
@@ -9,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from infrastructure.clock import utc_now
 from infrastructure.composition.connections import open_connections
 from infrastructure.composition.queues import build_queues
+from infrastructure.postgres.history import PgHistoryStore
 from infrastructure.postgres.schema_version import database_revision
+from infrastructure.replica.user_ids import known_users
 from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.settings import Settings
+from service_layer.history_import import HistoryImport
 from service_layer.queues import QueueMaintainer
 
 
@@ -23,6 +28,7 @@ from service_layer.queues import QueueMaintainer
 class QueueCommandServices:
     runtime: Runtime
     queues: QueueMaintainer
+    history: HistoryImport
     schema_revision: Callable[[], Awaitable[str | None]]
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -46,5 +52,8 @@ async def bootstrap_queues(settings: Settings, *, spread: bool = True
             return await database_revision(conn)
 
     area = build_queues(settings, c, utc_now, spread=spread)
+    history = HistoryImport(PgHistoryStore(c.pg, utc_now), partial(known_users, c.replica_db),
+                            area.queues.rules, area.queues.recompute, utc_now)
     # Closed in reverse: the embedded server (if this process started it) goes last.
-    return QueueCommandServices(runtime, area.queues, revision, [runtime.close, *c.closers()])
+    return QueueCommandServices(runtime, area.queues, history, revision,
+                                [runtime.close, *c.closers()])

@@ -65,3 +65,12 @@ async def queue_of(services, user: int) -> str | None:
     async with services.pg.acquire() as conn:
         return await conn.fetchval("SELECT queue_type FROM queue_entries WHERE user_id = $1",
                                    user)
+
+
+def for_the_shell(monkeypatch, settings: Settings) -> None:
+    """The environment a `dialler` command run in this test reads its settings from."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REPLICA_DATABASE_URL", settings.replica_database_url)
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("JWT_SECRET", settings.jwt_secret.get_secret_value())
+    monkeypatch.setenv("REDIS_KEY_PREFIX", settings.redis_key_prefix)

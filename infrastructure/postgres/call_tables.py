@@ -40,6 +40,9 @@ class CallRow(SQLModel, table=True):
     recording_url: str | None = Field(default=None, sa_column=Column(Text))
     recording_deleted_at: datetime | None = Field(default=None, sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts(False, True))
+    # An imported call (dialler history import): its id in the source, its agent's e-mail.
+    external_id: str | None = Field(default=None, sa_column=Column(String(128), unique=True))
+    agent_email: str | None = Field(default=None, sa_column=Column(String(320)))
 
 
 class ConversionRow(SQLModel, table=True):

@@ -61,6 +61,11 @@ class SmsMessageRow(SQLModel, table=True):
     action: str | None = Field(default=None, sa_column=Column(Text))  # what was done about it
     created_at: datetime = Field(sa_column=_ts(False, True))
     updated_at: datetime = Field(sa_column=_ts(False, True))
+    # An imported text (dialler history import): its id in the source, its agent's e-mail,
+    # and whether the user answered it (the source's "replied").
+    external_id: str | None = Field(default=None, sa_column=Column(String(128), unique=True))
+    agent_email: str | None = Field(default=None, sa_column=Column(String(320)))
+    replied: bool | None = Field(default=None, sa_column=Column(Boolean))
 
 
 class TextReviewRow(SQLModel, table=True):

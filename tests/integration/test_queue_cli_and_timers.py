@@ -8,7 +8,7 @@ import pytest
 
 from infrastructure.postgres.dispositions import schedule
 from tests.integration.test_cli import invoke
-from tests.queue_env import NOW, queue_env
+from tests.queue_env import NOW, for_the_shell, queue_env
 from tests.queue_env import queue_of as _queue_of
 
 pytestmark = pytest.mark.integration
@@ -17,12 +17,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def env(monkeypatch):
     async with queue_env() as built:
-        settings = built[0].settings
-        monkeypatch.setenv("DATABASE_URL", settings.database_url)
-        monkeypatch.setenv("REPLICA_DATABASE_URL", settings.replica_database_url)
-        monkeypatch.setenv("REDIS_URL", settings.redis_url)
-        monkeypatch.setenv("JWT_SECRET", settings.jwt_secret.get_secret_value())
-        monkeypatch.setenv("REDIS_KEY_PREFIX", settings.redis_key_prefix)
+        for_the_shell(monkeypatch, built[0].settings)
         yield built
 
 
