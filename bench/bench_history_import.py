@@ -1,4 +1,5 @@
-"""`dialler history import` throughput: a generated file of calls and texts over a replica.
+"""`dialler history import` throughput over a generated file of calls and texts, then one
+`dialler scoring learn` over what it loaded.
 
     .venv/bin/python bench/bench_history_import.py --users 50000 --rows 1000000
 Seeds a throwaway replica (or --replica-url of a kept one), imports into a fresh dialler
@@ -57,6 +58,10 @@ async def main(args) -> None:
                   f"{report.users}, refused {len(report.problems)}; peak RSS "
                   f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
                   flush=True)
+        learned = await services.learning.run()
+        print(f"scoring learn over {args.rows} rows: {learned.seconds:.1f} s, snapshot "
+              f"{learned.version}, {learned.users} users, {learned.segments} segments; peak RSS "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     finally:
         await services.close()
         await drop(replica, dialler, ours and not args.keep)

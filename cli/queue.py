@@ -39,6 +39,27 @@ def refresh() -> None:
     run(main)
 
 
+@scoring_app.command("learn")
+def learn_command() -> None:
+    """Learn from every call and text so far (the dialler's own and imported): each user's
+    best hours and preferred channel, as a new snapshot made active when it is whole."""
+    from infrastructure.bootstrap_queues import bootstrap_queues
+
+    settings = load_settings()
+
+    async def main() -> None:
+        services = await bootstrap_queues(settings, spread=False)
+        try:
+            await ensure_queue_schema(services)
+            report = await services.learning.run()
+        finally:
+            await services.close()
+        console().print(f"snapshot {report.version} active: {report.users} users with history"
+                        f" of their own, {report.segments} segments, {report.seconds:.1f} s")
+
+    run(main)
+
+
 @scoring_app.command("explain")
 def explain_command(user_id: int = typer.Argument(..., min=1)) -> None:
     """Every factor of one user's score, the rule set, and what to chase."""

@@ -1,5 +1,5 @@
-"""The queue commands' composition root: connections, the queue area and the history
-import, nothing else.
+"""The queue commands' composition root: connections, the queue area, the history import
+and learning, nothing else.
 
 `queue refresh` rebuilds the queues and publishes what moved, so it needs the dialler's
 PostgreSQL, the replica and Redis; not Twilio, SQS, the audit trail or the API's machinery
@@ -16,11 +16,14 @@ from infrastructure.clock import utc_now
 from infrastructure.composition.connections import open_connections
 from infrastructure.composition.queues import build_queues
 from infrastructure.postgres.history import PgHistoryStore
+from infrastructure.postgres.learning import PgLearningStore
 from infrastructure.postgres.schema_version import database_revision
 from infrastructure.replica.user_ids import known_users
+from infrastructure.replica.user_segments import user_facts
 from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.settings import Settings
 from service_layer.history_import import HistoryImport
+from service_layer.learning import Learning
 from service_layer.queues import QueueMaintainer
 
 
@@ -29,6 +32,7 @@ class QueueCommandServices:
     runtime: Runtime
     queues: QueueMaintainer
     history: HistoryImport
+    learning: Learning
     schema_revision: Callable[[], Awaitable[str | None]]
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -54,6 +58,7 @@ async def bootstrap_queues(settings: Settings, *, spread: bool = True
     area = build_queues(settings, c, utc_now, spread=spread)
     history = HistoryImport(PgHistoryStore(c.pg, utc_now), partial(known_users, c.replica_db),
                             area.queues.rules, area.queues.recompute, utc_now)
+    learning = Learning(PgLearningStore(c.pg), partial(user_facts, c.replica_db), utc_now)
     # Closed in reverse: the embedded server (if this process started it) goes last.
-    return QueueCommandServices(runtime, area.queues, history, revision,
+    return QueueCommandServices(runtime, area.queues, history, learning, revision,
                                 [runtime.close, *c.closers()])

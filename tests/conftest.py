@@ -162,3 +162,14 @@ def cli_env(settings, monkeypatch):
     monkeypatch.setenv("JWT_SECRET", TEST_SECRET)
     monkeypatch.setenv("LOG_JSON", "false")
     return monkeypatch
+
+
+@pytest.fixture
+async def shell_env(monkeypatch):
+    """A queue_env (services, replica rows, clock) whose settings the `dialler` commands a
+    test runs read too."""
+    from tests.queue_env import for_the_shell, queue_env
+
+    async with queue_env() as built:
+        for_the_shell(monkeypatch, built[0].settings)
+        yield built

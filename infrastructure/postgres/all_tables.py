@@ -2,6 +2,7 @@
 
 import infrastructure.postgres.audit_tables  # noqa: F401
 import infrastructure.postgres.call_tables  # noqa: F401
+import infrastructure.postgres.learning_tables  # noqa: F401
 import infrastructure.postgres.link_tables  # noqa: F401
 import infrastructure.postgres.lock_tables  # noqa: F401
 import infrastructure.postgres.messaging_tables  # noqa: F401

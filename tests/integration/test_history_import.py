@@ -7,17 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.integration.test_cli import invoke
-from tests.queue_env import NOW, for_the_shell, queue_env
+from tests.queue_env import NOW
 
 pytestmark = pytest.mark.integration
 HEADER = "external_id,user_id,occurred_at,channel,direction,outcome,talk_seconds,agent_email"
-
-
-@pytest.fixture
-async def env(monkeypatch):
-    async with queue_env() as built:
-        for_the_shell(monkeypatch, built[0].settings)
-        yield built
 
 
 async def _file(tmp_path, *rows: str):
@@ -26,8 +19,8 @@ async def _file(tmp_path, *rows: str):
     return path
 
 
-async def test_history_loads_once_and_moves_scores_and_queue(env, tmp_path):
-    services, rows, _ = env
+async def test_history_loads_once_and_moves_scores_and_queue(shell_env, tmp_path):
+    services, rows, _ = shell_env
     user = await rows.user(signature=None)
     await rows.claim(user)
     other = await rows.user(signature=None)
@@ -75,8 +68,8 @@ async def test_history_loads_once_and_moves_scores_and_queue(env, tmp_path):
         "SELECT total_attempts FROM call_scores WHERE user_id = $1", user) == 2
 
 
-async def test_a_file_without_the_required_columns_changes_nothing(env, tmp_path):
-    services, _, _ = env
+async def test_a_file_without_the_required_columns_changes_nothing(shell_env, tmp_path):
+    services, _, _ = shell_env
     path = tmp_path / "history.csv"
     path.write_text("external_id,user_id\nc1,1\n", encoding="utf-8")
     result = await invoke("history", "import", str(path))

@@ -8,21 +8,14 @@ import pytest
 
 from infrastructure.postgres.dispositions import schedule
 from tests.integration.test_cli import invoke
-from tests.queue_env import NOW, for_the_shell, queue_env
+from tests.queue_env import NOW
 from tests.queue_env import queue_of as _queue_of
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def env(monkeypatch):
-    async with queue_env() as built:
-        for_the_shell(monkeypatch, built[0].settings)
-        yield built
-
-
-async def test_queue_refresh_and_scoring_explain_from_the_shell(env):
-    services, rows, _ = env
+async def test_queue_refresh_and_scoring_explain_from_the_shell(shell_env):
+    services, rows, _ = shell_env
     user = await rows.user(signature=None, phone_number="07911 123456")
     await rows.requirement(await rows.claim(user, lender="Barclays Bank"))
     await rows.user(signature=None, phone_number="n/a")
@@ -38,8 +31,8 @@ async def test_queue_refresh_and_scoring_explain_from_the_shell(env):
     assert missing.exit_code == 1 and "no user 99999999" in missing.output
 
 
-async def test_a_callback_falling_due_moves_its_user_on_the_next_tick(env):
-    services, rows, clock = env
+async def test_a_callback_falling_due_moves_its_user_on_the_next_tick(shell_env):
+    services, rows, clock = shell_env
     user = await rows.user(signature=None)
     await rows.claim(user)
     await services.queues.rebuild()
@@ -53,8 +46,8 @@ async def test_a_callback_falling_due_moves_its_user_on_the_next_tick(env):
     assert (await services.timers.tick()).due == 0  # the scan resumes where it stopped
 
 
-async def test_only_one_process_runs_the_timers_at_once(env):
-    services, _, _ = env
+async def test_only_one_process_runs_the_timers_at_once(shell_env):
+    services, _, _ = shell_env
     from infrastructure.postgres.locks import job_lock
 
     async with (job_lock(services.pg, "queue-timers") as first,
@@ -63,8 +56,8 @@ async def test_only_one_process_runs_the_timers_at_once(env):
 
 
 
-async def test_scores_drift_with_time_on_the_minute_rescore_without_the_replica(env):
-    services, rows, clock = env
+async def test_scores_drift_with_time_on_the_minute_rescore_without_the_replica(shell_env):
+    services, rows, clock = shell_env
     users = []
     for days in (1, 3, 10, 40):  # claim ages: a day-tick each, the last at its cap already
         user = await rows.user(signature=None, date_of_birth=None)

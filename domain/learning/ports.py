@@ -1,0 +1,31 @@
+"""What a learning run reads and where its snapshot goes."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.calls.outcomes import CallOutcome
+from domain.learning.channels import Counts as ChannelCounts
+from domain.learning.contact_windows import Counts
+from domain.learning.snapshot import Learned
+
+
+@dataclass(frozen=True, slots=True)
+class CallAndTextCounts:
+    by_hour: dict[int, dict[int, Counts]]  # user → London hour → (contacts, attempts)
+    calls: dict[int, ChannelCounts]  # user → (answered, calls)
+    texts: dict[int, ChannelCounts]  # user → (replied, texts)
+
+
+class LearningStore(abc.ABC):
+    @abc.abstractmethod
+    async def counts(self, not_reached: Sequence[CallOutcome]) -> CallAndTextCounts:
+        """Every outbound call and text so far, counted per user (the dialler's own and
+        imported alike); a call with an outcome in ``not_reached`` reached nobody."""
+
+    @abc.abstractmethod
+    async def save(self, learned: Learned, figures: dict, now: datetime) -> int:
+        """Stores the snapshot and makes it the active one, all at once; its version."""

@@ -1,0 +1,91 @@
+"""Learning snapshots over asyncpg: the history counted in SQL, a snapshot written whole."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from domain.calls.outcomes import CallOutcome
+from domain.learning.contact_windows import HOURS
+from domain.learning.ports import CallAndTextCounts, LearningStore
+from domain.learning.snapshot import Learned
+
+_CALLS = """
+SELECT user_id, extract(hour FROM started_at AT TIME ZONE 'Europe/London')::int AS hour,
+       count(*) FILTER (WHERE outcome <> ALL($1::text[])) AS contacts, count(*) AS attempts
+FROM calls WHERE direction = 'OUTBOUND' AND user_id IS NOT NULL AND outcome IS NOT NULL
+GROUP BY 1, 2
+"""
+# A text was answered when the source says so or the user wrote back within two days.
+_TEXTS = """
+SELECT m.user_id, count(*) FILTER (WHERE m.replied OR EXISTS (
+           SELECT 1 FROM sms_messages i WHERE i.user_id = m.user_id
+           AND i.direction = 'INBOUND' AND i.created_at > m.created_at
+           AND i.created_at < m.created_at + interval '2 days')) AS replied, count(*) AS texts
+FROM sms_messages m WHERE m.direction = 'OUTBOUND' AND m.user_id IS NOT NULL
+AND m.status <> 'FAILED' GROUP BY 1
+"""
+
+
+class PgLearningStore(LearningStore):
+    def __init__(self, pool: asyncpg.Pool):
+        self._pool = pool
+
+    async def counts(self, not_reached: Sequence[CallOutcome]) -> CallAndTextCounts:
+        async with self._pool.acquire() as conn:
+            calls = await conn.fetch(_CALLS, [o.value for o in not_reached])
+            texts = await conn.fetch(_TEXTS)
+        by_hour: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for user_id, hour, contacts, attempts in calls:
+            by_hour[user_id][hour] = (contacts, attempts)
+            totals[user_id][0] += contacts
+            totals[user_id][1] += attempts
+        return CallAndTextCounts(dict(by_hour), {u: (c, n) for u, (c, n) in totals.items()},
+                                 {r[0]: (r[1], r[2]) for r in texts})
+
+    async def save(self, learned: Learned, figures: dict, now: datetime) -> int:
+        users = sorted(learned.contact.users.keys() | learned.channels.keys())
+        rows = [self._user_row(learned, u) for u in users]
+        segments = [(name, [rates[h].estimate for h in HOURS])
+                    for name, rates in learned.contact.segments.items()]
+        segments.append(("everyone", [learned.contact.everyone[h].estimate for h in HOURS]))
+        async with self._pool.acquire() as conn, conn.transaction():
+            # One writer at a time: the versions stay a sequence, one snapshot active.
+            await conn.execute("LOCK TABLE learning_snapshots IN EXCLUSIVE MODE")
+            snapshot, version = await conn.fetchrow(
+                "INSERT INTO learning_snapshots (version, status, created_at, figures) "
+                "SELECT coalesce(max(version), 0) + 1, 'ACTIVE', $1, $2::jsonb "
+                "FROM learning_snapshots RETURNING id, version", now, json.dumps(figures))
+            await conn.copy_records_to_table(
+                "learned_users", records=[(snapshot, *r) for r in rows],
+                columns=["snapshot_id", "user_id", "contacts", "attempts", "estimates",
+                         "best_start", "best_estimate", "calls", "answered", "texts",
+                         "replied", "call_rate", "text_rate", "preferred"])
+            await conn.copy_records_to_table(
+                "learned_segments", records=[(snapshot, n, e) for n, e in segments],
+                columns=["snapshot_id", "segment", "estimates"])
+            await conn.execute("UPDATE learning_snapshots SET status = 'SUPERSEDED' "
+                               "WHERE status = 'ACTIVE' AND id <> $1", snapshot)
+        return version
+
+    @staticmethod
+    def _user_row(learned: Learned, user_id: int) -> tuple:
+        rates = learned.contact.users.get(user_id)
+        window = learned.windows.get(user_id)
+        channel = learned.channels.get(user_id)
+        return (
+            user_id,
+            [rates[h].successes for h in HOURS] if rates else None,
+            [rates[h].trials for h in HOURS] if rates else None,
+            [rates[h].estimate for h in HOURS] if rates else None,
+            window.start if window else None, window.rate.estimate if window else None,
+            channel.calls.trials if channel else 0, channel.calls.successes if channel else 0,
+            channel.texts.trials if channel else 0, channel.texts.successes if channel else 0,
+            channel.calls.estimate if channel else None,
+            channel.texts.estimate if channel else None,
+            channel.preferred.value if channel and channel.preferred else None)

@@ -1,0 +1,63 @@
+"""`dialler scoring learn`: a snapshot from imported history, made active whole or not at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from infrastructure.postgres.learning import PgLearningStore
+from tests.integration.test_cli import invoke
+from tests.integration.test_history_import import HEADER
+from tests.queue_env import for_the_shell
+
+pytestmark = pytest.mark.integration
+
+
+async def _history(tmp_path, rows, users):
+    lines = [HEADER]
+    n = 0
+    for user in users:  # answers in the evening, not in the morning
+        for day in range(1, 9):
+            for hour, outcome in ((10, "NO_ANSWER"), (18, "CONTACTED")):
+                n += 1
+                lines.append(f"h{n},{user},2025-03-{day:02d}T{hour}:15:00+00:00,call,outbound,"
+                             f"{outcome},,")
+        n += 1
+        lines.append(f"h{n},{user},2025-03-10T12:00:00Z,sms,outbound,sent,,")
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def test_learning_finds_the_evening_and_keeps_one_snapshot_active(shell_env, tmp_path,
+                                                                         monkeypatch):
+    services, rows, _ = shell_env
+    users = [await rows.user(signature=None, date_of_birth="1970-05-01") for _ in range(3)]
+    assert (await invoke("history", "import", str(await _history(tmp_path, rows, users))
+                         )).exit_code == 0
+    first = await invoke("scoring", "learn")
+    assert first.exit_code == 0 and "snapshot 1 active: 3 users" in first.output, first.output
+    learned = await services.pg.fetchrow(
+        "SELECT best_start, best_estimate, calls, answered, texts, replied FROM learned_users "
+        "WHERE user_id = $1", users[0])
+    assert learned["best_start"] in (17, 18)  # a 2-hour window holding 18:00 (GMT in March)
+    assert (learned["calls"], learned["answered"], learned["texts"]) == (16, 8, 1)
+    segment = await services.pg.fetchval(
+        "SELECT count(*) FROM learned_segments WHERE segment = 'everyone'")
+    assert segment == 1
+
+    async def fails(self, learned, figures, now):
+        raise RuntimeError("the database went away mid-run")
+
+    monkeypatch.setattr(PgLearningStore, "save", fails)
+    failed = await invoke("scoring", "learn")
+    assert failed.exit_code != 0
+    monkeypatch.undo()
+    for_the_shell(monkeypatch, services.settings)
+    active = await services.pg.fetch("SELECT version FROM learning_snapshots "
+                                     "WHERE status = 'ACTIVE'")
+    assert [r["version"] for r in active] == [1]  # the failed run left the first active
+    second = await invoke("scoring", "learn")
+    assert second.exit_code == 0 and "snapshot 2 active" in second.output
+    states = await services.pg.fetch("SELECT version, status FROM learning_snapshots "
+                                     "ORDER BY version")
+    assert [(r["version"], r["status"]) for r in states] == [(1, "SUPERSEDED"), (2, "ACTIVE")]
