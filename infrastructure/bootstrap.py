@@ -29,6 +29,7 @@ from infrastructure.composition.sync import build_sync
 from infrastructure.logging import get_logger
 from infrastructure.postgres.agent_accounts import PgAgentProfiles
 from infrastructure.postgres.leads import PgLeaseStore
+from infrastructure.postgres.learning import PgLearningStore
 from infrastructure.postgres.pool import StatementCounter
 from infrastructure.postgres.sync_store import PgSyncStore
 from infrastructure.postgres.unit_of_work import SqlUnitOfWork
@@ -36,6 +37,7 @@ from infrastructure.redis.event_bus import RedisEventBus
 from infrastructure.redis.resilient import ResilientRedis
 from infrastructure.redis.user_context_cache import UserContextCache
 from infrastructure.replica.reader import ReplicaReader
+from infrastructure.replica.user_segments import user_facts
 from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
@@ -50,6 +52,7 @@ from service_layer.cdc import ChangeApplier
 from service_layer.dispositions import CallOutcomes
 from service_layer.follow_ups import Messaging
 from service_layer.job_runs import JobRuns
+from service_layer.learning import Learning
 from service_layer.link_sending import LinkSending
 from service_layer.magic_links import MagicLinks
 from service_layer.queue_pages import QueuePages
@@ -103,6 +106,7 @@ class Services:
     rule_sets: RuleSets
     queue_pages: QueuePages
     call_records: CallRecords
+    learning: Learning
     # --- calls and voice ---
     outcomes: CallOutcomes
     voice: VoiceCalls
@@ -188,4 +192,5 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         automated_agents=automated, rate_limits=rate_limits, audit_writer=audit.writer,
         audit_log=audit.log, closers=[*closers, *audit.closers],
         job_runs=records.job_runs, rule_sets=records.rule_sets,
-        queue_pages=records.queue_pages, call_records=records.call_records)
+        queue_pages=records.queue_pages, call_records=records.call_records,
+        learning=Learning(PgLearningStore(c.pg), partial(user_facts, c.replica_db), clock))

@@ -147,6 +147,8 @@ class Settings(BaseSettings):
     integrity_every_hours: float = Field(default=6, gt=0)
     integrity_sample_size: int = Field(default=500, ge=0)
     cleanup_every_hours: float = Field(default=24, gt=0)
+    # How often the worker learns from the history (domain.learning) into a new snapshot.
+    learn_every_hours: float = Field(default=24, gt=0)
     queue_events_keep_days: int = Field(default=90, ge=1)
     cdc_seen_keep_days: int = Field(default=14, ge=1)
     webhook_receipts_keep_days: int = Field(default=30, ge=1)

@@ -121,8 +121,16 @@ async def cleanup(services: Services, progress: Progress = None,
 
 # (services, progress, forced: run by hand rather than on schedule)
 JobFunction = Callable[[Services, Progress, bool], Awaitable[JobResult]]
+async def learn(services: Services, progress: Progress = None,
+                forced: bool = False) -> JobResult:
+    """Learns from every call and text so far into a new active snapshot."""
+    report = await services.learning.run()
+    return JobResult({"version": report.version, "users": report.users,
+                      "segments": report.segments, "seconds": round(report.seconds, 2)})
+
+
 JOBS: dict[str, JobFunction] = {"reconcile": reconcile, "warm-cache": warm_cache,
-                                "integrity": integrity, "cleanup": cleanup}
+                                "integrity": integrity, "cleanup": cleanup, "learn": learn}
 
 
 def intervals(services: Services) -> dict[str, timedelta]:
@@ -132,7 +140,8 @@ def intervals(services: Services) -> dict[str, timedelta]:
     if s.enable_batch_sync:
         every |= {"reconcile": timedelta(minutes=s.reconcile_every_minutes),
                   "integrity": timedelta(hours=s.integrity_every_hours),
-                  "cleanup": timedelta(hours=s.cleanup_every_hours)}
+                  "cleanup": timedelta(hours=s.cleanup_every_hours),
+                  "learn": timedelta(hours=s.learn_every_hours)}
     if s.enable_cache_warming:
         every["warm-cache"] = timedelta(minutes=s.cache_warm_every_minutes)
     return every

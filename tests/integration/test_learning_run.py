@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infrastructure.postgres.learning import PgLearningStore
+from sync_worker.jobs import intervals, run_job
 from tests.integration.test_cli import invoke
 from tests.integration.test_history_import import HEADER
 from tests.queue_env import for_the_shell
@@ -61,3 +62,17 @@ async def test_learning_finds_the_evening_and_keeps_one_snapshot_active(shell_en
     states = await services.pg.fetch("SELECT version, status FROM learning_snapshots "
                                      "ORDER BY version")
     assert [(r["version"], r["status"]) for r in states] == [(1, "SUPERSEDED"), (2, "ACTIVE")]
+
+
+async def test_the_worker_learns_as_a_scheduled_job(shell_env):
+    services, rows, _ = shell_env
+    user = await rows.user(signature=None)
+    await services.pg.execute(
+        "INSERT INTO calls (id, direction, status, user_id, outcome, started_at, talk_seconds, "
+        "updated_at) VALUES (gen_random_uuid(), 'OUTBOUND', 'COMPLETED', $1, 'contacted', "
+        "'2026-11-20 18:30+00', 60, now())", user)
+    assert "learn" in intervals(services)
+    result = await run_job(services, "learn", force=True)
+    assert result.figures["version"] == 1 and result.figures["users"] == 1
+    assert await services.pg.fetchval(
+        "SELECT status FROM job_runs WHERE job = 'learn' ORDER BY id DESC LIMIT 1") == "DONE"
