@@ -21,6 +21,7 @@ from infrastructure.composition.automation import build_automation
 from infrastructure.composition.bus import build_bus
 from infrastructure.composition.calls import build_calls
 from infrastructure.composition.connections import open_connections
+from infrastructure.composition.learning import build_learning
 from infrastructure.composition.limits import build_rate_limits
 from infrastructure.composition.messaging import build_messaging
 from infrastructure.composition.queues import build_queues
@@ -29,7 +30,6 @@ from infrastructure.composition.sync import build_sync
 from infrastructure.logging import get_logger
 from infrastructure.postgres.agent_accounts import PgAgentProfiles
 from infrastructure.postgres.leads import PgLeaseStore
-from infrastructure.postgres.learning import PgLearningStore
 from infrastructure.postgres.pool import StatementCounter
 from infrastructure.postgres.sync_store import PgSyncStore
 from infrastructure.postgres.unit_of_work import SqlUnitOfWork
@@ -37,7 +37,6 @@ from infrastructure.redis.event_bus import RedisEventBus
 from infrastructure.redis.resilient import ResilientRedis
 from infrastructure.redis.user_context_cache import UserContextCache
 from infrastructure.replica.reader import ReplicaReader
-from infrastructure.replica.user_segments import user_facts
 from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
@@ -193,4 +192,4 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         audit_log=audit.log, closers=[*closers, *audit.closers],
         job_runs=records.job_runs, rule_sets=records.rule_sets,
         queue_pages=records.queue_pages, call_records=records.call_records,
-        learning=Learning(PgLearningStore(c.pg), partial(user_facts, c.replica_db), clock))
+        learning=build_learning(c, clock))

@@ -14,12 +14,11 @@ from functools import partial
 
 from infrastructure.clock import utc_now
 from infrastructure.composition.connections import open_connections
+from infrastructure.composition.learning import build_learning
 from infrastructure.composition.queues import build_queues
 from infrastructure.postgres.history import PgHistoryStore
-from infrastructure.postgres.learning import PgLearningStore
 from infrastructure.postgres.schema_version import database_revision
 from infrastructure.replica.user_ids import known_users
-from infrastructure.replica.user_segments import user_facts
 from infrastructure.runtime import Runtime, resolve_runtime
 from infrastructure.settings import Settings
 from service_layer.history_import import HistoryImport
@@ -58,7 +57,7 @@ async def bootstrap_queues(settings: Settings, *, spread: bool = True
     area = build_queues(settings, c, utc_now, spread=spread)
     history = HistoryImport(PgHistoryStore(c.pg, utc_now), partial(known_users, c.replica_db),
                             area.queues.rules, area.queues.recompute, utc_now)
-    learning = Learning(PgLearningStore(c.pg), partial(user_facts, c.replica_db), utc_now)
+    learning = build_learning(c, utc_now)
     # Closed in reverse: the embedded server (if this process started it) goes last.
     return QueueCommandServices(runtime, area.queues, history, learning, revision,
                                 [runtime.close, *c.closers()])

@@ -32,23 +32,6 @@ from service_layer.import_files import InvalidImport, records
 BATCH = 5000  # rows per transaction: a failure loses at most one batch's work, never half
 
 
-@dataclass
-class HistoryFile:
-    records: list[tuple[int, HistoryRecord]] = field(default_factory=list)  # (line, record)
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
-
-
-def read_history_csv(text: str) -> HistoryFile:
-    """Every row of the file checked; columns in any order, unknown columns ignored."""
-    found = HistoryFile()
-    for line, row in history_rows(text):
-        if isinstance(row, HistoryRecord):
-            found.records.append((line, row))
-        else:
-            found.problems.append((line, row))
-    return found
-
-
 def history_rows(text: str) -> Iterator[tuple[int, HistoryRecord | str]]:
     """Each row with its line: its record, or why it was refused. InvalidImport (before
     any row) when the header lacks a required column."""

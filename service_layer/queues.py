@@ -67,6 +67,7 @@ class RefreshReport:
 class RangePlan:
     """One range of a rebuild: what to build (``keys``, with their facts) and who is kept."""
 
+    now: datetime  # the moment it was planned for
     keys: Keys
     read: FactsRead
     kept: set[int] = field(default_factory=set)
@@ -164,16 +165,12 @@ class QueueMaintainer:
         return report
 
     def _planned(self, keys: Keys, pending: PendingCounts, afresh: bool
-                 ) -> asyncio.Task[tuple[datetime, RangePlan]]:
-        async def plan() -> tuple[datetime, RangePlan]:
-            now = self.clock()
-            return now, await self._range_plan(keys, pending, now, afresh)
-        return asyncio.ensure_future(plan())
+                 ) -> asyncio.Task[RangePlan]:
+        return asyncio.ensure_future(self._range_plan(keys, pending, self.clock(), afresh))
 
-    async def _rebuild_range(self, keys: Keys, planned: tuple[datetime, RangePlan],
-                             started: int, report: RefreshReport, afresh: bool
-                             ) -> list[QueueChanged]:
-        now, plan = planned
+    async def _rebuild_range(self, keys: Keys, plan: RangePlan, started: int,
+                             report: RefreshReport, afresh: bool) -> list[QueueChanged]:
+        now = plan.now
         async with self.stores.for_range(keys, started) as store:
             if await store.superseded():
                 return []
@@ -211,7 +208,7 @@ class QueueMaintainer:
                 rules_for = await store.rules()
         if whole:
             read = await self.replica.read(keys, pending)
-            return RangePlan(keys, read, gone=seen.keys() - read.facts.keys())
+            return RangePlan(now, keys, read, gone=seen.keys() - read.facts.keys())
         digests = await self.replica.digests(keys, pending)
         kept = kept_users(digests, dialler, seen, rules_for, now)
         build = to_build(digests, seen, unseen, kept)
@@ -221,7 +218,7 @@ class QueueMaintainer:
         else:
             chosen = Keys(ids=sorted(build))
         read = await self.replica.read(chosen, pending) if build else FactsRead({}, {})
-        return RangePlan(chosen, read, kept - read.facts.keys(), dialler, gone)
+        return RangePlan(now, chosen, read, kept - read.facts.keys(), dialler, gone)
 
     async def recompute(self, user_ids: Sequence[int], reason: str) -> RefreshReport:
         """The same rules for just these users (CDC events, dispositions, callbacks).

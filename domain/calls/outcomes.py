@@ -22,6 +22,11 @@ class CallOutcome(StrEnum):
     DO_NOT_CALL = "do_not_call"
 
 
+def known_outcome(value: str | None) -> CallOutcome | None:
+    """The outcome a stored value names; None for none, or for one no longer known."""
+    return CallOutcome(value) if value in CallOutcome._value2member_map_ else None
+
+
 # A call "reached" the user unless it ended with one of these.
 NOT_REACHED = frozenset({
     CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED,

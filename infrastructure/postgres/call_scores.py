@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.calls.outcomes import CallOutcome
+from domain.calls.outcomes import known_outcome
 from domain.scoring.model import CallScore
 from domain.scoring.ports import CallScoreRepository
 from infrastructure.postgres.tables import CallScoreRow
@@ -18,7 +18,7 @@ def to_call_score(row: CallScoreRow) -> CallScore:
     return CallScore(
         user_id=row.user_id, current_score=row.current_score,
         total_attempts=row.total_attempts, failed_attempts=row.failed_attempts,
-        last_outcome=CallOutcome(outcome) if outcome in CallOutcome._value2member_map_ else None,
+        last_outcome=known_outcome(outcome),
         last_called_at=row.last_called_at, last_contact_at=row.last_contact_at,
         next_call_after=row.next_call_after, updated_at=row.updated_at,
     )

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 
 import asyncpg
 
-from domain.calls.outcomes import CallOutcome
+from domain.calls.outcomes import known_outcome
 from domain.history.ports import HistoryBatch, HistoryStore
 from domain.history.records import HistoryRecord
 from domain.scoring.model import CallScore
 from infrastructure.postgres.dispositions import mark_dirty
+from infrastructure.postgres.staging import through_staging
 
-_TEMP = ("CREATE TEMP TABLE IF NOT EXISTS history_in (external_id varchar(128), user_id bigint, "
-         "occurred_at timestamptz, channel varchar(8), direction varchar(16), "
-         "outcome varchar(32), talk_seconds int, agent_id uuid, agent_email varchar(320)) "
-         "ON COMMIT DELETE ROWS")
+_STAGED = ("external_id varchar(128), user_id bigint, occurred_at timestamptz, "
+           "channel varchar(8), direction varchar(16), outcome varchar(32), talk_seconds int, "
+           "agent_id uuid, agent_email varchar(320)")
 # A call's status from its outcome; a text's from what the source says became of it.
 _INSERT = """
 WITH calls_in AS (
@@ -77,10 +77,8 @@ class PgHistoryBatch(HistoryBatch):
         rows = [(r.external_id, r.user_id, r.occurred_at, r.channel.value, r.direction.value,
                  _outcome(r), r.talk_seconds, agents.get(r.agent_email or ""),
                  None if r.agent_email in agents else r.agent_email) for r in records]
-        await self.conn.execute(_TEMP)
-        await self.conn.copy_records_to_table("history_in", records=rows)
-        found = await self.conn.fetch(_INSERT, self._now)
-        await self.conn.execute("TRUNCATE history_in")
+        found = await through_staging(self.conn, "history_in", _STAGED, rows, _INSERT,
+                                      self._now)
         return {r[0] for r in found}
 
     async def call_scores(self, user_ids: Sequence[int]) -> dict[int, CallScore]:
@@ -90,7 +88,7 @@ class PgHistoryBatch(HistoryBatch):
             "WHERE user_id = ANY($1::bigint[]) ORDER BY user_id FOR UPDATE", list(user_ids))
         return {r[0]: CallScore(
             r[0], r[1], r[2], r[3],
-            CallOutcome(r[4]) if r[4] in CallOutcome._value2member_map_ else None,
+            known_outcome(r[4]),
             r[5], r[6], r[7], r[8]) for r in rows}
 
     async def save_call_scores(self, scores: Sequence[CallScore]) -> None:
@@ -109,7 +107,7 @@ class PgHistoryBatch(HistoryBatch):
 
 
 class PgHistoryStore(HistoryStore):
-    def __init__(self, pool: asyncpg.Pool, clock):
+    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], datetime]):
         self._pool, self._clock = pool, clock
 
     @contextlib.asynccontextmanager

@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from domain.users.phone import to_e164
+from infrastructure.postgres.staging import through_staging
 
 # Validation costs ~50 µs a number; a first build of hundreds of thousands of users
 # spreads it over the machine's cores, a CDC batch does it inline.
@@ -72,14 +73,10 @@ async def refresh_phones(conn, phones: Mapping[int, str | None]) -> dict[int, st
     if stale:
         checked = await validate_numbers([phones[u] for u in stale])
         rows = list(zip(stale, [phones[u] for u in stale], checked, strict=True))
-        await conn.execute("CREATE TEMP TABLE IF NOT EXISTS phones_in "
-                           "(user_id bigint, raw varchar(64), e164 varchar(20)) "
-                           "ON COMMIT DELETE ROWS")
-        await conn.copy_records_to_table("phones_in", records=rows)
-        await conn.execute(
+        await through_staging(
+            conn, "phones_in", "user_id bigint, raw varchar(64), e164 varchar(20)", rows,
             "INSERT INTO user_phones (user_id, raw, e164) SELECT user_id, raw, e164 "
             "FROM phones_in ON CONFLICT (user_id) DO UPDATE SET raw = EXCLUDED.raw, "
             "e164 = EXCLUDED.e164")
-        await conn.execute("TRUNCATE phones_in")
         result.update({u: e for u, _, e in rows})
     return result

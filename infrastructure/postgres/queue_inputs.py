@@ -13,8 +13,7 @@ import asyncpg
 from domain.queue.inputs import InputsSeen
 from domain.queue.ports import Keys
 from infrastructure.postgres.queue_keys import where
-
-_FEW = 100  # below this, arrays in one statement beat a temp table and COPY
+from infrastructure.postgres.staging import FEW_ROWS, through_staging
 
 # The dialler's own facts of each user, as dialler_facts reads them, hashed per user. A
 # row's text form tells NULL from an empty string, so no two facts read the same.
@@ -34,8 +33,7 @@ SELECT user_id, hashtextextended(string_agg(part, '|' ORDER BY part), 0) AS dige
      ORDER BY user_id, scheduled_for, id)
 ) parts GROUP BY user_id
 """
-_TEMP = ("CREATE TEMP TABLE IF NOT EXISTS inputs_in (user_id bigint, digest bigint, "
-         "seen_at timestamptz, good_until timestamptz) ON COMMIT DELETE ROWS")
+_STAGED = "user_id bigint, digest bigint, seen_at timestamptz, good_until timestamptz"
 _UPSERT = ("INSERT INTO queue_inputs (user_id, digest, seen_at, good_until) {rows} "
            "ON CONFLICT (user_id) DO UPDATE SET digest = EXCLUDED.digest, "
            "seen_at = EXCLUDED.seen_at, good_until = EXCLUDED.good_until")
@@ -66,11 +64,9 @@ async def unseen_entries(conn: asyncpg.Connection, keys: Keys) -> set[int]:
 async def keep_inputs(conn: asyncpg.Connection, seen: Mapping[int, InputsSeen],
                       forgotten: Sequence[int]) -> None:
     rows = [(u, s.digest, s.at, s.good_until) for u, s in seen.items()]
-    if len(rows) > _FEW:
-        await conn.execute(_TEMP)
-        await conn.copy_records_to_table("inputs_in", records=rows)
-        await conn.execute(_UPSERT.format(rows="SELECT * FROM inputs_in"))
-        await conn.execute("TRUNCATE inputs_in")
+    if len(rows) > FEW_ROWS:
+        await through_staging(conn, "inputs_in", _STAGED, rows,
+                              _UPSERT.format(rows="SELECT * FROM inputs_in"))
     elif rows:
         await conn.execute(_UPSERT.format(
             rows="SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], "

@@ -25,7 +25,7 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.calls.outcomes import CallOutcome
+from domain.calls.outcomes import CallOutcome, known_outcome
 from domain.queue.builder import RulesForUser
 from domain.queue.facts import DiallerFacts, DueCallback
 from domain.queue.inputs import InputsSeen
@@ -36,6 +36,7 @@ from infrastructure.postgres import phones, queue_inputs
 from infrastructure.postgres.dispositions import mark_dirty
 from infrastructure.postgres.queue_keys import where
 from infrastructure.postgres.rule_sets import STAMP_COLUMNS, RuleBook
+from infrastructure.postgres.staging import FEW_ROWS, through_staging
 
 RANGE_LOCKS, USER_LOCKS = 7301, 7302  # advisory lock classes (two-int form)
 _INT4 = 2_147_483_647
@@ -101,7 +102,7 @@ def _facts(user_id, e164, dnc, callbacks, scores, blocks) -> DiallerFacts:
     return DiallerFacts(
         phone_dialable=e164 is not None, do_not_call=user_id in dnc,
         callback=callbacks.get(user_id),
-        last_outcome=CallOutcome(outcome) if outcome in CallOutcome._value2member_map_ else None,
+        last_outcome=known_outcome(outcome),
         last_reached_at=score["last_contact_at"] if score else None,
         failed_attempts=score["failed_attempts"] if score else 0,
         next_call_after=score["next_call_after"] if score else None,
@@ -110,7 +111,6 @@ def _facts(user_id, e164, dnc, callbacks, scores, blocks) -> DiallerFacts:
     )
 
 
-_FEW = 100  # below this, arrays in one statement beat a temp table and COPY
 
 # An entry's columns as written, in order: its place, then the facts it was scored from.
 _ENTRY = ("user_id", "queue_type", "score", "next_call_after", "callback_id",
@@ -122,9 +122,7 @@ _TYPES = ("bigint", "varchar(24)", "float8", "timestamptz", "bigint", "uuid", "t
           "timestamptz", "date", "text", "text[]", "timestamptz[]", "varchar(32)",
           "timestamptz", "int", "timestamptz", "int", "varchar(16)")
 _ENTRY_COLUMNS = ", ".join(_ENTRY)
-_TEMP = ("CREATE TEMP TABLE IF NOT EXISTS entries_in ("
-         + ", ".join(f"{c} {t}" for c, t in zip(_ENTRY, _TYPES, strict=True))
-         + ") ON COMMIT DELETE ROWS")
+_STAGED = ", ".join(f"{c} {t}" for c, t in zip(_ENTRY, _TYPES, strict=True))
 _UPSERT = (
     f"INSERT INTO queue_entries ({_ENTRY_COLUMNS}, updated_at) SELECT *, now() FROM entries_in "
     "ON CONFLICT (user_id) DO UPDATE SET "
@@ -291,14 +289,11 @@ class PgQueueStore(QueueStore):
         """Apply the difference in bulk; returns how many rows were written or deleted."""
         upserts = [e for u, e in after.items() if before.get(u) != e]
         removed = [u for u in before if u not in after]
-        if len(upserts) + len(removed) + len(changes) <= _FEW:
+        if len(upserts) + len(removed) + len(changes) <= FEW_ROWS:
             return await _write_few(self.conn, upserts, removed, changes)
         conn = self.conn
         if upserts:
-            await conn.execute(_TEMP)
-            await conn.copy_records_to_table("entries_in", records=_entry_rows(upserts))
-            await conn.execute(_UPSERT)
-            await conn.execute("TRUNCATE entries_in")
+            await through_staging(conn, "entries_in", _STAGED, _entry_rows(upserts), _UPSERT)
         if removed:
             await conn.execute("DELETE FROM queue_entries WHERE user_id = ANY($1::bigint[])",
                                removed)

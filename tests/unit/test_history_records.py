@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -9,14 +10,23 @@ import pytest
 from domain.calls.outcomes import CallOutcome
 from domain.history.records import Channel, TextOutcome
 from domain.messaging.model import Direction
-from service_layer.history_import import read_history_csv
+from service_layer.history_import import history_rows
 from service_layer.import_files import InvalidImport
 
 HEADER = "external_id,user_id,occurred_at,channel,direction,outcome,talk_seconds,agent_email"
 
 
-def read(*rows: str, header: str = HEADER):
-    return read_history_csv("\n".join([header, *rows]) + "\n")
+@dataclass
+class Found:
+    records: list = field(default_factory=list)  # (line, record)
+    problems: list = field(default_factory=list)  # (line, reason)
+
+
+def read(*rows: str, header: str = HEADER) -> Found:
+    found = Found()
+    for line, row in history_rows("\n".join([header, *rows]) + "\n"):
+        (found.problems if isinstance(row, str) else found.records).append((line, row))
+    return found
 
 
 def test_good_rows_in_any_case_and_offset():
