@@ -15,6 +15,9 @@ client) with the floor it sets: on C cores, N requests at once need N x total / 
 `--py-spy PREFIX` records the server during the rounds.
 `--source A,B` compares checkouts (e.g. a worktree of an older commit, run with this venv)
 in one run; `--workers` is passed to this checkout only.
+`--agent-rates` puts an active learning snapshot in which every agent has UNSIGNED conversion
+rates for the common lenders (some clearly above the team's), so that agent matching works
+on every nextLead; `--match-windows 0,5` runs once per MATCH_WINDOW_POINTS (0: off).
 """
 
 from __future__ import annotations
@@ -253,6 +256,31 @@ async def make_agents(address, count: int) -> list[uuid.UUID]:
         await conn.close()
 
 
+BENCH_LENDERS = ("santander", "lloyds", "barclays", "hsbc", "nationwide", "halifax",
+                 "black horse", "lender unknown")
+
+
+async def add_agent_rates(address, agents: list[uuid.UUID]) -> None:
+    """An active snapshot with each agent's UNSIGNED rate per lender against the team's."""
+    conn = await asyncpg.connect(address.plain_url)
+    try:
+        snapshot = await conn.fetchval(
+            "INSERT INTO learning_snapshots (version, status, created_at, figures) "
+            "VALUES (1, 'ACTIVE', now(), '{}'::jsonb) RETURNING id")
+        rows = [(snapshot, agent, lender, 6 + (n + k) % 5, 30,
+                 0.20 + 0.04 * ((n * 7 + k * 3) % 5), 0.5, 0.24)
+                for n, agent in enumerate(agents) for k, lender in enumerate(BENCH_LENDERS)]
+        await conn.executemany(
+            "INSERT INTO learned_agents (snapshot_id, agent_id, queue_type, lender, converted, "
+            "worked, estimate, confidence, team_estimate) "
+            "VALUES ($1, $2, 'UNSIGNED', $3, $4, $5, $6, $7, $8)", rows)
+        # Planned from statistics, as autovacuum keeps them in service, not from the
+        # planner's guesses about a table just filled (matching reads 50 entries, not 1).
+        await conn.execute("ANALYZE queue_entries")
+    finally:
+        await conn.close()
+
+
 async def one_server(args, replica, workers: int | None, source: Path) -> None:
     """A fresh dialler database, migrated and filled by the checkout's own commands."""
     address = await svc.create_postgres_database("bench_floor")
@@ -261,6 +289,8 @@ async def one_server(args, replica, workers: int | None, source: Path) -> None:
         dialler(settings, source, "db", "migrate")
         dialler(settings, source, "queue", "refresh")
         agents = await make_agents(address, args.agents + 1 + args.cpu_requests + 20)
+        if args.agent_rates:
+            await add_agent_rates(address, agents)
         tokens = JwtTokenService(settings.jwt_secret.get_secret_value(), timedelta(hours=2))
         minted = [tokens.issue(Principal(a, Role.AGENT)).token for a in agents]
         await measure(args, settings, workers, source, minted)
@@ -276,6 +306,8 @@ async def measure(args, settings, workers: int | None, source: Path, tokens: lis
         try:
             await server.ready(http)
             label = f"{source.name} workers={workers if workers is not None else 'default'}"
+            if "MATCH_WINDOW_POINTS" in os.environ:
+                label += f" MATCH_WINDOW_POINTS={os.environ['MATCH_WINDOW_POINTS']}"
             # One at a time first, on a fresh server: CPU per request (after a warm-up).
             await cpu_per_request(http, server, tokens[-20:], 10)
             lead_cpu, dispose_cpu = await cpu_per_request(
@@ -317,7 +349,10 @@ async def main(args, sources: list[Path]) -> None:
         for source in sources:
             counts = [None] if source != ROOT else [int(w) for w in args.workers.split(",")]
             for workers in counts:
-                await one_server(args, replica, workers, source)
+                for window in args.match_windows.split(",") if args.match_windows else [None]:
+                    if window is not None:  # the server and its commands inherit it
+                        os.environ["MATCH_WINDOW_POINTS"] = window
+                    await one_server(args, replica, workers, source)
     finally:
         if ours:
             await svc.drop_mysql_database(replica)
@@ -334,6 +369,10 @@ if __name__ == "__main__":
                         help="record the server with py-spy during the rounds (collapsed "
                              "stacks; py-spy is not a dependency: pip install it)")
     parser.add_argument("--replica-url", help="a replica already seeded (kept from before)")
+    parser.add_argument("--agent-rates", action="store_true",
+                        help="an active learning snapshot with every agent's conversion rates")
+    parser.add_argument("--match-windows", metavar="POINTS,...",
+                        help="one run per MATCH_WINDOW_POINTS value (0: matching off)")
     parser.add_argument("--source", default=str(ROOT),
                         help="checkouts to compare, comma-separated (another one runs with "
                              "this venv and without --workers)")

@@ -42,20 +42,60 @@ def refresh() -> None:
 @scoring_app.command("learn")
 def learn_command() -> None:
     """Learn from every call and text so far (the dialler's own and imported): each user's
-    best hours and preferred channel, as a new snapshot made active when it is whole."""
-    from infrastructure.bootstrap_queues import bootstrap_queues
+    best hours, preferred channel and conversion rates, as a new snapshot made active when it
+    is whole. One run at a time with the worker's nightly job and learnScores."""
+    from infrastructure.bootstrap import bootstrap
+    from service_layer.learning_on_demand import LearningRefused
 
     settings = load_settings()
 
     async def main() -> None:
-        services = await bootstrap_queues(settings, spread=False)
+        services = await bootstrap(settings)
         try:
-            await ensure_queue_schema(services)
-            report = await services.learning.run()
+            await ensure_schema(services)
+            found = await services.learn_on_demand.run()
         finally:
             await services.close()
-        console().print(f"snapshot {report.version} active: {report.users} users with history"
-                        f" of their own, {report.segments} segments, {report.seconds:.1f} s")
+        if isinstance(found, LearningRefused):
+            console().print(found.message)
+            raise typer.Exit(1)
+        console().print(f"snapshot {found.version} active: {found.users} users with history "
+                        f"of their own, from {found.history_rows} calls and texts")
+
+    run(main)
+
+
+@scoring_app.command("add-shipped")
+def add_shipped(name: str = typer.Argument("learned", help="the shipped rule set"),
+                activate: bool = typer.Option(False, help="make it the active rule set")
+                ) -> None:
+    """Store a rule set the repository ships (``learned``: best hours, segment conversion,
+    preferred channel, month-ends and bank holidays) as a new draft, or active."""
+    from infrastructure.bootstrap import bootstrap
+    from infrastructure.shipped_rule_sets import shipped_rule_set
+
+    settings = load_settings()
+    try:
+        document = shipped_rule_set(name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NAME") from exc
+
+    async def main() -> None:
+        services = await bootstrap(settings)
+        try:
+            await ensure_schema(services)
+            found = await services.rule_sets.create(name, document, None)
+            if isinstance(found, list):
+                for problem in found:
+                    console().print(f"{problem.path}: {problem.message}")
+                raise typer.Exit(1)
+            if activate:
+                found = await services.rule_sets.activate(found.id, services.clock())
+                await services.queues.rebuild()
+        finally:
+            await services.close()
+        console().print(f"rule set {found.name!r} stored as version {found.version} "
+                        f"({found.status.value.lower()})")
 
     run(main)
 

@@ -9,6 +9,8 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from domain.agents.model import Agent
+from domain.learning.profile import ContactProfile
+from domain.learning.snapshot import UserFacts
 from domain.scoring.model import CallScore
 from domain.users.context import ScoredUserContext
 from domain.users.model import Address, Claim, Requirement, User, VehiclePackage
@@ -152,6 +154,26 @@ class UserContextByUserIdLoader(Loader[int, ScoredUserContext]):
         return found
 
 
+class ContactProfileByUserIdLoader(Loader[int, ContactProfile]):
+    """Profiles in the active learning snapshot: one statement for the batch, after the
+    replica's users and addresses (read through this request's loaders, shared with the
+    rest of it) give each user's segment."""
+
+    def __init__(self, services: Services, loaders: Loaders):
+        super().__init__(services)
+        self._loaders = loaders
+
+    async def fetch(self, keys: Sequence[int]) -> Mapping[int, ContactProfile]:
+        users = [u for u in await self._loaders.user.load_many(keys) if u is not None]
+        at = [u.current_user_address_id for u in users if u.current_user_address_id]
+        addresses = {a.id: a for a in await self._loaders.address.load_many(at) if a}
+        facts = {}
+        for user in users:
+            address = addresses.get(user.current_user_address_id or "")
+            facts[user.id] = UserFacts(user.date_of_birth, address and address.post_code)
+        return await self.services.learned_habits.profiles(keys, facts)
+
+
 class _LoaderSources(ContextSources):
     """The request's loaders as context sources: reads shared with the rest of the request."""
 
@@ -194,6 +216,7 @@ class Loaders:
         # Users the asker took a lease of in this request: worked on, without a statement.
         self.granted: set[int] = set()
         self.user_context = UserContextByUserIdLoader(services, self)
+        self.contact_profile = ContactProfileByUserIdLoader(services, self)
 
     def clear(self) -> None:
         """Forgets all that was loaded (the loaders refer to themselves and to each other,

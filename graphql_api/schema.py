@@ -39,6 +39,7 @@ from graphql_api.resolvers import calls as call_resolvers
 from graphql_api.resolvers import queue as queue_resolvers
 from graphql_api.roots.calls import CallsQuery, CallsSubscription
 from graphql_api.roots.conversations import ConversationsMutation, ConversationsQuery
+from graphql_api.roots.learning import LearningMutation, LearningQuery
 from graphql_api.roots.links import LinksMutation, LinksQuery
 from graphql_api.roots.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
 from graphql_api.roots.supervisor import SupervisorMutation, SupervisorQuery
@@ -132,9 +133,9 @@ class Subscription:
 # Each area of the API keeps its root fields in its own module; they are merged here.
 # One line per area: add the area's root type to its tuple.
 QUERIES: tuple[type, ...] = (Query, CallsQuery, LinksQuery, SupervisorQuery, MessagingQuery,
-                             SyncQuery, ConversationsQuery)
+                             SyncQuery, ConversationsQuery, LearningQuery)
 MUTATIONS: tuple[type, ...] = (Mutation, LinksMutation, SupervisorMutation, MessagingMutation,
-                               ConversationsMutation)
+                               ConversationsMutation, LearningMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (Subscription, CallsSubscription, MessagingSubscription,)
 
 

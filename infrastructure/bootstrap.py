@@ -21,13 +21,18 @@ from infrastructure.composition.automation import build_automation
 from infrastructure.composition.bus import build_bus
 from infrastructure.composition.calls import build_calls
 from infrastructure.composition.connections import open_connections
-from infrastructure.composition.learning import build_learning
+from infrastructure.composition.learning import (
+    build_learn_on_demand,
+    build_learned_habits,
+    build_learning,
+)
 from infrastructure.composition.limits import build_rate_limits
 from infrastructure.composition.messaging import build_messaging
 from infrastructure.composition.queues import build_queues
 from infrastructure.composition.records import build_records
 from infrastructure.composition.sync import build_sync
 from infrastructure.logging import get_logger
+from infrastructure.model_files import ModelFiles
 from infrastructure.postgres.agent_accounts import PgAgentProfiles
 from infrastructure.postgres.leads import PgLeaseStore
 from infrastructure.postgres.pool import StatementCounter
@@ -51,7 +56,9 @@ from service_layer.cdc import ChangeApplier
 from service_layer.dispositions import CallOutcomes
 from service_layer.follow_ups import Messaging
 from service_layer.job_runs import JobRuns
+from service_layer.learned_habits import LearnedHabits
 from service_layer.learning import Learning
+from service_layer.learning_on_demand import LearnOnDemand
 from service_layer.link_sending import LinkSending
 from service_layer.magic_links import MagicLinks
 from service_layer.queue_pages import QueuePages
@@ -106,6 +113,8 @@ class Services:
     queue_pages: QueuePages
     call_records: CallRecords
     learning: Learning
+    learned_habits: LearnedHabits  # what the active snapshot says of users
+    learn_on_demand: LearnOnDemand  # learnScores: one run at a time with the worker's
     # --- calls and voice ---
     outcomes: CallOutcomes
     voice: VoiceCalls
@@ -167,7 +176,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     sync = build_sync(settings, c, queues, bus, clock)
     access = build_access(settings, runtime, c)
     agents = build_agents(settings, c, replica, clock)
-    records = build_records(c)
+    records = build_records(c, ModelFiles(settings.models_dir))
     rate_limits = build_rate_limits(settings, c.redis)
     automated = build_automation(settings, c, replica, messaging.sms, messaging.magic_links,
                                  queues.queues, rate_limits, clock)
@@ -175,6 +184,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     # Closed in reverse: the audit trail's writer first, the embedded server (if any) last.
     closers = [*messaging.closers, runtime.close, *c.closers(), background.drain]
     audit = await build_audit(settings, runtime, c.pg)
+    learning, habits = build_learning(c, clock), build_learned_habits(c, clock)
     return Services(
         settings=settings, runtime=runtime, engine=c.engine,
         uow=partial(SqlUnitOfWork, c.session_factory), replica=replica, pg=c.pg,
@@ -192,4 +202,5 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         audit_log=audit.log, closers=[*closers, *audit.closers],
         job_runs=records.job_runs, rule_sets=records.rule_sets,
         queue_pages=records.queue_pages, call_records=records.call_records,
-        learning=build_learning(c, clock))
+        learning=learning, learned_habits=habits,
+        learn_on_demand=build_learn_on_demand(learning, records.job_runs, habits, clock))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import time, timedelta
 from functools import cached_property
 from ipaddress import ip_network
@@ -107,6 +108,14 @@ class Settings(BaseSettings):
     calling_timezone: str = "Europe/London"
     calling_skips_bank_holidays: bool = True
     lease_minutes: int = Field(default=10, ge=1, le=120)
+    # Agent matching (domain.queue.matching): nextLead may hand an agent, instead of the most
+    # urgent entry, one this many points behind it that they convert clearly better (0:
+    # off). 5 is the smallest step of an age band or a lender and under one failed attempt
+    # (+8), about 2.5 days of silence: only entries the rules all but tie are reordered.
+    match_window_points: float = 5.0
+    # The most urgent entry, once passed over, waits no longer than this: the same 15
+    # minutes a personal callback waits for its own agent before anyone may take it.
+    match_max_wait_minutes: int = 15
     # How often `serve` moves callbacks that fell due into CALLBACK (one process at a time).
     callback_scan_seconds: float = Field(default=5.0, gt=0, le=300)
     pg_pool_size: int = Field(default=20, ge=2, le=500)
@@ -149,6 +158,9 @@ class Settings(BaseSettings):
     cleanup_every_hours: float = Field(default=24, gt=0)
     # How often the worker learns from the history (domain.learning) into a new snapshot.
     learn_every_hours: float = Field(default=24, gt=0)
+    # Where a rule set's model factor finds the estimator file it names (infrastructure.
+    # model_files): only files in it can be named.
+    models_dir: Path = Path("models")
     queue_events_keep_days: int = Field(default=90, ge=1)
     cdc_seen_keep_days: int = Field(default=14, ge=1)
     webhook_receipts_keep_days: int = Field(default=30, ge=1)
@@ -338,6 +350,22 @@ class Settings(BaseSettings):
             login=LoginBackoff(self.login_free_failures, self.login_backoff_base_seconds,
                                self.login_backoff_max_seconds,
                                self.login_failure_window_seconds))
+
+    @field_validator("match_window_points")
+    @classmethod
+    def _match_window_is_points(cls, value: float) -> float:
+        if not math.isfinite(value) or value < 0:
+            raise ValueError("MATCH_WINDOW_POINTS must be a number of score points, 0 or "
+                             "more (0 turns agent matching off)")
+        return value
+
+    @field_validator("match_max_wait_minutes")
+    @classmethod
+    def _match_wait_is_minutes(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("MATCH_MAX_WAIT_MINUTES must be a whole number of minutes, "
+                             "1 or more")
+        return value
 
     @model_validator(mode="after")
     def _login_backoff_is_valid(self) -> Settings:

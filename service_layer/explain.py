@@ -10,8 +10,9 @@ from domain.conversations.actions import TakenAction
 from domain.queue.builder import score_user
 from domain.queue.membership import place
 from domain.queue.model import QueueType
-from domain.queue.ports import Keys
+from domain.queue.ports import Keys, LeaseStore
 from domain.scoring.engine import ScoreBreakdown
+from domain.scoring.learned_factors import channel_advice
 from service_layer.conversation_actions import ConversationActions
 from service_layer.queues import QueueMaintainer
 
@@ -26,6 +27,7 @@ class Explanation:
     experiment_arm: str | None
     # Newest first: the last 30 days' automatic actions on their texts, at most 10.
     automatic_actions: tuple[TakenAction, ...] = ()
+    channel_advice: str | None = None  # "text rather than call", with its evidence
 
 
 async def explain(queues: QueueMaintainer, user_id: int, now: datetime, *,
@@ -41,4 +43,11 @@ async def explain(queues: QueueMaintainer, user_id: int, now: datetime, *,
     placement = place(replica, dialler)
     taken = tuple(await actions.recent(user_id, now)) if actions else ()
     return Explanation(user_id, score_user(replica, dialler, choice, now), placement.queue_type,
-                       placement.reason, choice.version, choice.arm, taken)
+                       placement.reason, choice.version, choice.arm, taken,
+                       channel_advice(dialler.habits, choice.rules.learned))
+
+
+async def match_factor(leases: LeaseStore, user_id: int, now: datetime) -> list[str]:
+    """The factor line of the user's current lead when agent matching handed it out."""
+    reason = await leases.match_reason(user_id, now)
+    return [reason[:1].upper() + reason[1:]] if reason else []

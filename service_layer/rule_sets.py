@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.scoring.learned_rules import ModelRule
 from domain.scoring.ports import ArmResult, RuleSetStore
 from domain.scoring.problems import Problem
 from domain.scoring.records import Experiment, RuleSetRecord
-from domain.scoring.rules import validate_rule_set
+from domain.scoring.rules import RuleSet, parse_rule_set, validate_rule_set
 from domain.text import NUL_REFUSED, has_nul
 
 MAX_NAME = 200  # rule sets' and experiments' name columns
@@ -39,14 +41,36 @@ def experiment_refusal(name: str, share: float) -> str | None:
 @dataclass(frozen=True, slots=True)
 class RuleSets:
     store: RuleSetStore
+    model_problem: Callable[[ModelRule], str | None]  # why a model file cannot serve
 
     async def list(self) -> list[RuleSetRecord]:
         return await self.store.list_rule_sets()
 
     async def create(self, name: str, document: dict, created_by: uuid.UUID | None
-                     ) -> RuleSetRecord:
-        """A new draft; check it with rule_set_problems first."""
+                     ) -> RuleSetRecord | list[Problem]:
+        """A new draft, or every problem of it (its document's, then what it refers to)."""
+        problems = rule_set_problems(name, document)
+        if not problems:
+            problems = await self._reference_problems(parse_rule_set(document))
+        if problems:
+            return problems
         return await self.store.create_rule_set(name.strip(), document, created_by)
+
+    async def _reference_problems(self, rules: RuleSet) -> list[Problem]:
+        """A snapshot that was never stored; a model that is on but cannot be read."""
+        learned, found = rules.learned, []
+        if learned is None:
+            return found
+        if learned.snapshot is not None and not await self.store.snapshot_exists(
+                learned.snapshot):
+            found.append(Problem("learned.snapshot", f"there is no learning snapshot "
+                                                     f"{learned.snapshot}; learn one first "
+                                                     "or name \"active\""))
+        if learned.model is not None and learned.model.enabled:
+            why = self.model_problem(learned.model)
+            if why:
+                found.append(Problem("learned.model.file", why))
+        return found
 
     async def activate(self, rule_set_id: int, at: datetime) -> RuleSetRecord | None:
         return await self.store.activate(rule_set_id, at)

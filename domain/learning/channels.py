@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from domain.history.records import Channel
 from domain.learning.shrinkage import Rate, pooled, prior_strength, shrunk
+from domain.scoring.habits import Evidence, preferred_channel
 
 Counts = tuple[int, int]  # (answered or replied, calls or texts)
-MARGIN = 0.05  # a channel is preferred only when its rate is this much higher
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,20 +20,20 @@ class ChannelPreference:
 
     @property
     def preferred(self) -> Channel | None:
-        """The channel whose rate is clearly higher (None: neither, or no evidence)."""
-        if not (self.calls.trials or self.texts.trials):
-            return None
-        if self.texts.estimate > self.calls.estimate + MARGIN:
-            return Channel.SMS
-        if self.calls.estimate > self.texts.estimate + MARGIN:
-            return Channel.CALL
-        return None
+        """The channel whose rate is clearly higher (None: neither, or no evidence): the
+        rule scoring applies (domain.scoring.habits.preferred_channel)."""
+        return preferred_channel(as_evidence(self.calls), as_evidence(self.texts))
 
     @property
     def evidence(self) -> str:
         c, t = self.calls, self.texts
         return (f"answers {c.successes} of {c.trials} calls (p = {c.estimate:.2f}), "
                 f"replies to {t.successes} of {t.trials} texts (p = {t.estimate:.2f})")
+
+
+def as_evidence(rate: Rate) -> Evidence:
+    """What scoring reads of a learned rate."""
+    return Evidence(rate.successes, rate.trials, rate.estimate, rate.confidence)
 
 
 def learn_channels(calls: Mapping[int, Counts], texts: Mapping[int, Counts]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain.calls.outcomes import CallOutcome
 from domain.learning.channels import Counts as ChannelCounts
 from domain.learning.contact_windows import Counts
+from domain.learning.conversions import ConversionCounts
+from domain.learning.segments import Segment
 from domain.learning.snapshot import Learned
 
 
@@ -25,6 +27,13 @@ class LearningStore(abc.ABC):
     async def counts(self, not_reached: Sequence[CallOutcome]) -> CallAndTextCounts:
         """Every outbound call and text so far, counted per user (the dialler's own and
         imported alike); a call with an outcome in ``not_reached`` reached nobody."""
+
+    @abc.abstractmethod
+    async def conversions(self, not_reached: Sequence[CallOutcome],
+                          segments: Mapping[int, Segment]) -> ConversionCounts:
+        """Users worked (reached by an outbound call in a queue) and converted (credited to
+        that queue, or to that agent there), counted per segment of ``segments`` (users it
+        lacks: every part unknown) and per agent and lender."""
 
     @abc.abstractmethod
     async def save(self, learned: Learned, figures: dict, now: datetime) -> int:

@@ -22,22 +22,33 @@ class ScoringChoice:
     version: int
     arm: str | None = None
 
+    @property
+    def snapshot(self) -> int | None:
+        """The learning snapshot the rules were loaded with (None: none)."""
+        return self.rules.snapshot
+
+    def scored(self, now: datetime) -> Scored:
+        return Scored(now, self.version, self.arm, self.snapshot)
+
 
 RulesForUser = Callable[[int], ScoringChoice]
 
 
-def scoring_facts(replica: ReplicaFacts, dialler: DiallerFacts) -> ScoringFacts:
+def scoring_facts(replica: ReplicaFacts, dialler: DiallerFacts,
+                  queue_type: QueueType | None) -> ScoringFacts:
     return ScoringFacts(
         user_id=replica.user_id, date_of_birth=replica.date_of_birth,
         open_claims=replica.open_claims, post_code=replica.post_code,
         last_outcome=dialler.last_outcome, last_reached_at=dialler.last_reached_at,
-        failed_attempts=dialler.failed_attempts,
+        failed_attempts=dialler.failed_attempts, habits=dialler.habits,
+        queue_type=queue_type.value if queue_type is not None else None,
     )
 
 
 def score_user(replica: ReplicaFacts, dialler: DiallerFacts, choice: ScoringChoice,
                now: datetime) -> ScoreBreakdown:
-    return score(scoring_facts(replica, dialler), choice.rules, now)
+    return score(scoring_facts(replica, dialler, place(replica, dialler).queue_type),
+                 choice.rules, now)
 
 
 def build_entry(replica: ReplicaFacts, dialler: DiallerFacts, choice: ScoringChoice,
@@ -48,7 +59,7 @@ def build_entry(replica: ReplicaFacts, dialler: DiallerFacts, choice: ScoringCho
     placement = place(replica, dialler)
     if placement.queue_type is None:
         return None, placement
-    facts = scoring_facts(replica, dialler)
+    facts = scoring_facts(replica, dialler, placement.queue_type)
     total, changes, scored = _score(facts, choice, now, previous)
     if placement.queue_type is QueueType.CALLBACK:
         callback = dialler.callback
@@ -67,7 +78,7 @@ def _score(facts: ScoringFacts, choice: ScoringChoice, now: datetime,
     if previous is not None and still_scored(previous, facts, choice, now):
         return previous.score, previous.next_change_at, previous.scored
     return (score_total(facts, choice.rules, now), next_change(facts, choice.rules, now),
-            Scored(now, choice.version, choice.arm))
+            choice.scored(now))
 
 
 def still_scored(entry: QueueEntry, facts: ScoringFacts, choice: ScoringChoice,
@@ -76,7 +87,8 @@ def still_scored(entry: QueueEntry, facts: ScoringFacts, choice: ScoringChoice,
     rule set, and ``now`` between when it was worked out and its next change by time."""
     scored = entry.scored
     return (scored is not None and scored.version == choice.version
-            and scored.arm == choice.arm and scored.at <= now
+            and scored.arm == choice.arm and scored.snapshot == choice.snapshot
+            and scored.at <= now
             and (entry.next_change_at is None or now < entry.next_change_at)
             and entry.basis == facts)
 
@@ -88,7 +100,7 @@ def rescored(entry: QueueEntry, choice: ScoringChoice, now: datetime) -> QueueEn
         return entry
     return replace(entry, score=score_total(entry.basis, choice.rules, now),
                    next_change_at=next_change(entry.basis, choice.rules, now),
-                   scored=Scored(now, choice.version, choice.arm))
+                   scored=choice.scored(now))
 
 
 def build_entries(replica: Mapping[int, ReplicaFacts], dialler: Mapping[int, DiallerFacts],

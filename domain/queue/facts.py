@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.calls.outcomes import CallOutcome
+from domain.scoring.habits import UserHabits
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +64,4 @@ class DiallerFacts:
     next_call_after: datetime | None = None
     wrong_number_phone: str | None = None
     no_claim_fingerprint: str | None = None
+    habits: UserHabits | None = None  # learned, from the snapshot their rule set reads

@@ -35,7 +35,8 @@ class InputsSeen:
 def inputs_digest(replica: int, dialler: int, choice: ScoringChoice) -> int:
     """One number for a build's inputs; a tuple of ints hashes the same in every process."""
     arm = zlib.crc32(choice.arm.encode()) if choice.arm is not None else -1
-    return hash((INPUTS_VERSION, replica, dialler, choice.version, arm))
+    snapshot = choice.snapshot if choice.snapshot is not None else -1
+    return hash((INPUTS_VERSION, replica, dialler, choice.version, arm, snapshot))
 
 
 def holds(seen: InputsSeen | None, digest: int, now: datetime) -> bool:

@@ -28,11 +28,13 @@ class QueueChangeKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """When an entry's score was worked out, and by which rule set version and arm."""
+    """When an entry's score was worked out, and by which rule set version, arm and
+    learning snapshot."""
 
     at: datetime
     version: int
     arm: str | None = None
+    snapshot: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

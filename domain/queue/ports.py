@@ -178,7 +178,12 @@ class LeaseStore(abc.ABC):
     @abc.abstractmethod
     async def lease_next(self, queue_type: QueueType, agent_id: uuid.UUID, now: datetime,
                          length: timedelta) -> Lease | None:
-        """Ends the agent's earlier lease and leases the most urgent callable entry."""
+        """Ends the agent's earlier lease and leases the most urgent callable entry (or,
+        with agent matching, the one near it this agent converts best)."""
+
+    @abc.abstractmethod
+    async def match_reason(self, user_id: int, now: datetime) -> str | None:
+        """Why agent matching handed out the user's current lead; None: it did not."""
 
 
 class CallbackStore(abc.ABC):

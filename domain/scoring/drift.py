@@ -7,7 +7,10 @@ With its facts unchanged, a user's score moves only when
   reached counts a fixed number of days: no drift);
 - a birthday passes (their age band may change);
 - the UK date changes while a dated adjustment (days of the month, a date range, weekdays)
-  may still apply to their post code area.
+  may still apply to their post code area;
+- a learned factor moves (domain.scoring.learned_factors.next_learned_change): their best
+  hours open or close, or, with a model, a London hour turns; a birthday may also move
+  them to another conversion segment.
 
 ``next_change`` may name a time before the score really changes (rescoring then finds the
 same score and asks again), never one after it.
@@ -27,6 +30,7 @@ from domain.scoring.engine import (
     uk_date,
     whole_days,
 )
+from domain.scoring.learned_factors import next_learned_change
 from domain.scoring.rules import Adjustment, Rate, RuleSet
 
 _DAY = timedelta(days=1)
@@ -40,12 +44,18 @@ def next_change(facts: ScoringFacts, rules: RuleSet, now: datetime) -> datetime 
         _tick(facts.last_reached_at, rules.since_contact, now)
         if facts.last_reached_at is not None else None,
         _next_birthday(facts.date_of_birth, now)
-        if facts.date_of_birth is not None and rules.age_bands else None,
+        if facts.date_of_birth is not None and (rules.age_bands or _by_segment(rules))
+        else None,
         _uk_midnight_after(now)
         if any(_may_apply_later(a, uk_date(now), facts.post_code) for a in rules.adjustments)
         else None,
+        next_learned_change(facts, rules.learned, now),
     )
     return min((t for t in times if t is not None), default=None)
+
+
+def _by_segment(rules: RuleSet) -> bool:
+    return rules.learned is not None and rules.learned.segment_conversion is not None
 
 
 def _tick(since: datetime, rate: Rate, now: datetime) -> datetime | None:

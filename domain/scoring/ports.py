@@ -76,3 +76,7 @@ class RuleSetStore(abc.ABC):
     @abc.abstractmethod
     async def arm_results(self, experiment: Experiment) -> list[ArmResult]:
         """Control first, then the variant."""
+
+    @abc.abstractmethod
+    async def snapshot_exists(self, version: int) -> bool:
+        """Whether a learning snapshot of this version was ever stored."""

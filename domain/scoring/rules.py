@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from reprlib import repr as _show  # a short repr: long values would swamp the message
 
 from domain.calls.outcomes import CallOutcome
+from domain.scoring.document import MISSING as _MISSING
+from domain.scoring.document import Reader as _Reader
+from domain.scoring.document import show as _show
+from domain.scoring.learned_rules import LearnedRules, read_learned
 from domain.scoring.problems import Problem
 from domain.text import NUL_REFUSED, nul_paths
 
@@ -53,13 +55,12 @@ SPECIAL_COOLDOWNS = {
 
 _OUTCOMES = tuple(o.value for o in CallOutcome)
 _SECTIONS = ("lenders", "age_bands", "claim_age", "since_contact", "outcome_points",
-             "failed_attempt_points", "cooldowns", "adjustments")
+             "failed_attempt_points", "cooldowns", "adjustments", "learned")
+_REQUIRED = _SECTIONS[:-2]  # adjustments and learned factors are optional
 _WHEN = ("days_of_month", "date_from", "date_to", "weekdays", "postcode_areas")
-_MAX_POINTS = 1_000_000  # far beyond any sane rule; keeps floats and timedeltas finite
 _MAX_COOLDOWN = 365 * _DAY
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _AREA = re.compile(r"[A-Za-z]{1,2}")
-_MISSING = object()
 _NOT_OUTCOME = f"is not a call outcome (one of {', '.join(_OUTCOMES)})"
 
 
@@ -109,6 +110,12 @@ class RuleSet:
     failed_attempt_points: float
     cooldowns: dict[str, int | str]  # minutes, or a SPECIAL_COOLDOWNS value
     adjustments: tuple[Adjustment, ...]
+    learned: LearnedRules | None = None  # no learned factors: scored as without learning
+
+    @property
+    def snapshot(self) -> int | None:
+        """The learning snapshot whose tables this rule set was loaded with."""
+        return self.learned.snapshot_version if self.learned is not None else None
 
 
 def lender_key(raw: str) -> str:
@@ -146,59 +153,10 @@ def parse_rule_set(document: dict) -> RuleSet:
 
 # Reading and checking are one pass, so nothing that passes the checks can fail to parse.
 
-class _Reader:
-    """Collects problems; each read returns the parsed value, or None when it was bad."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def bad(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def obj(self, value: object, path: str, keys: tuple[str, ...] | None = None,
-            required: tuple[str, ...] = (), unknown: str = "") -> dict | None:
-        """An object; with ``keys``, any other key is a problem; missing ``required`` too."""
-        if value is _MISSING:
-            return None  # the parent has already said it is required
-        if not isinstance(value, dict):
-            return self.bad(path, f"must be an object, got {_show(value)}")
-        prefix = "" if path == "$" else f"{path}."
-        for key in value:
-            if keys is not None and key not in keys:
-                self.bad(f"{prefix}{key}", unknown or f"is not expected here (expected "
-                                                      f"{', '.join(keys)})")
-        for key in required:
-            if key not in value:
-                self.bad(f"{prefix}{key}", "is required")
-        return value
-
-    def number(self, value: object, path: str, not_positive: str = "") -> float | None:
-        if value is _MISSING:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return self.bad(path, f"must be a number, got {_show(value)}")
-        if isinstance(value, float) and not math.isfinite(value) or abs(value) > _MAX_POINTS:
-            return self.bad(path, f"must be a finite number from {-_MAX_POINTS} to "
-                                  f"{_MAX_POINTS}")
-        if not_positive and value > 0:
-            return self.bad(path, f"must be zero or negative: {not_positive}")
-        return float(value)
-
-    def whole(self, value: object, path: str, low: int, high: int) -> int | None:
-        if value is _MISSING:
-            return None
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # 65.0 from a JSON client means 65
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            return self.bad(path, f"must be a whole number from {low} to {high}, "
-                                  f"got {_show(value)}")
-        return value
-
-
 def _read(r: _Reader, document: object) -> RuleSet | None:
     for path in nul_paths(document):
         r.bad(path, NUL_REFUSED)
-    doc = r.obj(document, "$", _SECTIONS, required=_SECTIONS[:-1])  # adjustments optional
+    doc = r.obj(document, "$", _SECTIONS, required=_REQUIRED)
     if doc is None:
         return None
     get = lambda key: doc.get(key, _MISSING)  # noqa: E731
@@ -210,12 +168,13 @@ def _read(r: _Reader, document: object) -> RuleSet | None:
     failed = r.number(get("failed_attempt_points"), "failed_attempt_points")
     cooldowns = _cooldowns(r, get("cooldowns"))
     adjustments = _adjustments(r, doc.get("adjustments", []))
+    learned = read_learned(r, get("learned"))
     parts = (lenders, bands, claim_age, since, outcomes, failed, cooldowns, adjustments)
     if r.problems or any(part is None for part in parts):
         return None  # every read that returned None has already named its problem
     points, default, aliases = lenders
     return RuleSet(points, default, aliases, bands, claim_age, since, outcomes, failed,
-                   cooldowns, adjustments)
+                   cooldowns, adjustments, learned)
 
 
 def _lenders(r: _Reader, value: object) -> tuple[dict, float, dict] | None:

@@ -26,8 +26,8 @@ from graphql_api.types.scoring import (
     ScoreBreakdown,
     ScoreExplanation,
 )
-from service_layer.explain import explain
-from service_layer.rule_sets import experiment_refusal, rule_set_problems
+from service_layer.explain import explain, match_factor
+from service_layer.rule_sets import experiment_refusal
 
 RuleSetResult = Annotated[RuleSetCreated | RuleSetInvalid, strawberry.union("RuleSetResult")]
 ExperimentResult = Annotated[ExperimentStarted | ExperimentRejected,
@@ -48,10 +48,12 @@ async def explain_score(info: Info, user_id: strawberry.ID) -> ScoreExplanation 
         rule_set_version=found.rule_set_version, experiment_arm=found.experiment_arm,
         breakdown=ScoreBreakdown(lender_score=b.lender, age_score=b.age, time_score=b.time,
                                  disposition_score=b.disposition,
-                                 adjustment_score=b.adjustment),
-        factors=[f.reason for f in b.factors] + [f"Queue: {found.placement_reason}"],
-        recommendations=recommendations(context.context, found.queue_type and
-                                        found.queue_type.value) if context else [],
+                                 adjustment_score=b.adjustment, learned_score=b.learned),
+        factors=[f.reason for f in b.factors] + [f"Queue: {found.placement_reason}"]
+        + await match_factor(services.leases, uid, services.clock()),
+        recommendations=[*([found.channel_advice] if found.channel_advice else []),
+                         *(recommendations(context.context, found.queue_type and
+                                           found.queue_type.value) if context else [])],
         automatic_actions=[AutomaticAction.from_domain(a) for a in found.automatic_actions])
 
 
@@ -60,13 +62,12 @@ async def list_rule_sets(info: Info) -> list[RuleSetType]:
 
 
 async def create_rule_set(info: Info, name: str, document: JSON) -> RuleSetResult:
-    problems = rule_set_problems(name, document)
-    if problems:
-        return RuleSetInvalid(problems=[RuleSetProblem(path=p.path, message=p.message)
-                                        for p in problems])
     principal = info.context.require_principal()
-    record = await info.context.services.rule_sets.create(name, document, principal.agent_id)
-    return RuleSetCreated(rule_set=RuleSetType.from_domain(record))
+    found = await info.context.services.rule_sets.create(name, document, principal.agent_id)
+    if isinstance(found, list):
+        return RuleSetInvalid(problems=[RuleSetProblem(path=p.path, message=p.message)
+                                        for p in found])
+    return RuleSetCreated(rule_set=RuleSetType.from_domain(found))
 
 
 async def activate_rule_set(info: Info, id: strawberry.ID) -> RuleSetType:

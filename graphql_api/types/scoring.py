@@ -21,6 +21,9 @@ class ScoreBreakdown:
     disposition_score: float = strawberry.field(
         description="Last outcome and failed attempts.")
     adjustment_score: float
+    learned_score: float = strawberry.field(
+        description="Learned factors: best hours, segment conversion, preferred channel, "
+                    "model (DESIGN.md section 11); 0 with rules that learn nothing.")
 
 
 @strawberry.type

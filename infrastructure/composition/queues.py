@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from infrastructure.composition.connections import Connections
+from infrastructure.model_files import ModelFiles
 from infrastructure.postgres.dispositions import users_due_between
 from infrastructure.postgres.leads import PgLeaseStore
 from infrastructure.postgres.locks import PgSchedule
+from infrastructure.postgres.matching import LeadMatcher
 from infrastructure.postgres.queue_store import PgQueueStores
 from infrastructure.postgres.rule_sets import RuleBook
 from infrastructure.queue_processes import ProcessRangeWorkers
@@ -34,7 +36,8 @@ def build_queues(settings: Settings, c: Connections, clock: Callable[[], datetim
                  spread: bool = True) -> QueueArea:
     """``spread``: a rebuild of many ranges may send some to other processes (never from
     such a process itself, nor with the embedded default, whose Redis is in-process)."""
-    rule_book = RuleBook()  # one per process: every reader of the rules shares its parse
+    # One per process: every reader of the rules shares its parse.
+    rule_book = RuleBook(ModelFiles(settings.models_dir))
     stores = PgQueueStores(c.pg, rule_book, range_size=settings.queue_range_size,
                            lock_wait_seconds=settings.queue_lock_wait_seconds)
     elsewhere = None
@@ -47,5 +50,13 @@ def build_queues(settings: Settings, c: Connections, clock: Callable[[], datetim
         rule_book, queues,
         QueueTimers(queues, partial(users_due_between, c.pg), PgSchedule(c.pg), clock,
                     callback_every=settings.callback_scan_seconds),
-        PgLeaseStore(c.pg),
+        PgLeaseStore(c.pg, _matcher(settings)),
         UserContextCache(c.redis, settings.user_context_ttl_seconds, settings.redis_key_prefix))
+
+
+def _matcher(settings: Settings) -> LeadMatcher | None:
+    """Agent matching for nextLead; None when MATCH_WINDOW_POINTS is 0 (off)."""
+    if settings.match_window_points <= 0:
+        return None
+    return LeadMatcher(settings.match_window_points,
+                       timedelta(minutes=settings.match_max_wait_minutes))

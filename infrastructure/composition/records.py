@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from infrastructure.composition.connections import Connections
+from infrastructure.model_files import ModelFiles
 from infrastructure.postgres.call_history import PgCallHistory
 from infrastructure.postgres.job_runs import PgJobRuns
 from infrastructure.postgres.queue_page_reads import PgQueueReads
@@ -25,7 +26,7 @@ class RecordsArea:
     job_runs: JobRuns
 
 
-def build_records(c: Connections) -> RecordsArea:
+def build_records(c: Connections, models: ModelFiles) -> RecordsArea:
     return RecordsArea(QueuePages(PgQueueReads(c.pg)), CallRecords(PgCallHistory(c.pg)),
-                       RuleSets(PgRuleSetStore(c.pg)),
+                       RuleSets(PgRuleSetStore(c.pg), models.problem),
                        JobRuns(PgJobRuns(c.pg), ReplicaUserCensus(c.replica_db)))

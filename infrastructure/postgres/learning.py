@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import asyncpg
 
 from domain.calls.outcomes import CallOutcome
 from domain.learning.contact_windows import HOURS
+from domain.learning.conversions import ConversionCounts
 from domain.learning.ports import CallAndTextCounts, LearningStore
+from domain.learning.segments import Segment
 from domain.learning.snapshot import Learned
+from infrastructure.postgres.conversion_counts import conversion_counts
+from infrastructure.postgres.learned_rates import rate_tables
 
 _CALLS = """
 SELECT user_id, extract(hour FROM started_at AT TIME ZONE 'Europe/London')::int AS hour,
@@ -48,6 +52,11 @@ class PgLearningStore(LearningStore):
         return CallAndTextCounts(dict(by_hour), {u: (c, n) for u, (c, n) in totals.items()},
                                  {r[0]: (r[1], r[2]) for r in texts})
 
+    async def conversions(self, not_reached: Sequence[CallOutcome],
+                          segments: Mapping[int, Segment]) -> ConversionCounts:
+        async with self._pool.acquire() as conn:
+            return await conversion_counts(conn, [o.value for o in not_reached], segments)
+
     async def save(self, learned: Learned, figures: dict, now: datetime) -> int:
         users = sorted(learned.contact.users.keys() | learned.channels.keys())
         rows = [self._user_row(learned, u) for u in users]
@@ -65,10 +74,15 @@ class PgLearningStore(LearningStore):
                 "learned_users", records=[(snapshot, *r) for r in rows],
                 columns=["snapshot_id", "user_id", "contacts", "attempts", "estimates",
                          "best_start", "best_estimate", "calls", "answered", "texts",
-                         "replied", "call_rate", "text_rate", "preferred"])
+                         "replied", "call_rate", "text_rate", "preferred", "best_end",
+                         "best_confidence", "call_confidence", "text_confidence"])
             await conn.copy_records_to_table(
                 "learned_segments", records=[(snapshot, n, e) for n, e in segments],
                 columns=["snapshot_id", "segment", "estimates"])
+            for table, columns, records in rate_tables(learned):
+                await conn.copy_records_to_table(
+                    table, columns=["snapshot_id", *columns],
+                    records=[(snapshot, *r) for r in records])
             await conn.execute("UPDATE learning_snapshots SET status = 'SUPERSEDED' "
                                "WHERE status = 'ACTIVE' AND id <> $1", snapshot)
         return version
@@ -88,4 +102,7 @@ class PgLearningStore(LearningStore):
             channel.texts.trials if channel else 0, channel.texts.successes if channel else 0,
             channel.calls.estimate if channel else None,
             channel.texts.estimate if channel else None,
-            channel.preferred.value if channel and channel.preferred else None)
+            channel.preferred.value if channel and channel.preferred else None,
+            window.end if window else None, window.rate.confidence if window else None,
+            channel.calls.confidence if channel else None,
+            channel.texts.confidence if channel else None)

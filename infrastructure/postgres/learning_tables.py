@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -46,6 +57,11 @@ class LearnedUserRow(SQLModel, table=True):
     call_rate: float | None = Field(default=None, sa_column=Column(Float))
     text_rate: float | None = Field(default=None, sa_column=Column(Float))
     preferred: str | None = Field(default=None, sa_column=Column(String(8)))
+    # The best window's end and confidence, and each channel rate's (what scoring uses).
+    best_end: int | None = Field(default=None, sa_column=Column(SmallInteger))
+    best_confidence: float | None = Field(default=None, sa_column=Column(Float))
+    call_confidence: float | None = Field(default=None, sa_column=Column(Float))
+    text_confidence: float | None = Field(default=None, sa_column=Column(Float))
 
 
 class LearnedSegmentRow(SQLModel, table=True):
@@ -54,3 +70,49 @@ class LearnedSegmentRow(SQLModel, table=True):
     snapshot_id: int = Field(sa_column=_snapshot())
     segment: str = Field(sa_column=Column(Text, primary_key=True))
     estimates: list[float] = Field(sa_column=Column(ARRAY(Float), nullable=False))
+
+
+def _key(kind: object) -> Column:
+    return Column(kind, primary_key=True)
+
+
+class _Rate(SQLModel):
+    """A conversion rate: ``converted`` of ``worked``, shrunk (domain.learning.conversions)."""
+
+    converted: int = Field(sa_column_kwargs={"nullable": False})
+    worked: int = Field(sa_column_kwargs={"nullable": False})
+    estimate: float = Field(sa_column_kwargs={"nullable": False})
+    confidence: float = Field(sa_column_kwargs={"nullable": False})
+
+
+class LearnedConversionRow(_Rate, table=True):
+    """A segment's conversion rate in one queue: age band × postcode area × lender."""
+
+    __tablename__ = "learned_conversions"
+
+    snapshot_id: int = Field(sa_column=_snapshot())
+    age_band: str = Field(sa_column=_key(Text))
+    area: str = Field(sa_column=_key(Text))
+    lender: str = Field(sa_column=_key(Text))
+    queue_type: str = Field(sa_column=_key(String(24)))
+
+
+class LearnedQueueConversionRow(_Rate, table=True):
+    """Everyone's conversion rate in one queue: what a segment's is set against."""
+
+    __tablename__ = "learned_queue_conversions"
+
+    snapshot_id: int = Field(sa_column=_snapshot())
+    queue_type: str = Field(sa_column=_key(String(24)))
+
+
+class LearnedAgentRow(_Rate, table=True):
+    """An agent's conversion rate per queue and lender, and the team's beside it."""
+
+    __tablename__ = "learned_agents"
+
+    snapshot_id: int = Field(sa_column=_snapshot())
+    agent_id: uuid.UUID = Field(sa_column=_key(Uuid))
+    queue_type: str = Field(sa_column=_key(String(24)))
+    lender: str = Field(sa_column=_key(Text))
+    team_estimate: float = Field(sa_column=Column(Float, nullable=False))

@@ -21,6 +21,7 @@ import contextlib
 import json
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import asyncpg
@@ -32,8 +33,11 @@ from domain.queue.inputs import InputsSeen
 from domain.queue.model import QueueChanged, QueueEntry, QueueType, Scored
 from domain.queue.ports import Keys, QueueBusy, QueueStore, QueueStores, RangeStore
 from domain.scoring.engine import ScoringFacts
+from domain.scoring.habits import UserHabits
 from infrastructure.postgres import phones, queue_inputs
 from infrastructure.postgres.dispositions import mark_dirty
+from infrastructure.postgres.habit_columns import HABIT_COLUMNS, habit_values, habits_from_row
+from infrastructure.postgres.learned_scoring import user_habits
 from infrastructure.postgres.queue_keys import where
 from infrastructure.postgres.rule_sets import STAMP_COLUMNS, RuleBook
 from infrastructure.postgres.staging import FEW_ROWS, through_staging
@@ -117,10 +121,11 @@ _ENTRY = ("user_id", "queue_type", "score", "next_call_after", "callback_id",
           "personal_agent_id", "due_at", "next_change_at", "basis_date_of_birth",
           "basis_post_code", "basis_lenders", "basis_claims_created", "basis_last_outcome",
           "basis_last_reached_at", "basis_failed_attempts", "scored_at", "scored_version",
-          "scored_arm")
+          "scored_arm", "scored_snapshot", *(name for name, _ in HABIT_COLUMNS))
 _TYPES = ("bigint", "varchar(24)", "float8", "timestamptz", "bigint", "uuid", "timestamptz",
           "timestamptz", "date", "text", "text[]", "timestamptz[]", "varchar(32)",
-          "timestamptz", "int", "timestamptz", "int", "varchar(16)")
+          "timestamptz", "int", "timestamptz", "int", "varchar(16)", "int",
+          *(kind for _, kind in HABIT_COLUMNS))
 _ENTRY_COLUMNS = ", ".join(_ENTRY)
 _STAGED = ", ".join(f"{c} {t}" for c, t in zip(_ENTRY, _TYPES, strict=True))
 _UPSERT = (
@@ -186,11 +191,13 @@ def _joined(values: list | None) -> str | None:
 def _entry_rows(entries: list[QueueEntry]) -> list[tuple]:
     return [(e.user_id, e.queue_type.value, e.score, e.next_call_after, e.callback_id,
              e.personal_agent_id, e.due_at, e.next_change_at, *_basis_columns(e.basis),
-             *_scored_columns(e.scored)) for e in entries]
+             *_scored_columns(e.scored), *habit_values(e.basis and e.basis.habits))
+            for e in entries]
 
 
 def _scored_columns(scored: Scored | None) -> tuple:
-    return (None, None, None) if scored is None else (scored.at, scored.version, scored.arm)
+    return (None,) * 4 if scored is None else (scored.at, scored.version, scored.arm,
+                                               scored.snapshot)
 
 
 def _basis_columns(basis: ScoringFacts | None) -> tuple:
@@ -210,9 +217,10 @@ def entry_from_row(r) -> QueueEntry:
         post_code=r["basis_post_code"],
         last_outcome=CallOutcome(r["basis_last_outcome"]) if r["basis_last_outcome"] else None,
         last_reached_at=r["basis_last_reached_at"],
-        failed_attempts=r["basis_failed_attempts"])
+        failed_attempts=r["basis_failed_attempts"], habits=habits_from_row(r),
+        queue_type=r["queue_type"])
     scored = None if r["scored_at"] is None else Scored(r["scored_at"], r["scored_version"],
-                                                         r["scored_arm"])
+                                                         r["scored_arm"], r["scored_snapshot"])
     return QueueEntry(r["user_id"], QueueType(r["queue_type"]), r["score"],
                       r["next_call_after"], r["callback_id"], r["personal_agent_id"],
                       r["due_at"], r["next_change_at"], basis, scored)
@@ -227,6 +235,18 @@ def _event_rows(changes: list[QueueChanged]) -> list[tuple]:
 def _columns(rows: list[tuple], width: int) -> list[list]:
     """Rows as one list per column (for unnest)."""
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+
+
+def _habits_by_choice(found: dict[int, dict[int, UserHabits]], rules_for: RulesForUser,
+                      user_ids: list[int]) -> dict[int, UserHabits]:
+    """Of each user's habits in every snapshot read, those of the snapshot their rules read."""
+    chosen = {}
+    for user_id in user_ids:
+        snapshot = rules_for(user_id).snapshot
+        habits = found.get(snapshot, {}).get(user_id) if snapshot is not None else None
+        if habits is not None:
+            chosen[user_id] = habits
+    return chosen
 
 
 class PgQueueStore(QueueStore):
@@ -246,8 +266,23 @@ class PgQueueStore(QueueStore):
     async def dialler_facts(self, keys: Keys, numbers: dict[int, str | None],
                             now: datetime) -> dict[int, DiallerFacts]:
         """The dialler's own facts for every user in ``numbers`` (their E.164 or None)."""
-        if keys.ids is not None:
-            return await self._facts_of_users(numbers, now)
+        facts = await (self._facts_of_users(numbers, now) if keys.ids is not None
+                       else self._facts_of_range(keys, numbers, now))
+        return await self._with_habits(facts)
+
+    async def _with_habits(self, facts: dict[int, DiallerFacts]) -> dict[int, DiallerFacts]:
+        """Each user's habits from the snapshot their rule set reads (when it reads one)."""
+        in_play = await self._rule_book.in_play(self.conn, self._read)
+        if not in_play.snapshots or not facts:
+            return facts
+        ids = list(facts)
+        found = {v: await user_habits(self.conn, v, ids) for v in sorted(in_play.snapshots)}
+        for user_id, habits in _habits_by_choice(found, in_play.rules_for, ids).items():
+            facts[user_id] = replace(facts[user_id], habits=habits)
+        return facts
+
+    async def _facts_of_range(self, keys: Keys, numbers: dict[int, str | None],
+                              now: datetime) -> dict[int, DiallerFacts]:
         conn, (where_sql, args) = self.conn, where(keys)
         dnc = {r[0] for r in await conn.fetch(
             f"SELECT user_id FROM do_not_call WHERE {where_sql}", *args)}

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     text,
@@ -60,6 +61,25 @@ class QueueEntryRow(SQLModel, table=True):
     scored_at: datetime | None = Field(default=None, sa_column=_ts())
     scored_version: int | None = Field(default=None, sa_column=Column(Integer))
     scored_arm: str | None = Field(default=None, sa_column=Column(String(16)))
+    # The learned habits it was scored from (domain.scoring.habits.UserHabits; NULL: none),
+    # and the learning snapshot whose tables scored it.
+    basis_window_start: int | None = Field(default=None, sa_column=Column(SmallInteger))
+    basis_window_end: int | None = Field(default=None, sa_column=Column(SmallInteger))
+    basis_window_answered: int | None = Field(default=None, sa_column=Column(Integer))
+    basis_window_calls: int | None = Field(default=None, sa_column=Column(Integer))
+    basis_window_rate: float | None = Field(default=None, sa_column=Column(Float))
+    basis_window_confidence: float | None = Field(default=None, sa_column=Column(Float))
+    basis_answered: int | None = Field(default=None, sa_column=Column(Integer))
+    basis_calls: int | None = Field(default=None, sa_column=Column(Integer))
+    basis_call_rate: float | None = Field(default=None, sa_column=Column(Float))
+    basis_call_confidence: float | None = Field(default=None, sa_column=Column(Float))
+    basis_replied: int | None = Field(default=None, sa_column=Column(Integer))
+    basis_texts: int | None = Field(default=None, sa_column=Column(Integer))
+    basis_text_rate: float | None = Field(default=None, sa_column=Column(Float))
+    basis_text_confidence: float | None = Field(default=None, sa_column=Column(Float))
+    scored_snapshot: int | None = Field(default=None, sa_column=Column(Integer))
+    # When agent matching first handed out another entry ahead of this, the most urgent.
+    passed_over_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class LeaseRow(SQLModel, table=True):
@@ -78,6 +98,8 @@ class LeaseRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts(False, True))
     expires_at: datetime = Field(sa_column=_ts(False))
     ended_at: datetime | None = Field(default=None, sa_column=_ts())
+    # Why agent matching handed this lead out ahead of the most urgent (NULL: it did not).
+    match_reason: str | None = Field(default=None, sa_column=Column(Text))
     end_reason: str | None = Field(default=None, sa_column=Column(String(32)))
 
 

@@ -61,3 +61,8 @@ class PgRuleSetStore(RuleSetStore):
     async def arm_results(self, experiment: Experiment) -> list[ArmResult]:
         async with self.pool.acquire() as conn:
             return await experiment_results.arm_results(conn, experiment)
+
+    async def snapshot_exists(self, version: int) -> bool:
+        async with self.pool.acquire() as conn:
+            return await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM learning_snapshots WHERE version = $1)", version)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
@@ -16,7 +17,9 @@ from domain.scoring.records import (
     RuleSetRecord,
     RuleSetStatus,
 )
-from domain.scoring.rules import DEFAULT_RULE_SET_DOCUMENT, parse_rule_set
+from domain.scoring.rules import DEFAULT_RULE_SET_DOCUMENT, RuleSet, parse_rule_set
+from infrastructure.model_files import ModelFiles
+from infrastructure.postgres.learned_scoring import snapshot_tables
 
 _COLUMNS = "id, name, version, status, document, created_at"
 
@@ -112,19 +115,44 @@ async def start_experiment(conn: asyncpg.Connection, name: str, control_id: int,
     return _experiment(row)
 
 
-async def rules_for_users(conn: asyncpg.Connection) -> RulesForUser:
+@dataclass(frozen=True)
+class RulesInPlay:
+    """Who is scored by what, and the learning snapshots those rules read habits from."""
+
+    rules_for: RulesForUser
+    snapshots: frozenset[int]
+
+
+async def rules_in_play(conn: asyncpg.Connection, models: ModelFiles) -> RulesInPlay:
     """Who is scored by what: the active rule set, or an experiment's variant for its share."""
     active = await active_rule_set(conn)
-    control = ScoringChoice(parse_rule_set(active.document), active.version)
+    control = ScoringChoice(await loaded_rules(conn, active.document, models), active.version)
     experiment = await running_experiment(conn)
     variant_record = experiment and await get_rule_set(conn, experiment.variant_rule_set_id)
     if not experiment or not variant_record:
-        return lambda _user_id: control
+        return RulesInPlay(lambda _user_id: control, _snapshots(control))
     key, share = str(experiment.id), experiment.share
     arms = {"control": ScoringChoice(control.rules, control.version, "control"),
-            "variant": ScoringChoice(parse_rule_set(variant_record.document),
+            "variant": ScoringChoice(await loaded_rules(conn, variant_record.document, models),
                                      variant_record.version, "variant")}
-    return lambda user_id: arms[assign_arm(user_id, key, share)]
+    return RulesInPlay(lambda user_id: arms[assign_arm(user_id, key, share)],
+                       _snapshots(*arms.values()))
+
+
+def _snapshots(*choices: ScoringChoice) -> frozenset[int]:
+    return frozenset(c.snapshot for c in choices if c.snapshot is not None)
+
+
+async def loaded_rules(conn: asyncpg.Connection, document: dict, models: ModelFiles
+                       ) -> RuleSet:
+    """The rule set a stored document describes, its learned factors loaded with the
+    snapshot's tables and the model's estimator (a snapshot that is not there: none)."""
+    rules = parse_rule_set(document)
+    learned = rules.learned
+    if learned is None:
+        return rules
+    tables = await snapshot_tables(conn, learned.snapshot)
+    return replace(rules, learned=learned.loaded(tables, models.predictor(learned.model)))
 
 
 # What decides the rules: the active version and any running experiment's arms. Rule-set
@@ -134,7 +162,8 @@ STAMP_COLUMNS = (
     "ORDER BY version DESC LIMIT 1) AS rules_active, "
     "(SELECT id::text || ':' || variant_rule_set_id || ':' || share FROM experiments "
     f"WHERE status = '{ExperimentStatus.RUNNING.value}' ORDER BY started_at DESC LIMIT 1) "
-    "AS rules_experiment")
+    "AS rules_experiment, "
+    "(SELECT max(version) FROM learning_snapshots WHERE status = 'ACTIVE') AS rules_snapshot")
 
 
 class RuleBook:
@@ -145,15 +174,19 @@ class RuleBook:
     and no second connection is needed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, models: ModelFiles) -> None:
+        self._models = models
         self._stamp: tuple | None = None
-        self._rules: RulesForUser | None = None
+        self._rules: RulesInPlay | None = None
 
     async def current(self, conn: asyncpg.Connection, row=None) -> RulesForUser:
         """``row``: a record holding STAMP_COLUMNS, read already."""
+        return (await self.in_play(conn, row)).rules_for
+
+    async def in_play(self, conn: asyncpg.Connection, row=None) -> RulesInPlay:
         row = row or await conn.fetchrow(f"SELECT {STAMP_COLUMNS}")
-        stamp = (row["rules_active"], row["rules_experiment"])
+        stamp = (row["rules_active"], row["rules_experiment"], row["rules_snapshot"])
         if self._rules is None or stamp != self._stamp or stamp[0] is None:
-            self._rules = await rules_for_users(conn)
+            self._rules = await rules_in_play(conn, self._models)
             self._stamp = stamp
         return self._rules

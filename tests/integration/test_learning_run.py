@@ -76,3 +76,15 @@ async def test_the_worker_learns_as_a_scheduled_job(shell_env):
     assert result.figures["version"] == 1 and result.figures["users"] == 1
     assert await services.pg.fetchval(
         "SELECT status FROM job_runs WHERE job = 'learn' ORDER BY id DESC LIMIT 1") == "DONE"
+
+
+async def test_the_shipped_learned_rule_set_is_stored_and_activated_from_the_shell(shell_env):
+    services, rows, _ = shell_env
+    await rows.user(signature=None)
+    stored = await invoke("scoring", "add-shipped", "learned", "--activate")
+    assert stored.exit_code == 0 and "(active)" in stored.output, stored.output
+    active = await services.pg.fetchrow(
+        "SELECT name, document FROM rule_sets WHERE status = 'ACTIVE'")
+    assert active["name"] == "learned" and '"calling_window"' in active["document"]
+    unknown = await invoke("scoring", "add-shipped", "clever")
+    assert unknown.exit_code == 2 and "no rule set is shipped as 'clever'" in unknown.output

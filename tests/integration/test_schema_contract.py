@@ -15,7 +15,7 @@ CONTRACTS = OPERATIONS
 # The contract files whose issues have landed; the rest join as their issues do.
 CONTRACT_FILES = ["agent.graphql", "user.graphql", "queue.graphql", "scoring.graphql",
                   "calls.graphql", "communications.graphql",
-                  "supervisor.graphql", "conversations.graphql"]
+                  "supervisor.graphql", "conversations.graphql", "learning.graphql"]
 
 
 def test_schema_file_matches_the_code():

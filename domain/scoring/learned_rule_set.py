@@ -1,0 +1,28 @@
+"""The shipped ``learned`` rule set: the default's fixed factors, the learned factors, and the
+seasonal adjustments (domain.scoring.seasons), as the document the repository ships."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from datetime import date
+
+from domain.scoring.rules import DEFAULT_RULE_SET_DOCUMENT
+from domain.scoring.seasons import seasonal_adjustments
+
+SHIPPED_YEARS = (2026, 2027, 2028)
+LEARNED_FACTORS: dict = {
+    "snapshot": "active",
+    "calling_window": {"points": -20},
+    "segment_conversion": {"points": -10},
+    "preferred_channel": {"call_penalty": 10},
+    "model": {"file": "contact_model.joblib", "points": -20, "enabled": False},
+}
+
+
+def learned_rule_set_document(bank_holidays: frozenset[date],
+                              years: Iterable[int] = SHIPPED_YEARS) -> dict:
+    document = copy.deepcopy(DEFAULT_RULE_SET_DOCUMENT)
+    document["adjustments"] = seasonal_adjustments(years, bank_holidays)
+    document["learned"] = copy.deepcopy(LEARNED_FACTORS)
+    return document
