@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_learning.py --quick            # 2,000 users, 5 agents, 10 days
     .venv/bin/python bench/bench_learning.py --users N --agents N --days N --learn-after N --seed S
     .venv/bin/python bench/bench_learning.py --save run.pickle   # then --report run.pickle
+    .venv/bin/python bench/bench_learning.py --oracle-windows    # what-if: B told the truth
 
 Customers with hidden habits and agents with hidden skill work through nextLead, the
 TwiML webhook's call placing, Twilio's status callbacks, recordDisposition, the worker's
@@ -73,8 +74,8 @@ QUICK = {"users": 2_000, "agents": 5, "days": 10, "learn_after": 5, "shift_hours
 def config(args: argparse.Namespace) -> Config:
     chosen = {**(QUICK if args.quick else {}),
               **{k: v for k, v in vars(args).items()
-                 if k in ("users", "agents", "days", "learn_after", "seed", "shift_hours")
-                 and v is not None}}
+                 if k in ("users", "agents", "days", "learn_after", "seed", "shift_hours",
+                          "oracle_windows") and v is not None}}
     if "learn_after" not in chosen and "days" in chosen:
         chosen["learn_after"] = chosen["days"] // 2
     return Config(**chosen)
@@ -113,6 +114,9 @@ if __name__ == "__main__":
                         help="each agent's weekday shift (default 8: 7.5 h on the phones)")
     parser.add_argument("--quick", action="store_true",
                         help="2,000 users, 5 agents, 10 days, 3-hour shifts")
+    parser.add_argument("--oracle-windows", action="store_true", dest="oracle_windows",
+                        default=None, help="what-if: B's learned windows replaced by the "
+                                           "hidden truth (the mechanism's ceiling)")
     parser.add_argument("--save", help="also keep the run's data in this file (pickle)")
     parser.add_argument("--report", help="print the report of a run kept with --save")
     asyncio.run(main(parser.parse_args()))

@@ -56,7 +56,9 @@ def figures(data: Extract) -> Figures:
     }, len(users), cfg.seed)
     days = f"days {data.second}-{cfg.days}"
     _sizes(data, out, days, hours, att_a, att_b)
-    _contact_lines(out, found, (con_a, att_a), (con_b, att_b), days)
+    _shared_line(data, out)
+    _contact_lines(out, found, (con_a, att_a), (con_b, att_b), days, _b_name(data))
+    _daily_line(data, out)
     _conversion_lines(out, found, data, (conv_a, conv_b), hours, days)
     _window_lines(data, out)
     _b_lines(data, out)
@@ -83,13 +85,41 @@ def _sizes(data: Extract, out: Figures, days: str, hours: float, att_a, att_b) -
     })
 
 
-def _contact_lines(out: Figures, found: dict, a: tuple, b: tuple, days: str) -> None:
+def _b_name(data: Extract) -> str:
+    if getattr(data.config, "oracle_windows", False):  # runs saved before the option: no
+        return "learned rule set, windows replaced by the TRUE ones"
+    return "learned"
+
+
+def _shared_line(data: Extract, out: Figures) -> None:
+    shared = [a for a in data.a.log.attempts if a.day < data.second]
+    rate = wilson(sum(a.contact for a in shared), len(shared))
+    out.add("contacts_per_attempt_shared", rate,
+            f"contacts per attempt, days 1-{data.config.learn_after} (A and B alike, default "
+            f"rule set): {rate.show()} over {len(shared)} calls")
+
+
+def _daily_line(data: Extract, out: Figures) -> None:
+    """Each compared calling day's contacts per attempt, A/B."""
+    shown = []
+    for day in data.calendar[data.config.learn_after:]:
+        rates = []
+        for run in (data.a, data.b):
+            calls = [a for a in run.log.attempts if a.day == day.number]
+            rates.append(sum(a.contact for a in calls) / len(calls) if calls else float("nan"))
+        if day.calling:
+            shown.append(f"{day.number}: {rates[0]:.3f}/{rates[1]:.3f}")
+    out.add("daily", ", ".join(shown), "  by day, A/B: " + ", ".join(shown))
+
+
+def _contact_lines(out: Figures, found: dict, a: tuple, b: tuple, days: str,
+                   b_name: str) -> None:
     naive_a, naive_b = (wilson(int(c.sum()), int(n.sum())) for c, n in (a, b))
     out.add("contacts_per_attempt_a", found["contacts_a"],
             f"contacts per attempt, {days}, A (default): {found['contacts_a'].show()} "
             f"(bootstrap over users; Wilson, ignoring clustering: {naive_a.show()})")
     out.add("contacts_per_attempt_b", found["contacts_b"],
-            f"contacts per attempt, {days}, B (learned): {found['contacts_b'].show()} "
+            f"contacts per attempt, {days}, B ({b_name}): {found['contacts_b'].show()} "
             f"(Wilson: {naive_b.show()})")
     ratio = found["contacts_ratio"]
     verdict = "met" if ratio.estimate >= AIM else "not met"

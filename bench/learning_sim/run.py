@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from bench.learning_sim import oracle
 from bench.learning_sim.calendar import Day, Shift, at, days
 from bench.learning_sim.env import Env, create, fork
 from bench.learning_sim.floor import Agent, Floor
@@ -38,6 +39,7 @@ class Config:
     seed: int = 1
     first_day: date = FIRST_DAY
     shift_hours: float = 8.0  # each agent's weekday shift, half an hour's break included
+    oracle_windows: bool = False  # B's windows the hidden truth (bench.learning_sim.oracle)
 
 
 @dataclass
@@ -78,11 +80,15 @@ def make_agents(cfg: Config, ids: list) -> list[Agent]:
     return found
 
 
-async def learn_and_switch(env: Env) -> Learned:
+async def learn_and_switch(env: Env, population: Population, oracle_windows: bool = False
+                           ) -> Learned:
     """`dialler scoring learn`, then the shipped ``learned`` rule set stored, activated and
-    the queues rebuilt under it."""
+    the queues rebuilt under it (``oracle_windows``: the snapshot's windows replaced by the
+    truth first)."""
     services = env.services
     report = await services.learning.run()
+    if oracle_windows:
+        await oracle.install(services, population)
     created = services.rule_sets
     record = await created.create("learned", shipped_rule_set("learned"), None)
     if isinstance(record, list):
@@ -127,7 +133,7 @@ async def simulate(cfg: Config, progress=print) -> Outcome:
         env_b = await fork(env_a)
         floor_b = copy_floor(floor_a, env_b)
         step = time.perf_counter()
-        learned = await learn_and_switch(env_b)
+        learned = await learn_and_switch(env_b, population, cfg.oracle_windows)
         timings["learn + switch"] = time.perf_counter() - step
         far = at(calendar[-1].date + timedelta(days=5), 23)
         step = time.perf_counter()
