@@ -32,10 +32,16 @@ NOW = datetime(2026, 11, 25, 18, 30, tzinfo=UTC)  # a Wednesday evening: windows
 async def learn_from_history(settings, users: int, rows: int) -> None:
     services = await bootstrap_queues(settings, spread=False)
     try:
-        report = await services.history.run(history_csv(users, rows))
+        text = history_csv(users, rows)
+        started = time.perf_counter()
+        report = await services.history.run(text)
+        imported = time.perf_counter() - started
         learned = await services.learning.run()
-        print(f"history: {report.loaded} rows; snapshot {learned.version}: {learned.users} "
-              f"users with history, {learned.segments} segments", flush=True)
+        learning = time.perf_counter() - started - imported
+        print(f"history: {report.loaded} rows imported in {imported:.1f} s "
+              f"({rows / imported:,.0f} rows/s); scoring learn {learning:.1f} s: snapshot "
+              f"{learned.version}, {learned.users} users with history, {learned.segments} "
+              f"segments", flush=True)
     finally:
         await services.close()
 

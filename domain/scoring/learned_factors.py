@@ -107,10 +107,12 @@ def channel_evidence(habits: UserHabits) -> str:
     said = []
     if calls is not None:
         said.append(f"answers {calls.successes} of {calls.trials} calls "
-                    f"(p = {calls.estimate:.2f})")
+                    f"(p = {calls.estimate:.2f})" if calls.trials else
+                    f"not called yet (everyone answers p = {calls.estimate:.2f})")
     if texts is not None:
         said.append(f"replies to {texts.successes} of {texts.trials} texts "
-                    f"(p = {texts.estimate:.2f})")
+                    f"(p = {texts.estimate:.2f})" if texts.trials else
+                    f"not texted yet (everyone replies p = {texts.estimate:.2f})")
     return ", ".join(said)
 
 

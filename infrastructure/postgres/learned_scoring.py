@@ -61,10 +61,12 @@ def _habits(r) -> UserHabits:
     if r["best_start"] is not None and r["best_end"] is not None:
         window = Evidence(int(r["won"] or 0), int(r["tried"] or 0), r["best_estimate"],
                           r["best_confidence"] or 0.0)
-    calls = Evidence(r["answered"], r["calls"], r["call_rate"], r["call_confidence"] or 0.0) \
-        if r["calls"] and r["call_rate"] is not None else None
-    texts = Evidence(r["replied"], r["texts"], r["text_rate"], r["text_confidence"] or 0.0) \
-        if r["texts"] and r["text_rate"] is not None else None
+    # A rate with no trials of its own is everyone's: kept, so that a user who was only
+    # ever texted is set against the call rate learning set them against.
+    calls = None if r["call_rate"] is None else Evidence(
+        r["answered"] or 0, r["calls"] or 0, r["call_rate"], r["call_confidence"] or 0.0)
+    texts = None if r["text_rate"] is None else Evidence(
+        r["replied"] or 0, r["texts"] or 0, r["text_rate"], r["text_confidence"] or 0.0)
     return UserHabits(r["best_start"] if window else None, r["best_end"] if window else None,
                       window, calls, texts)
 

@@ -143,7 +143,7 @@ async def test_the_learned_user_columns_scoring_reads(world):
         habits = await user_habits(conn, report.version, [users["a"], users["e"], 1])
     assert set(habits) == {users["a"], users["e"]}  # user 1 has no row
     a = habits[users["a"]]
-    assert (a.calls.successes, a.calls.trials) == (1, 2) and a.texts is None
+    assert (a.calls.successes, a.calls.trials) == (1, 2) and a.texts.trials == 0  # everyone's
     assert (a.window_start, a.window_end) == (row["best_start"], row["best_end"])
     hours = slice(row["best_start"] - 8, row["best_end"] - 8)
     assert (a.window.successes, a.window.trials, a.window.confidence) == (
@@ -152,13 +152,13 @@ async def test_the_learned_user_columns_scoring_reads(world):
 
 async def test_the_snapshot_reads_back_as_it_was_learned(world):
     services, users, agents, _ = world
-    a, d = users["a"], users["d"]
+    a, d, e = users["a"], users["d"], users["e"]
     facts = {a: UserFacts(date(1950, 5, 1), "LS1 4AP", (("Santander UK", OLD),)),
              d: UserFacts(None, None)}
     segments = conversion_segments(facts, NOW.date())
     assert segments == {a: ("60+", "LS", "santander"), d: UNKNOWN}
     learned = learn({a: {18: (3, 4), 10: (0, 4)}, d: {12: (1, 2)}}, {a: (3, 8), d: (1, 2)},
-                    {a: (2, 3)}, segments, ConversionCounts(
+                    {a: (2, 3), e: (3, 3)}, segments, ConversionCounts(
                         {("60+", "LS", "santander", "UNSIGNED"): (2, 5),
                          ("under 30", "M", "hsbc", "UNSIGNED"): (1, 1),
                          ("60+", "LS", "santander", "CALLBACK"): (0, 3)},
@@ -169,7 +169,7 @@ async def test_the_snapshot_reads_back_as_it_was_learned(world):
         tables = await snapshot_tables(conn, version)
         assert await snapshot_tables(conn, None) == tables  # the new one is the active one
         assert await snapshot_tables(conn, version + 5) is None
-        habits = await user_habits(conn, version, [a, d])
+        habits = await user_habits(conn, version, [a, d, e])
         ann = await agent_rates(conn, version, agents["ann"])
         assert await agent_rates(conn, version, agents["cat"]) == {}
     assert tables.conversions == {k: as_evidence(r) for k, r in
@@ -181,7 +181,14 @@ async def test_the_snapshot_reads_back_as_it_was_learned(world):
     assert habits[a].calls == as_evidence(channel.calls)
     assert habits[a].texts == as_evidence(channel.texts)
     assert habits[a].preferred is channel.preferred
-    assert habits[d].texts is None and habits[d].calls == as_evidence(learned.channels[d].calls)
+    assert habits[d].calls == as_evidence(learned.channels[d].calls)
+    # never texted: everyone's reply rate, as learning set their calls against
+    assert habits[d].texts == as_evidence(learned.channels[d].texts)
+    assert habits[d].texts.trials == 0
+    # only ever texted: set against everyone's answer rate, not against nothing
+    assert habits[e].calls == as_evidence(learned.channels[e].calls)
+    assert habits[e].calls.trials == 0 and habits[e].calls.estimate > 0
+    assert habits[e].preferred is learned.channels[e].preferred
     rate = learned.agents[(agents["ann"], "UNSIGNED", "santander")]
     assert ann == {("UNSIGNED", "santander"): (as_evidence(rate.agent), rate.team.estimate)}
     assert rate.team.estimate == 4 / 11 < rate.agent.estimate < 1.0  # 1 of 1, pulled to team

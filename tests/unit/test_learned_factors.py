@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from domain.scoring.drift import next_change
 from domain.scoring.engine import ScoringFacts, score, score_total
 from domain.scoring.habits import Evidence, SnapshotTables, UserHabits
-from domain.scoring.learned_factors import segment_key
+from domain.scoring.learned_factors import channel_advice, segment_key
 from domain.scoring.learned_rule_set import SHIPPED_YEARS, learned_rule_set_document
 from domain.scoring.learned_rules import ContactPredictor, ModelFeatures
 from domain.scoring.rules import (
@@ -231,3 +231,13 @@ def test_the_score_never_changes_before_its_next_change(minutes, start):
     assert change is not None and change > now
     just_before = change - timedelta(seconds=1)
     assert score_total(user, rules, just_before) == score_total(user, rules, now)
+
+
+def test_the_channel_advice_names_a_rate_with_no_trials_as_everyones():
+    learned = parse_rule_set(learned_rule_set_document(frozenset())).learned
+    never_called = UserHabits(calls=Evidence(0, 0, 0.2, 0.0), texts=Evidence(5, 6, 0.7, 0.6))
+    assert channel_advice(never_called, learned) == (
+        "Text rather than call: not called yet (everyone answers p = 0.20), "
+        "replies to 5 of 6 texts (p = 0.70).")
+    # against everyone's answer rate, a poor replier is no texter
+    assert channel_advice(replace(never_called, texts=Evidence(1, 6, 0.2, 0.6)), learned) is None
