@@ -5,6 +5,7 @@
     .venv/bin/python bench/bench_learning.py --users N --agents N --days N --learn-after N --seed S
     .venv/bin/python bench/bench_learning.py --save run.pickle   # then --report run.pickle
     .venv/bin/python bench/bench_learning.py --oracle-windows    # what-if: B told the truth
+    .venv/bin/python bench/bench_learning.py --full-confidence   # what-if: B's windows trusted
 
 Customers with hidden habits and agents with hidden skill work through nextLead, the
 TwiML webhook's call placing, Twilio's status callbacks, recordDisposition, the worker's
@@ -75,7 +76,7 @@ def config(args: argparse.Namespace) -> Config:
     chosen = {**(QUICK if args.quick else {}),
               **{k: v for k, v in vars(args).items()
                  if k in ("users", "agents", "days", "learn_after", "seed", "shift_hours",
-                          "oracle_windows") and v is not None}}
+                          "oracle_windows", "full_confidence") and v is not None}}
     if "learn_after" not in chosen and "days" in chosen:
         chosen["learn_after"] = chosen["days"] // 2
     return Config(**chosen)
@@ -117,6 +118,9 @@ if __name__ == "__main__":
     parser.add_argument("--oracle-windows", action="store_true", dest="oracle_windows",
                         default=None, help="what-if: B's learned windows replaced by the "
                                            "hidden truth (the mechanism's ceiling)")
+    parser.add_argument("--full-confidence", action="store_true", dest="full_confidence",
+                        default=None, help="what-if: B's learned windows at confidence 1 "
+                                           "(what scaling calling_window by it costs)")
     parser.add_argument("--save", help="also keep the run's data in this file (pickle)")
     parser.add_argument("--report", help="print the report of a run kept with --save")
     asyncio.run(main(parser.parse_args()))

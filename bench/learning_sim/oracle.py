@@ -1,7 +1,8 @@
-"""A what-if for B (``--oracle-windows``): the learned snapshot's calling windows replaced by
-each user's true best two weekday hours, with full confidence. What the calling_window
-factor could do if the learner found the windows: the ceiling of the mechanism, not a
-result of learning."""
+"""What-ifs for B, not results of learning. ``--oracle-windows``: the learned snapshot's
+calling windows replaced by each user's true best two weekday hours, with full confidence:
+what the calling_window factor could do if the learner found the windows, the ceiling of
+the mechanism. ``--full-confidence``: the learned windows kept, their confidence set to 1:
+what scaling the points by confidence costs."""
 
 from __future__ import annotations
 
@@ -41,3 +42,16 @@ async def install(services, population: Population) -> int:
         await conn.execute(_UPSERT, users, [windows[u][0] for u in users],
                            [windows[u][1] for u in users])
     return len(users)
+
+
+_FULL = """
+UPDATE learned_users u SET best_confidence = 1.0 FROM learning_snapshots s
+WHERE s.id = u.snapshot_id AND s.status = 'ACTIVE' AND u.best_start IS NOT NULL
+"""
+
+
+async def full_confidence(services) -> int:
+    """Every learned window of the active snapshot at confidence 1; the users changed."""
+    async with services.pg.acquire() as conn:
+        status = await conn.execute(_FULL)
+    return int(status.split()[-1])

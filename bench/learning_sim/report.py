@@ -88,6 +88,8 @@ def _sizes(data: Extract, out: Figures, days: str, hours: float, att_a, att_b) -
 def _b_name(data: Extract) -> str:
     if getattr(data.config, "oracle_windows", False):  # runs saved before the option: no
         return "learned rule set, windows replaced by the TRUE ones"
+    if getattr(data.config, "full_confidence", False):
+        return "learned rule set, learned windows at confidence 1"
     return "learned"
 
 

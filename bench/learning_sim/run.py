@@ -40,6 +40,7 @@ class Config:
     first_day: date = FIRST_DAY
     shift_hours: float = 8.0  # each agent's weekday shift, half an hour's break included
     oracle_windows: bool = False  # B's windows the hidden truth (bench.learning_sim.oracle)
+    full_confidence: bool = False  # B's learned windows at confidence 1 (the same)
 
 
 @dataclass
@@ -80,15 +81,15 @@ def make_agents(cfg: Config, ids: list) -> list[Agent]:
     return found
 
 
-async def learn_and_switch(env: Env, population: Population, oracle_windows: bool = False
-                           ) -> Learned:
+async def learn_and_switch(env: Env, population: Population, cfg: Config) -> Learned:
     """`dialler scoring learn`, then the shipped ``learned`` rule set stored, activated and
-    the queues rebuilt under it (``oracle_windows``: the snapshot's windows replaced by the
-    truth first)."""
+    the queues rebuilt under it (after the what-if the config asks for, if any)."""
     services = env.services
     report = await services.learning.run()
-    if oracle_windows:
+    if cfg.oracle_windows:
         await oracle.install(services, population)
+    if cfg.full_confidence:
+        await oracle.full_confidence(services)
     created = services.rule_sets
     record = await created.create("learned", shipped_rule_set("learned"), None)
     if isinstance(record, list):
@@ -133,7 +134,7 @@ async def simulate(cfg: Config, progress=print) -> Outcome:
         env_b = await fork(env_a)
         floor_b = copy_floor(floor_a, env_b)
         step = time.perf_counter()
-        learned = await learn_and_switch(env_b, population, cfg.oracle_windows)
+        learned = await learn_and_switch(env_b, population, cfg)
         timings["learn + switch"] = time.perf_counter() - step
         far = at(calendar[-1].date + timedelta(days=5), 23)
         step = time.perf_counter()
