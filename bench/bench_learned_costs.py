@@ -37,9 +37,8 @@ async def learn_from_history(settings, users: int, rows: int) -> None:
         report = await services.history.run(text)
         imported = time.perf_counter() - started
         learned = await services.learning.run()
-        learning = time.perf_counter() - started - imported
         print(f"history: {report.loaded} rows imported in {imported:.1f} s "
-              f"({rows / imported:,.0f} rows/s); scoring learn {learning:.1f} s: snapshot "
+              f"({rows / imported:,.0f} rows/s); scoring learn {learned.seconds:.1f} s: snapshot "
               f"{learned.version}, {learned.users} users with history, {learned.segments} "
               f"segments", flush=True)
     finally:

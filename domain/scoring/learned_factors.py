@@ -104,16 +104,17 @@ def channel_advice(habits: UserHabits | None, learned: LearnedRules | None) -> s
 
 def channel_evidence(habits: UserHabits) -> str:
     calls, texts = habits.calls, habits.texts
-    said = []
-    if calls is not None:
-        said.append(f"answers {calls.successes} of {calls.trials} calls "
-                    f"(p = {calls.estimate:.2f})" if calls.trials else
-                    f"not called yet (everyone answers p = {calls.estimate:.2f})")
-    if texts is not None:
-        said.append(f"replies to {texts.successes} of {texts.trials} texts "
-                    f"(p = {texts.estimate:.2f})" if texts.trials else
-                    f"not texted yet (everyone replies p = {texts.estimate:.2f})")
-    return ", ".join(said)
+    said = [_rate_said(calls, "answers", "calls", "not called yet (everyone answers"),
+            _rate_said(texts, "replies to", "texts", "not texted yet (everyone replies")]
+    return ", ".join(s for s in said if s)
+
+
+def _rate_said(rate: Evidence | None, verb: str, things: str, none_own: str) -> str | None:
+    if rate is None:
+        return None
+    if not rate.trials:  # everyone's rate: none of their own
+        return f"{none_own} p = {rate.estimate:.2f})"
+    return f"{verb} {rate.successes} of {rate.trials} {things} (p = {rate.estimate:.2f})"
 
 
 def _model(facts: ScoringFacts, learned: LearnedRules, now: datetime) -> Part | None:

@@ -61,14 +61,17 @@ def _habits(r) -> UserHabits:
     if r["best_start"] is not None and r["best_end"] is not None:
         window = Evidence(int(r["won"] or 0), int(r["tried"] or 0), r["best_estimate"],
                           r["best_confidence"] or 0.0)
-    # A rate with no trials of its own is everyone's: kept, so that a user who was only
-    # ever texted is set against the call rate learning set them against.
-    calls = None if r["call_rate"] is None else Evidence(
-        r["answered"] or 0, r["calls"] or 0, r["call_rate"], r["call_confidence"] or 0.0)
-    texts = None if r["text_rate"] is None else Evidence(
-        r["replied"] or 0, r["texts"] or 0, r["text_rate"], r["text_confidence"] or 0.0)
     return UserHabits(r["best_start"] if window else None, r["best_end"] if window else None,
-                      window, calls, texts)
+                      window, _channel(r, "answered", "calls", "call"),
+                      _channel(r, "replied", "texts", "text"))
+
+
+def _channel(r, successes: str, trials: str, channel: str) -> Evidence | None:
+    """A channel's rate; with no trials of its own it is everyone's, kept, so that a user
+    only ever texted is set against the call rate learning set them against."""
+    rate = r[f"{channel}_rate"]
+    return None if rate is None else Evidence(r[successes] or 0, r[trials] or 0, rate,
+                                              r[f"{channel}_confidence"] or 0.0)
 
 
 async def agent_rates(conn: asyncpg.Connection, snapshot_version: int, agent_id: uuid.UUID
