@@ -6,6 +6,7 @@
     .venv/bin/python bench/bench_learning.py --save run.pickle   # then --report run.pickle
     .venv/bin/python bench/bench_learning.py --oracle-windows    # what-if: B told the truth
     .venv/bin/python bench/bench_learning.py --full-confidence   # what-if: B's windows trusted
+    .venv/bin/python bench/bench_learning.py --learned-factors '{"contact_hour": {"points": -40}}'
 
 Customers with hidden habits and agents with hidden skill work through nextLead, the
 TwiML webhook's call placing, Twilio's status callbacks, recordDisposition, the worker's
@@ -22,18 +23,22 @@ other act together), so runs with the same seed agree in distribution, not call 
 The hidden model (bench/learning_sim/hidden.py), and how it differs from what the learner
 (domain/learning) assumes:
 
-- Answering. The learner takes each user's answers in each London hour 8..19 as Bernoulli
-  trials with one fixed rate per hour, every call independent, every weekday alike, shrunk
-  toward an age band × postcode area segment and then everyone. The truth is a continuous
-  curve: a mixture of one to three Gaussian bumps in time of day (lunch, early evening, …,
-  so the rate moves within an hour and a best hour straddles two) over a floor, drawn
-  around a lifestyle (office, retired, parent, shift, student) that depends on age only
-  loosely and on postcode area not at all (so the segments the learner shrinks toward are
-  partly noise); Saturday has its own later, broader bumps and level, Monday is lower,
-  Friday evening much lower; each person-day has a log-normal "good day / bad day" factor
-  and 7% of days they are away (calls are not independent: they cluster by day); every call
-  in the last 24 hours multiplies the chance by 0.8 (fatigue: repeating calls at a good
-  hour pays less than the counts suggest).
+- Answering. The learner (domain/learning/day_shapes.py) takes each user's answers in each
+  London hour 8..19 as Bernoulli trials, independent given one of a few discrete "kinds of
+  day" (each twelve free rates, as many kinds as best predict a held-back call; it knows
+  nothing of bumps, lifestyles or their number), every weekday alike, the user's own counts
+  shrunk toward their kind-weighted curve; users without calls fall back on age band ×
+  postcode area segments and then everyone. The truth is a continuous curve: a mixture of
+  one to three Gaussian bumps in time of day (lunch, early evening, …, so the rate moves
+  within an hour and a best hour straddles two) over a floor, drawn around a lifestyle
+  (office, retired, parent, shift, student) that depends on age only loosely and on postcode
+  area not at all (so the segments the learner falls back on are partly noise; a person's
+  bumps move and widen around their lifestyle's, so no kind of day is anyone's exact curve);
+  Saturday has its own later, broader bumps and level, Monday is lower, Friday evening much
+  lower; each person-day has a log-normal "good day / bad day" factor and 7% of days they
+  are away (calls are not independent: they cluster by day); every call in the last 24 hours
+  multiplies the chance by 0.8 (fatigue: repeating calls at a good hour pays less than the
+  counts suggest).
 - Channel. The learner compares a call-answer rate with a text-reply rate (each shrunk
   toward everyone's). The truth is a latent trait: one person in seven barely answers calls
   but replies to most texts; text replies are their own Beta-distributed trait otherwise.
@@ -76,7 +81,8 @@ def config(args: argparse.Namespace) -> Config:
     chosen = {**(QUICK if args.quick else {}),
               **{k: v for k, v in vars(args).items()
                  if k in ("users", "agents", "days", "learn_after", "seed", "shift_hours",
-                          "oracle_windows", "full_confidence") and v is not None}}
+                          "oracle_windows", "full_confidence", "learned_factors")
+                 and v is not None}}
     if "learn_after" not in chosen and "days" in chosen:
         chosen["learn_after"] = chosen["days"] // 2
     return Config(**chosen)
@@ -121,6 +127,9 @@ if __name__ == "__main__":
     parser.add_argument("--full-confidence", action="store_true", dest="full_confidence",
                         default=None, help="what-if: B's learned windows at confidence 1 "
                                            "(what scaling calling_window by it costs)")
+    parser.add_argument("--learned-factors", dest="learned_factors",
+                        help="B's learned section changed from the shipped one, as JSON, "
+                             "e.g. '{\"contact_hour\": {\"points\": -40}}'")
     parser.add_argument("--save", help="also keep the run's data in this file (pickle)")
     parser.add_argument("--report", help="print the report of a run kept with --save")
     asyncio.run(main(parser.parse_args()))

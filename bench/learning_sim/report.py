@@ -4,6 +4,7 @@ benches (sizes first, then figures)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -15,6 +16,7 @@ WINDOW_MIN_CALLS = (3, 5, 8)  # own calls a user needs for their learned window 
 HOURS = tuple(range(8, 20))
 STARTS = tuple(range(8, 19))  # the 2-hour windows a learner can choose
 AIM = 1.15  # the issue's: at least +15% contacts per attempt
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass
@@ -59,6 +61,7 @@ def figures(data: Extract) -> Figures:
     _shared_line(data, out)
     _contact_lines(out, found, (con_a, att_a), (con_b, att_b), days, _b_name(data))
     _daily_line(data, out)
+    _where_line(data, out)
     _conversion_lines(out, found, data, (conv_a, conv_b), hours, days)
     _window_lines(data, out)
     _b_lines(data, out)
@@ -90,7 +93,8 @@ def _b_name(data: Extract) -> str:
         return "learned rule set, windows replaced by the TRUE ones"
     if getattr(data.config, "full_confidence", False):
         return "learned rule set, learned windows at confidence 1"
-    return "learned"
+    changed = getattr(data.config, "learned_factors", None)
+    return f"learned, with {changed}" if changed else "learned"
 
 
 def _shared_line(data: Extract, out: Figures) -> None:
@@ -112,6 +116,31 @@ def _daily_line(data: Extract, out: Figures) -> None:
         if day.calling:
             shown.append(f"{day.number}: {rates[0]:.3f}/{rates[1]:.3f}")
     out.add("daily", ", ".join(shown), "  by day, A/B: " + ", ".join(shown))
+
+
+def _where_line(data: Extract, out: Figures) -> None:
+    """Where a difference comes from: calling people at better hours of their own day
+    (timing), or calling people who answer more (whom)."""
+    curves: dict[int, tuple[dict[int, float], float]] = {}
+    shown = []
+    for name, run in (("A", data.a), ("B", data.b)):
+        timing, level, users = [], [], set()
+        for a in data.attempts(run):
+            if a.user_id not in curves:
+                curve = typical_curve(data.people[a.user_id], 4)
+                curves[a.user_id] = curve, float(np.mean(list(curve.values())))
+            curve, mean = curves[a.user_id]
+            hour = a.start.astimezone(LONDON).hour
+            if hour in curve and mean > 0:
+                timing.append(curve[hour] / mean)
+                level.append(mean)
+                users.add(a.user_id)
+        shown.append(f"{name}: the true p(answer) in the call's hour x{np.mean(timing):.3f} "
+                     f"the user's weekday mean, which is {np.mean(level):.3f} ({len(users)} "
+                     f"users called)")
+        out.figures[f"timing_{name}"] = float(np.mean(timing))
+        out.figures[f"level_{name}"] = float(np.mean(level))
+    out.lines.append("  where it comes from, per call: " + "; ".join(shown))
 
 
 def _contact_lines(out: Figures, found: dict, a: tuple, b: tuple, days: str,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -41,6 +42,7 @@ class Config:
     shift_hours: float = 8.0  # each agent's weekday shift, half an hour's break included
     oracle_windows: bool = False  # B's windows the hidden truth (bench.learning_sim.oracle)
     full_confidence: bool = False  # B's learned windows at confidence 1 (the same)
+    learned_factors: str | None = None  # JSON merged over the shipped learned section
 
 
 @dataclass
@@ -91,7 +93,10 @@ async def learn_and_switch(env: Env, population: Population, cfg: Config) -> Lea
     if cfg.full_confidence:
         await oracle.full_confidence(services)
     created = services.rule_sets
-    record = await created.create("learned", shipped_rule_set("learned"), None)
+    document = shipped_rule_set("learned")
+    if cfg.learned_factors:
+        document["learned"].update(json.loads(cfg.learned_factors))
+    record = await created.create("learned", document, None)
     if isinstance(record, list):
         raise RuntimeError(f"the shipped learned rule set was refused: {record}")
     await created.activate(record.id, env.clock())

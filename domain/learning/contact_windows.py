@@ -1,9 +1,10 @@
 """Each user's chance of answering per London hour of the calling day, learned from calls.
 
-Three levels, each shrunk toward the one above (domain.learning.shrinkage): everyone's rate
-per hour; each segment's, toward everyone's; each user's, toward their segment's. The
-prior strength at each level is estimated per hour from how the groups at that level
-spread.
+Everyone's rate per hour, and each segment's shrunk toward it (domain.learning.shrinkage,
+the prior's strength estimated per hour from how the segments spread), speak for users
+without calls of their own. A user's own rates start from their curve among the kinds of
+day everyone's calls show (domain.learning.day_shapes), to which each of their calls, in
+any hour, contributes; their own counts in an hour are then shrunk toward that curve.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.learning.day_shapes import fit, pattern_of
 from domain.learning.shrinkage import Rate, pooled, prior_strength, shrunk
 
 HOURS = tuple(range(8, 20))  # the hours a call may start in: 08:00 to 19:59, London time
@@ -50,19 +52,22 @@ def learn_contact(calls: Mapping[int, Mapping[int, Counts]],
         strength = prior_strength(groups, centre)
         for name, counts in by_segment.items():
             segments[name][hour] = shrunk(counts[hour][0], counts[hour][1], centre, strength)
-    return ContactModel(everyone, segments, _users(calls, segment_of, segments))
+    return ContactModel(everyone, segments, _users(calls, everyone))
 
 
-def _users(calls: Mapping[int, Mapping[int, Counts]], segment_of: Mapping[int, str],
-           segments: dict[str, dict[int, Rate]]) -> dict[int, dict[int, Rate]]:
+def _users(calls: Mapping[int, Mapping[int, Counts]],
+           everyone: dict[int, Rate]) -> dict[int, dict[int, Rate]]:
+    """Each user's rate per hour: their own counts shrunk toward their curve from the kinds
+    of day (domain.learning.day_shapes), which every call of theirs shaped."""
+    patterns = {u: pattern_of(hours, HOURS) for u, hours in calls.items()}
+    shapes = fit(list(patterns.values()), [everyone[h].estimate for h in HOURS])
+    curves = shapes.curves(list(patterns.values()))
     users: dict[int, dict[int, Rate]] = {}
-    for hour in HOURS:
-        groups = [calls[u].get(hour, (0, 0)) for u in calls]
-        strength = prior_strength(groups, pooled(groups))
-        for user_id, hours in calls.items():
-            contacts, attempts = hours.get(hour, (0, 0))
-            centre = segments[segment_of.get(user_id, "")][hour].estimate
-            users.setdefault(user_id, {})[hour] = shrunk(contacts, attempts, centre, strength)
+    for user_id, hours in calls.items():
+        curve = curves[patterns[user_id]]
+        users[user_id] = {h: shrunk(*hours.get(h, (0, 0)), curve[i],
+                                  shapes.own_strength)
+                          for i, h in enumerate(HOURS)}
     return users
 
 

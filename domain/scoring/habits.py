@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from domain.history.records import Channel
 
 PREFERENCE_MARGIN = 0.05  # a channel is preferred only when its rate is this much higher
+HOURS_FROM = 8  # UserHabits.hours[0] is the London hour 08:00-08:59
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -34,10 +35,26 @@ class UserHabits:
     window: Evidence | None = None
     calls: Evidence | None = None  # answered of calls made
     texts: Evidence | None = None  # replied to of texts sent
+    hours: tuple[float, ...] | None = None  # p(contact) per London hour 08..19, learned
+
+    def hour_rate(self, hour: int) -> float | None:
+        """Their p(contact) in this London hour; None outside the hours or without any."""
+        return _at(self.hours, hour)
 
     @property
     def preferred(self) -> Channel | None:
         return preferred_channel(self.calls, self.texts)
+
+
+def _at(hours: tuple[float, ...] | None, hour: int) -> float | None:
+    if not hours or not HOURS_FROM <= hour < HOURS_FROM + len(hours):
+        return None
+    return hours[hour - HOURS_FROM]
+
+
+def everyone_at(tables: SnapshotTables | None, hour: int) -> float | None:
+    """Everyone's p(contact) in this London hour, when the snapshot has it."""
+    return _at(tables.hours, hour) if tables is not None else None
 
 
 def preferred_channel(calls: Evidence | None, texts: Evidence | None) -> Channel | None:
@@ -59,8 +76,10 @@ SegmentKey = tuple[str, str, str, str]  # (age band, postcode area, lender, queu
 @dataclass(frozen=True, slots=True)
 class SnapshotTables:
     """A snapshot's conversion rates: per segment (domain.learning.segments.conversion_key)
-    and, for each queue, everyone's in it (what a segment's rate is set against)."""
+    and, for each queue, everyone's in it (what a segment's rate is set against); and
+    everyone's p(contact) per London hour (what a user's is set against)."""
 
     version: int
     conversions: Mapping[SegmentKey, Evidence] = field(default_factory=dict)
     baseline: Mapping[str, Evidence] = field(default_factory=dict)  # by queue type
+    hours: tuple[float, ...] = ()  # from HOURS_FROM, like UserHabits.hours

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from domain.history.records import Channel
 from domain.learning.segments import age_band, learning_lender
 from domain.scoring.basics import UK, aware, completed_years, postcode_area, uk_date, whole_days
-from domain.scoring.habits import Evidence, UserHabits
-from domain.scoring.learned_rules import LearnedRules, ModelFeatures
+from domain.scoring.habits import Evidence, UserHabits, everyone_at
+from domain.scoring.learned_rules import Against, LearnedRules, ModelFeatures
 from domain.scoring.points import ZERO, Part, show
 from domain.scoring.points import points as points_of
 
@@ -30,6 +30,7 @@ def learned_parts(facts: ScoringFacts, learned: LearnedRules | None, now: dateti
         return []
     found = [
         _calling_window(facts.habits, learned.calling_window, now),
+        _contact_hour(facts.habits, learned, now),
         _segment(facts, learned, now),
         _channel(facts.habits, learned.call_penalty),
         _model(facts, learned, now),
@@ -52,6 +53,26 @@ def _calling_window(habits: UserHabits | None, points: float | None, now: dateti
     earned = points_of(points * window.confidence)
     return Part("calling_window", earned,
                 lambda: f"In their best hours: {evidence}: {show(earned)}")
+
+
+def _contact_hour(habits: UserHabits | None, learned: LearnedRules, now: datetime
+                  ) -> Part | None:
+    rule, hour = learned.contact_hour, aware(now).astimezone(UK).hour
+    p = habits.hour_rate(hour) if rule is not None and habits is not None else None
+    if rule is None or habits is None or habits.hours is None or p is None:
+        return None
+    if rule.against is Against.EVERYONE:
+        base, whose = everyone_at(learned.tables, hour), f"everyone at {hour:02d}:00"
+    else:
+        base, whose = sum(habits.hours) / len(habits.hours), "their calling day"
+    if base is None or base <= 0:
+        return None
+    calls = habits.calls.trials if habits.calls is not None else 0
+    earned = points_of(rule.points * max(-1.0, min(1.0, p / base - 1)))
+    return Part("contact_hour", earned, lambda: (
+        f"At {hour:02d}:00 they answer p(contact) = {p:.2f}, {p / base:.2f} times the "
+        f"{base:.2f} of {whose} (learned from {calls} calls of their own and everyone's kinds "
+        f"of day): {show(earned)}"))
 
 
 def segment_key(facts: ScoringFacts, now: datetime) -> tuple[str, str, str, str] | None:
@@ -142,7 +163,7 @@ def model_features(facts: ScoringFacts, now: datetime) -> ModelFeatures:
 def next_learned_change(facts: ScoringFacts, learned: LearnedRules | None, now: datetime
                         ) -> datetime | None:
     """The first time after ``now`` a learned factor's points may move by time alone: the
-    user's best hours opening or closing; with a model, every London hour."""
+    user's best hours opening or closing; with a model or contact_hour, every London hour."""
     if learned is None:
         return None
     times = []
@@ -151,7 +172,8 @@ def next_learned_change(facts: ScoringFacts, learned: LearnedRules | None, now: 
             and habits.window is not None and habits.window_start is not None:
         times.append(_next_window_edge(habits.window_start, habits.window_end, now))
     model = learned.model
-    if model is not None and model.enabled and learned.predictor is not None:
+    hourly = learned.contact_hour is not None and habits is not None and bool(habits.hours)
+    if hourly or (model is not None and model.enabled and learned.predictor is not None):
         # London's offsets are whole hours, so its hours turn when UTC's do.
         times.append(aware(now).replace(minute=0, second=0, microsecond=0) + _HOUR)
     return min(times, default=None)

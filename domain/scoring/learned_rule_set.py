@@ -13,7 +13,8 @@ from domain.scoring.seasons import seasonal_adjustments
 SHIPPED_YEARS = (2026, 2027, 2028)
 LEARNED_FACTORS: dict = {
     "snapshot": "active",
-    "calling_window": {"points": -20},
+    "calling_window": {"points": -10},
+    "contact_hour": {"points": -25},
     "segment_conversion": {"points": -10},
     "preferred_channel": {"call_penalty": 10},
     "model": {"file": "contact_model.joblib", "points": -20, "enabled": False},

@@ -1,10 +1,15 @@
 """A rule set's learned factors: which snapshot they read, and what each is worth.
 
 The section is optional; without it a rule set scores exactly as one without learning. A
-document names the snapshot ("active", or a version number) and any of four factor kinds:
+document names the snapshot ("active", or a version number) and any of five factor kinds:
 
 - ``calling_window``: ``points`` when now is inside the user's best hours, times how sure
   the snapshot is of those hours (their confidence, 0 to 1);
+- ``contact_hour``: ``points`` times how much likelier the user answers in this London hour
+  (their learned p(contact) per hour) than ``against`` gives, within -1 and +1: everyone in
+  that hour (``"everyone"``, the default: who answers now, by habit and by hour) or the
+  user's own calling day (``"their_day"``: timing alone); it moves every hour, so it uses
+  the whole curve where ``calling_window`` uses its best two hours;
 - ``segment_conversion``: ``points`` times how far the user's segment converts above (or
   below) everyone in their queue, as a share of everyone's rate, within -1 and +1;
 - ``preferred_channel``: ``call_penalty`` points (zero or more) on a user who answers texts
@@ -16,12 +21,14 @@ document names the snapshot ("active", or a version number) and any of four fact
 from __future__ import annotations
 
 import abc
+import enum
 from dataclasses import dataclass, replace
 
 from domain.scoring.document import MISSING, Reader, show
 from domain.scoring.habits import SnapshotTables
 
-FACTORS = ("calling_window", "segment_conversion", "preferred_channel", "model")
+FACTORS = ("calling_window", "contact_hour", "segment_conversion", "preferred_channel",
+           "model")
 _SECTION = ("snapshot", *FACTORS)
 ACTIVE = "active"
 _MAX_VERSION = 2_147_483_647
@@ -59,6 +66,19 @@ class ModelRule:
     enabled: bool
 
 
+class Against(enum.Enum):
+    """What contact_hour sets the user's p(contact) now against."""
+
+    EVERYONE = "everyone"  # everyone's in the same hour
+    THEIR_DAY = "their_day"  # the user's own mean over the calling day
+
+
+@dataclass(frozen=True, slots=True)
+class ContactHourRule:
+    points: float
+    against: Against = Against.EVERYONE
+
+
 @dataclass(frozen=True, slots=True)
 class LearnedRules:
     """The learned section as written, and what it reads once the rule set is loaded."""
@@ -68,6 +88,7 @@ class LearnedRules:
     segment_conversion: float | None = None  # points
     call_penalty: float | None = None  # the preferred_channel factor's
     model: ModelRule | None = None
+    contact_hour: ContactHourRule | None = None
     tables: SnapshotTables | None = None  # the snapshot's, when loaded
     predictor: ContactPredictor | None = None  # the model's estimator, when loaded
 
@@ -91,13 +112,14 @@ def read_learned(r: Reader, value: object) -> LearnedRules | None:
     before = len(r.problems)
     snapshot = _snapshot(r, section.get("snapshot", MISSING))
     window = _points_of(r, section, "calling_window", "points")
+    hour = _contact_hour(r, section.get("contact_hour", MISSING))
     segment = _points_of(r, section, "segment_conversion", "points")
     penalty = _points_of(r, section, "preferred_channel", "call_penalty",
                          "must be zero or more: it pushes calls to a text-preferring user back")
     model = _model(r, section.get("model", MISSING))
     if len(r.problems) > before:
         return None
-    return LearnedRules(snapshot, window, segment, penalty, model)
+    return LearnedRules(snapshot, window, segment, penalty, model, hour)
 
 
 def _snapshot(r: Reader, value: object) -> int | None:
@@ -122,6 +144,20 @@ def _points_of(r: Reader, section: dict, factor: str, key: str, negative: str = 
         r.bad(f"learned.{factor}.{key}", negative)
         return None
     return points
+
+
+def _contact_hour(r: Reader, value: object) -> ContactHourRule | None:
+    given = r.obj(value, "learned.contact_hour", ("points", "against"), required=("points",))
+    if given is None or "points" not in given:
+        return None
+    points = r.number(given["points"], "learned.contact_hour.points")
+    against = given.get("against", Against.EVERYONE.value)
+    kinds = [a.value for a in Against]
+    if against not in kinds:
+        r.bad("learned.contact_hour.against", f"must be one of {', '.join(kinds)}, got "
+                                              f"{show(against)}")
+        return None
+    return None if points is None else ContactHourRule(points, Against(against))
 
 
 def _model(r: Reader, value: object) -> ModelRule | None:

@@ -13,6 +13,7 @@ HABIT_COLUMNS = (
     ("basis_call_rate", "float8"), ("basis_call_confidence", "float8"),
     ("basis_replied", "int"), ("basis_texts", "int"),
     ("basis_text_rate", "float8"), ("basis_text_confidence", "float8"),
+    ("basis_hour_rates", "float8[]"),
 )
 _NONE = (None,) * 4
 
@@ -25,7 +26,8 @@ def habit_values(habits: UserHabits | None) -> tuple:
     if habits is None:
         return (None,) * len(HABIT_COLUMNS)
     return (habits.window_start, habits.window_end, *_evidence(habits.window),
-            *_evidence(habits.calls), *_evidence(habits.texts))
+            *_evidence(habits.calls), *_evidence(habits.texts),
+            list(habits.hours) if habits.hours is not None else None)
 
 
 def _evidence_at(r, successes: str, trials: str, rate: str, confidence: str
@@ -44,4 +46,6 @@ def habits_from_row(r) -> UserHabits | None:
                          "basis_text_confidence")
     if window is None and calls is None and texts is None:
         return None
-    return UserHabits(r["basis_window_start"], r["basis_window_end"], window, calls, texts)
+    hours = r["basis_hour_rates"]
+    return UserHabits(r["basis_window_start"], r["basis_window_end"], window, calls, texts,
+                      tuple(hours) if hours is not None else None)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from domain.learning.reads import EVERYONE
 from domain.scoring.habits import Evidence, SnapshotTables, UserHabits
 
 _SNAPSHOT = """
@@ -19,7 +20,7 @@ SELECT u.user_id, u.best_start, u.best_end, u.best_estimate, u.best_confidence,
        (SELECT sum(c) FROM unnest(u.contacts[u.best_start - 7:u.best_end - 8]) c) AS won,
        (SELECT sum(a) FROM unnest(u.attempts[u.best_start - 7:u.best_end - 8]) a) AS tried,
        u.calls, u.answered, u.call_rate, u.call_confidence,
-       u.texts, u.replied, u.text_rate, u.text_confidence
+       u.texts, u.replied, u.text_rate, u.text_confidence, u.estimates
 FROM learned_users u JOIN learning_snapshots s ON s.id = u.snapshot_id
 WHERE s.version = $1 AND u.user_id = ANY($2::bigint[])
 """
@@ -27,8 +28,8 @@ WHERE s.version = $1 AND u.user_id = ANY($2::bigint[])
 
 async def snapshot_tables(conn: asyncpg.Connection, version: int | None
                           ) -> SnapshotTables | None:
-    """The conversion tables of snapshot ``version`` (None: the active one); None when
-    there is no such snapshot."""
+    """The conversion tables and everyone's hourly contact rates of snapshot ``version``
+    (None: the active one); None when there is no such snapshot."""
     found = await conn.fetchrow(_SNAPSHOT, version)
     if found is None:
         return None
@@ -39,10 +40,13 @@ async def snapshot_tables(conn: asyncpg.Connection, version: int | None
     queues = await conn.fetch(
         "SELECT queue_type, converted, worked, estimate, confidence "
         "FROM learned_queue_conversions WHERE snapshot_id = $1", snapshot)
+    hours = await conn.fetchval(
+        "SELECT estimates FROM learned_segments WHERE snapshot_id = $1 AND segment = $2",
+        snapshot, EVERYONE)
     return SnapshotTables(
         found["version"],
         {(r["age_band"], r["area"], r["lender"], r["queue_type"]): _rate(r) for r in segments},
-        {r["queue_type"]: _rate(r) for r in queues})
+        {r["queue_type"]: _rate(r) for r in queues}, tuple(hours or ()))
 
 
 def _rate(r) -> Evidence:
@@ -63,7 +67,8 @@ def _habits(r) -> UserHabits:
                           r["best_confidence"] or 0.0)
     return UserHabits(r["best_start"] if window else None, r["best_end"] if window else None,
                       window, _channel(r, "answered", "calls", "call"),
-                      _channel(r, "replied", "texts", "text"))
+                      _channel(r, "replied", "texts", "text"),
+                      tuple(r["estimates"]) if r["estimates"] is not None else None)
 
 
 def _channel(r, successes: str, trials: str, channel: str) -> Evidence | None:

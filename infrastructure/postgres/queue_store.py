@@ -175,7 +175,7 @@ async def _write_few(conn, upserts: list[QueueEntry], removed: list[int],
     """The same writes as the bulk path, in one statement (the incremental path)."""
     if not (upserts or removed or changes):
         return 0
-    rows = [(*row[:10], _joined(row[10]), _joined(row[11]), *row[12:])
+    rows = [tuple(_joined(v) if t.endswith("[]") else v for v, t in zip(row, _TYPES, strict=True))
             for row in _entry_rows(upserts)]
     return await conn.fetchval(_WRITE_FEW, *_columns(rows, len(_ENTRY)), removed,
                                *_columns(_event_rows(changes), 7))

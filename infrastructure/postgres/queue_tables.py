@@ -77,6 +77,8 @@ class QueueEntryRow(SQLModel, table=True):
     basis_texts: int | None = Field(default=None, sa_column=Column(Integer))
     basis_text_rate: float | None = Field(default=None, sa_column=Column(Float))
     basis_text_confidence: float | None = Field(default=None, sa_column=Column(Float))
+    basis_hour_rates: list[float] | None = Field(default=None,
+                                                 sa_column=Column(ARRAY(Float)))
     scored_snapshot: int | None = Field(default=None, sa_column=Column(Integer))
     # When agent matching first handed out another entry ahead of this, the most urgent.
     passed_over_at: datetime | None = Field(default=None, sa_column=_ts())

@@ -47,6 +47,9 @@ async def store_snapshot(services, version: int, users: list[int], shift: int = 
                 snapshot, user, contacts, attempts, estimates, start, sum(contacts), texts,
                 replied, sum(contacts) / 48, replied / texts,
                 "SMS" if replied / texts > sum(contacts) / 48 + 0.05 else "CALL", start + 2)
+        await conn.execute(
+            "INSERT INTO learned_segments (snapshot_id, segment, estimates) "
+            "VALUES ($1, 'everyone', $2)", snapshot, [0.25] * 12)
         for queue in ("UNSIGNED", "OUTSTANDING_REQUESTS"):
             await conn.execute(
                 "INSERT INTO learned_queue_conversions (snapshot_id, queue_type, converted, "
@@ -76,7 +79,7 @@ async def env():
 async def entries(services) -> dict:
     async with services.pg.acquire() as conn:
         rows = await conn.fetch("SELECT user_id, queue_type, score, scored_snapshot, "
-                                "basis_window_start FROM queue_entries")
+                                "basis_window_start, basis_hour_rates FROM queue_entries")
     return {r["user_id"]: dict(r) for r in rows}
 
 
@@ -87,6 +90,7 @@ async def test_entries_keep_the_habits_and_snapshot_that_scored_them(env):
     found = await entries(services)
     assert {found[u]["scored_snapshot"] for u in users} == {1}
     assert {found[u]["basis_window_start"] for u in users} >= {8, 10, 18}
+    assert found[users[5]]["basis_hour_rates"] == [0.25] * 10 + [0.75] * 2
     fresh = await services.queues.rebuild(afresh=True)
     assert fresh.changes == []
 
@@ -118,9 +122,12 @@ async def test_time_alone_moves_scores_at_the_window_edges(env, start, later):
     after = await entries(services)
     fresh = await services.queues.rebuild(afresh=True)
     assert fresh.changes == [], "the rescorer left scores a rebuild would change"
-    if (start, later) == (2, 3):  # 10:00 -> 18:30: users whose window is 18-20 move up
+    if (start, later) == (2, 3):  # 10:00 -> 18:30: users whose window is 18-20 move up,
+        # those whose is 10-12 down (contact_hour: their 18:00 is no better than anyone's)
         moved = [u for u in users if after[u]["score"] < before[u]["score"]]
         assert moved and all(after[u]["basis_window_start"] == 18 for u in moved)
+        down = [u for u in users if after[u]["score"] > before[u]["score"]]
+        assert down and all(after[u]["basis_window_start"] == 10 for u in down)
 
 
 async def test_a_new_snapshot_rescores_the_learned_users(env):
@@ -162,9 +169,14 @@ async def test_explain_names_the_learned_evidence_and_its_points_add_up(env):
     [window] = [f for f in b.factors if f.name == "calling_window"]
     assert window.reason.startswith("In their best hours: answers 6 of 8 calls between "
                                     "18:00 and 20:00")
-    assert window.points == -12.0  # -20 x confidence 0.6
+    assert window.points == -6.0  # -10 x confidence 0.6
+    [hour] = [f for f in b.factors if f.name == "contact_hour"]
+    # 0.75 at 18:00 against everyone's 0.25 then: 3 times, so the whole -25
+    assert hour.reason.startswith("At 18:00 they answer p(contact) = 0.75, 3.00 times the "
+                                  "0.25 of everyone at 18:00 (learned from 48 calls of their")
+    assert hour.points == -25.0
     learned = [f.points for f in b.factors if f.name in (
-        "calling_window", "segment_conversion", "preferred_channel", "model")]
+        "calling_window", "contact_hour", "segment_conversion", "preferred_channel", "model")]
     assert round(sum(learned), 2) == b.learned
     assert round(b.lender + b.age + b.time + b.disposition + b.adjustment + b.learned, 2) \
         == b.total

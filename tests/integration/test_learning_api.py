@@ -176,6 +176,7 @@ async def test_many_profiles_cost_what_one_does(world):
         assert "errors" not in response.json(), response.json()
         return services.pg_statements.count - pg, services.replica.db.statements - replica
 
+    await cost(users[-1:])  # the session and rules are read once, by whichever test is first
     one, many = await cost(users[:1]), await cost(users)
     assert one == many
 

@@ -241,3 +241,59 @@ def test_the_channel_advice_names_a_rate_with_no_trials_as_everyones():
         "replies to 5 of 6 texts (p = 0.70).")
     # against everyone's answer rate, a poor replier is no texter
     assert channel_advice(replace(never_called, texts=Evidence(1, 6, 0.2, 0.6)), learned) is None
+
+
+# contact_hour: the whole learned curve, hour by hour
+
+CURVE = (0.1,) * 10 + (0.5, 0.3)  # 18:00 five times 08:00; the day's mean is 0.15
+HOURLY = {"snapshot": "active", "contact_hour": {"points": -20}}
+OWN_DAY = {"snapshot": "active", "contact_hour": {"points": -20, "against": "their_day"}}
+EVERYONE = replace(TABLES, hours=(0.2,) * 10 + (0.4, 0.2))
+
+
+def test_contact_hour_sets_the_user_now_against_everyone_now():
+    user = facts(habits=replace(HABITS, hours=CURVE))
+    [hour] = by_name(score(user, learned(HOURLY, EVERYONE), NOW), "contact_hour")  # 18:30
+    assert hour.points == -5.0  # 0.5 against everyone's 0.4: a quarter likelier
+    assert hour.reason.startswith("At 18:00 they answer p(contact) = 0.50, 1.25 times the "
+                                  "0.40 of everyone at 18:00 (learned from 10 calls of their")
+    [morning] = by_name(score(user, learned(HOURLY, EVERYONE), NOW.replace(hour=8)),
+                        "contact_hour")
+    assert morning.points == 10.0  # 09:00: 0.1 against 0.2, half as likely: pushed back
+    assert not by_name(score(user, learned(HOURLY, None), NOW), "contact_hour")  # no tables
+
+
+def test_contact_hour_against_their_day_is_timing_alone():
+    user = facts(habits=replace(HABITS, hours=CURVE))
+    [hour] = by_name(score(user, learned(OWN_DAY), NOW), "contact_hour")
+    assert hour.points == -20.0  # 0.5 is 3.33 times the day's 0.15: held at +1
+    assert "3.33 times the 0.15 of their calling day" in hour.reason
+    [morning] = by_name(score(user, learned(OWN_DAY), NOW.replace(hour=8)), "contact_hour")
+    assert morning.points == 6.67  # 09:00: 0.1 is a third below the mean
+    flat = facts(habits=replace(HABITS, hours=(0.2,) * 12))
+    assert by_name(score(flat, learned(OWN_DAY), NOW), "contact_hour")[0].points == 0
+
+
+def test_contact_hour_gives_nothing_outside_the_calling_hours_or_without_a_curve():
+    user = facts(habits=replace(HABITS, hours=CURVE))
+    assert not by_name(score(user, learned(HOURLY, EVERYONE), NOW.replace(hour=21)),
+                       "contact_hour")
+    assert not by_name(score(facts(), learned(HOURLY, EVERYONE), NOW), "contact_hour")
+
+
+def test_contact_hour_moves_the_score_every_london_hour():
+    rules = learned(HOURLY, EVERYONE)
+    plain = facts(open_claims=(), date_of_birth=None, habits=replace(HABITS, hours=CURVE))
+    assert next_change(plain, rules, NOW) == datetime(2025, 6, 18, 18, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("section, path", [
+    ({"snapshot": "active", "contact_hour": {}}, "learned.contact_hour.points"),
+    ({"snapshot": "active", "contact_hour": {"points": "x"}}, "learned.contact_hour.points"),
+    ({"snapshot": "active", "contact_hour": {"points": -5, "against": "the team"}},
+     "learned.contact_hour.against"),
+])
+def test_a_bad_contact_hour_names_its_path(section, path):
+    document = copy.deepcopy(DEFAULT_RULE_SET_DOCUMENT)
+    document["learned"] = section
+    assert path in [p.path for p in validate_rule_set(document)]
