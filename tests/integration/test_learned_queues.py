@@ -123,7 +123,7 @@ async def test_time_alone_moves_scores_at_the_window_edges(env, start, later):
     fresh = await services.queues.rebuild(afresh=True)
     assert fresh.changes == [], "the rescorer left scores a rebuild would change"
     if (start, later) == (2, 3):  # 10:00 -> 18:30: users whose window is 18-20 move up,
-        # those whose is 10-12 down (contact_hour: their 18:00 is no better than anyone's)
+        # those whose is 10-12 down (contact_hour: their 18:00 is below their day's mean)
         moved = [u for u in users if after[u]["score"] < before[u]["score"]]
         assert moved and all(after[u]["basis_window_start"] == 18 for u in moved)
         down = [u for u in users if after[u]["score"] > before[u]["score"]]
@@ -171,10 +171,10 @@ async def test_explain_names_the_learned_evidence_and_its_points_add_up(env):
                                     "18:00 and 20:00")
     assert window.points == -6.0  # -10 x confidence 0.6
     [hour] = [f for f in b.factors if f.name == "contact_hour"]
-    # 0.75 at 18:00 against everyone's 0.25 then: 3 times, so the whole -25
-    assert hour.reason.startswith("At 18:00 they answer p(contact) = 0.75, 3.00 times the "
-                                  "0.25 of everyone at 18:00 (learned from 48 calls of their")
-    assert hour.points == -25.0
+    # 0.75 at 18:00 against their day's mean of 0.33: 2.25 times, so the whole -40
+    assert hour.reason.startswith("At 18:00 they answer p(contact) = 0.75, 2.25 times the "
+                                  "0.33 of their calling day (learned from 48 calls of their")
+    assert hour.points == -40.0
     learned = [f.points for f in b.factors if f.name in (
         "calling_window", "contact_hour", "segment_conversion", "preferred_channel", "model")]
     assert round(sum(learned), 2) == b.learned
