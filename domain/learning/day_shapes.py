@@ -56,9 +56,7 @@ class DayShapes:
         out = {}
         for pattern in set(patterns):
             weights = _weighted(logs, pattern)[0]
-            out[pattern] = tuple(sum(w * kind[i] for w, kind in zip(weights, self.rates,
-                                                                     strict=True))
-                                 for i in range(width))
+            out[pattern] = tuple(_mixed(weights, self.rates, i) for i in range(width))
         return out
 
 
@@ -75,17 +73,11 @@ def fit(patterns: Sequence[Pattern], everyone: Sequence[float]) -> DayShapes:
     held toward."""
     patterns = _sample(patterns, FIT_USERS)
     kept, held = _held_out(patterns)
-    best: tuple[float, DayShapes] | None = None
-    for classes in CHOICES:
-        shapes, _ = _fit(Counter(kept), everyone, classes)
-        score = _predicts(shapes, kept, held, MAX_OWN)
-        if best is None or score > best[0] + 1e-12:
-            best = (score, shapes)
-    chosen = best[1] if best else _start(everyone, 1)
-    # The strongest on a tie: own counts earn weight only by predicting better.
+    # The fewest kinds, and the strongest pull to them, on a tie: more must predict better.
+    chosen = max((_fit(Counter(kept), everyone, classes) for classes in CHOICES),
+                 key=lambda shapes: _predicts(shapes, kept, held, MAX_OWN))
     own = max((MAX_OWN, *reversed(OWN_CHOICES)), key=lambda m: _predicts(chosen, kept, held, m))
-    shapes, _ = _fit(Counter(patterns), everyone, len(chosen.shares))
-    return replace(shapes, own_strength=own)
+    return replace(_fit(Counter(patterns), everyone, len(chosen.shares)), own_strength=own)
 
 
 def _sample(patterns: Sequence[Pattern], size: int) -> Sequence[Pattern]:
@@ -131,23 +123,27 @@ def _predicts(shapes: DayShapes, kept: Sequence[Pattern],
             continue
         weights = _weighted(logs, pattern)[0]
         i, answered = call
-        p = sum(w * kind[i] for w, kind in zip(weights, shapes.rates, strict=True))
+        p = _mixed(weights, shapes.rates, i)
         c, n = next(((c, n) for j, c, n in pattern if j == i), (0, 0))
         p = (c + own * p) / (n + own)
         total += math.log(p if answered else 1 - p)
     return total
 
 
-def _fit(counted: Counter[Pattern], everyone: Sequence[float], classes: int
-         ) -> tuple[DayShapes, float]:
-    """EM from _start to convergence; the mean log-likelihood per call at the end."""
+def _fit(counted: Counter[Pattern], everyone: Sequence[float], classes: int) -> DayShapes:
+    """EM from _start until the log-likelihood stops rising."""
     shapes, previous = _start(everyone, classes), -math.inf
     for _ in range(ITERATIONS):
         shapes, loglik = _step(shapes, counted, everyone)
         if loglik - previous < TOLERANCE:
             break
         previous = loglik
-    return shapes, loglik
+    return shapes
+
+
+def _mixed(weights: Sequence[float], rates: Sequence[Sequence[float]], i: int) -> float:
+    """The i-th hour's rate of the kinds mixed by ``weights``."""
+    return sum(w * kind[i] for w, kind in zip(weights, rates, strict=True))
 
 
 def _start(everyone: Sequence[float], classes: int) -> DayShapes:

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from domain.history.records import Channel
+from domain.learning.contact_windows import HOURS
 
 PREFERENCE_MARGIN = 0.05  # a channel is preferred only when its rate is this much higher
-HOURS_FROM = 8  # UserHabits.hours[0] is the London hour 08:00-08:59
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -35,7 +35,7 @@ class UserHabits:
     window: Evidence | None = None
     calls: Evidence | None = None  # answered of calls made
     texts: Evidence | None = None  # replied to of texts sent
-    hours: tuple[float, ...] | None = None  # p(contact) per London hour 08..19, learned
+    hours: tuple[float, ...] | None = None  # learned p(contact) per London hour of HOURS
 
     def hour_rate(self, hour: int) -> float | None:
         """Their p(contact) in this London hour; None outside the hours or without any."""
@@ -47,9 +47,9 @@ class UserHabits:
 
 
 def _at(hours: tuple[float, ...] | None, hour: int) -> float | None:
-    if not hours or not HOURS_FROM <= hour < HOURS_FROM + len(hours):
+    if not hours or hour not in HOURS:
         return None
-    return hours[hour - HOURS_FROM]
+    return hours[hour - HOURS[0]]
 
 
 def everyone_at(tables: SnapshotTables | None, hour: int) -> float | None:
@@ -82,4 +82,4 @@ class SnapshotTables:
     version: int
     conversions: Mapping[SegmentKey, Evidence] = field(default_factory=dict)
     baseline: Mapping[str, Evidence] = field(default_factory=dict)  # by queue type
-    hours: tuple[float, ...] = ()  # from HOURS_FROM, like UserHabits.hours
+    hours: tuple[float, ...] = ()  # per HOURS, like UserHabits.hours
