@@ -16,7 +16,8 @@ the dialler's calling window has it), from Monday 1 June 2026. Run A keeps the d
 set for every day. Run B is A up to the end of day ``--learn-after`` (its databases and the
 floor's state copied there, so the first days are identical, not merely alike); then
 `dialler scoring learn` runs, the shipped ``learned`` rule set is stored and activated and
-the queues rebuilt, and B goes on under it. The two are compared over the remaining days.
+the queues rebuilt, and B goes on under it, learning again every night as the worker does
+(``--learn-once``: never again). The two are compared over the remaining days.
 Agents act concurrently, as on a floor (those due within 20 simulated seconds of each
 other act together), so runs with the same seed agree in distribution, not call for call.
 
@@ -81,7 +82,8 @@ def config(args: argparse.Namespace) -> Config:
     chosen = {**(QUICK if args.quick else {}),
               **{k: v for k, v in vars(args).items()
                  if k in ("users", "agents", "days", "learn_after", "seed", "shift_hours",
-                          "oracle_windows", "full_confidence", "learned_factors")
+                          "oracle_windows", "full_confidence", "learned_factors", "nightly",
+                          "rule_changes")
                  and v is not None}}
     if "learn_after" not in chosen and "days" in chosen:
         chosen["learn_after"] = chosen["days"] // 2
@@ -130,6 +132,12 @@ if __name__ == "__main__":
     parser.add_argument("--learned-factors", dest="learned_factors",
                         help="B's learned section changed from the shipped one, as JSON, "
                              "e.g. '{\"contact_hour\": {\"points\": -40}}'")
+    parser.add_argument("--rule-changes", dest="rule_changes",
+                        help="what-if: B's other sections changed from the shipped ones, as "
+                             "JSON, e.g. '{\"cooldowns\": {\"no_answer\": 1440}}'")
+    parser.add_argument("--learn-once", action="store_false", dest="nightly", default=None,
+                        help="B learns only at the end of day --learn-after (by default it "
+                             "learns again every night, as the worker does)")
     parser.add_argument("--save", help="also keep the run's data in this file (pickle)")
     parser.add_argument("--report", help="print the report of a run kept with --save")
     asyncio.run(main(parser.parse_args()))

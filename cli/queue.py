@@ -104,7 +104,7 @@ def add_shipped(name: str = typer.Argument("learned", help="the shipped rule set
 def explain_command(user_id: int = typer.Argument(..., min=1)) -> None:
     """Every factor of one user's score, the rule set, and what to chase."""
     from infrastructure.bootstrap import bootstrap
-    from service_layer.explain import explain
+    from service_layer.explain import explain, match_factor
 
     settings = load_settings()
 
@@ -112,14 +112,16 @@ def explain_command(user_id: int = typer.Argument(..., min=1)) -> None:
         services = await bootstrap(settings)
         try:
             await ensure_schema(services)
-            found = await explain(services.queues, user_id, services.clock())
+            found = await explain(services.queues, user_id, services.clock(),
+                                  actions=services.sms.sms.actions)
             context = await _context(services, user_id) if found else None
+            matched = await match_factor(services.leases, user_id, services.clock())
         finally:
             await services.close()
         if found is None:
             console().print(f"[red]no user {user_id} in the replica[/red]")
             raise typer.Exit(1)
-        _print(found, context)
+        _print(found, context, matched)
 
     run(main)
 
@@ -133,7 +135,7 @@ async def _context(services, user_id: int):
     return (await assemble_contexts(sources, [user_id])).get(user_id)
 
 
-def _print(found, context) -> None:
+def _print(found, context, matched: list[str]) -> None:
     from rich.table import Table
 
     from domain.scoring.explain import recommendations
@@ -144,11 +146,13 @@ def _print(found, context) -> None:
     console().print(f"user {found.user_id}: score [bold]{b.total:g}[/] in {queue} "
                     f"({found.placement_reason}); rule set v{found.rule_set_version}{arm}")
     table = Table("part", "points")
-    for name in ("lender", "age", "time", "disposition", "adjustment"):
+    for name in ("lender", "age", "time", "disposition", "adjustment", "learned"):
         table.add_row(name, f"{getattr(b, name):+g}")
     console().print(table)
-    for factor in b.factors:
-        console().print(f"  - {factor.reason}")
+    for line in [f.reason for f in b.factors] + matched:
+        console().print(f"  - {line}")
+    if found.channel_advice:
+        console().print(f"  > {found.channel_advice}")
     if context:
         for line in recommendations(context.context, found.queue_type and found.queue_type.value):
             console().print(f"  > {line}")

@@ -94,7 +94,8 @@ def _b_name(data: Extract) -> str:
     if getattr(data.config, "full_confidence", False):
         return "learned rule set, learned windows at confidence 1"
     changed = getattr(data.config, "learned_factors", None)
-    return f"learned, with {changed}" if changed else "learned"
+    when = ", learning every night" if getattr(data.config, "nightly", False) else ""
+    return f"learned{when}, with {changed}" if changed else f"learned{when}"
 
 
 def _shared_line(data: Extract, out: Figures) -> None:
@@ -252,9 +253,10 @@ def _b_lines(data: Extract, out: Figures) -> None:
     s = data.snapshot
     out.add("snapshot", str(s["version"]),
             f"B: snapshot {s['version']} learned at the end of day {data.config.learn_after} "
-            f"({s['users']} users, {s['segments']} segments, {s['seconds']:.1f} s); rule set "
-            f"active from day {data.second}: {s['rule_set']!r} (rebuild {s['rebuild_seconds']:.1f}"
-            f" s); queue entries scored with a snapshot at the end: {s['scored'][0]}/"
+            f"{_again(data)}({s['users']} users, {s['segments']} segments, "
+            f"{s['seconds']:.1f} s); rule set active from day {data.second}: "
+            f"{s['rule_set']!r} (rebuild {s['rebuild_seconds']:.1f} s); "
+            f"queue entries scored with a snapshot at the end: {s['scored'][0]}/"
             f"{s['scored'][1]}; leases handed out by agent matching from day {data.second}: "
             f"{s['matched'][0]}/{s['matched'][1]}")
     truth = {u for u, p in data.people.items()
@@ -263,6 +265,12 @@ def _b_lines(data: Extract, out: Figures) -> None:
     out.add("text_preferring", str(len(data.texters)),
             f"B: learned 'prefers texts': {len(data.texters)} users, {right} of them truly "
             f"reply to texts more than they answer calls ({len(truth)} such users in all)")
+
+
+def _again(data: Extract) -> str:
+    if not getattr(data.config, "nightly", False):  # runs saved before the option: once
+        return ""
+    return "and again every night after (windows above: the last night's) "
 
 
 def show(found: Figures, data: Extract) -> None:

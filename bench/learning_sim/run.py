@@ -43,6 +43,8 @@ class Config:
     oracle_windows: bool = False  # B's windows the hidden truth (bench.learning_sim.oracle)
     full_confidence: bool = False  # B's learned windows at confidence 1 (the same)
     learned_factors: str | None = None  # JSON merged over the shipped learned section
+    rule_changes: str | None = None  # JSON merged over the shipped document's sections
+    nightly: bool = True  # B learns again every night, as the worker does (False: once)
 
 
 @dataclass
@@ -96,6 +98,9 @@ async def learn_and_switch(env: Env, population: Population, cfg: Config) -> Lea
     document = shipped_rule_set("learned")
     if cfg.learned_factors:
         document["learned"].update(json.loads(cfg.learned_factors))
+    for section, value in json.loads(cfg.rule_changes or "{}").items():
+        document[section] = {**document[section], **value} if isinstance(value, dict) \
+            else value
     record = await created.create("learned", document, None)
     if isinstance(record, list):
         raise RuntimeError(f"the shipped learned rule set was refused: {record}")
@@ -104,6 +109,21 @@ async def learn_and_switch(env: Env, population: Population, cfg: Config) -> Lea
     await services.queues.rebuild()
     active = [r.name for r in await created.list() if r.status.value == "ACTIVE"]
     return Learned(report, record.id, ",".join(active), time.perf_counter() - started)
+
+
+async def run_b(floor: Floor, env: Env, days_left: list[Day], far, cfg: Config) -> None:
+    """B's second part: with ``nightly``, day by day, learning (and rebuilding its queues,
+    as the worker's full reconcile would) after each day's calls, as production does."""
+    if not cfg.nightly:
+        await floor.run(days_left, far)
+        return
+    for day in days_left[:-1]:
+        night = at(day.date, 23, 30)
+        await floor.run([day], night)
+        env.clock.now = night
+        await env.services.learning.run()
+        await env.services.queues.rebuild()
+    await floor.run(days_left[-1:], far)
 
 
 def copy_floor(floor: Floor, env: Env) -> Floor:
@@ -145,7 +165,7 @@ async def simulate(cfg: Config, progress=print) -> Outcome:
         step = time.perf_counter()
         # The two runs are independent from here: run side by side (their databases' work
         # overlaps, as two call centres' would).
-        await asyncio.gather(floor_a.run(second, far), floor_b.run(second, far))
+        await asyncio.gather(floor_a.run(second, far), run_b(floor_b, env_b, second, far, cfg))
         timings[f"A and B days {cfg.learn_after + 1}-{cfg.days}"] = time.perf_counter() - step
         progress(f"  runs A and B, days {cfg.learn_after + 1}-{cfg.days}: "
                  f"{len(floor_a.log.attempts)}/{len(floor_b.log.attempts)} calls in all, "

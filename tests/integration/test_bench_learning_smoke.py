@@ -37,6 +37,8 @@ async def test_the_simulator_runs_both_arms_and_reports_every_figure():
             "outcome IS NOT NULL AND agent_id IS NOT NULL AND queue_type IS NOT NULL) AS whole "
             "FROM calls")
         active = await _rule_set(outcome.env_a), await _rule_set(outcome.env_b)
+        snapshot_b = await outcome.env_b.services.pg.fetchval(
+            "SELECT max(version) FROM learning_snapshots WHERE status = 'ACTIVE'")
         data = await extract(outcome, time.perf_counter() - started)
     finally:
         await outcome.env_a.drop()
@@ -50,6 +52,7 @@ async def test_the_simulator_runs_both_arms_and_reports_every_figure():
     assert shared and shared == [x for x in b if x.day <= TINY.learn_after]
     assert any(x.day > TINY.learn_after for x in b)
     assert outcome.learned.report.version == 1 and outcome.learned.report.users > 0
+    assert snapshot_b == TINY.days - TINY.learn_after  # again after each second-part night
     assert outcome.learned.active_name == "learned" and active[1] == "learned"
     assert active[0] != "learned"
     assert data.snapshot["scored"][0] > 0  # B's entries were scored with the snapshot

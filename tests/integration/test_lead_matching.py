@@ -17,6 +17,7 @@ import pytest
 from domain.agents.model import Role
 from domain.agents.sessions import Principal
 from graphql_api.app import create_app
+from tests.integration.test_cli import invoke
 from tests.queue_env import NOW, queue_env
 from tests.services import insert_agents
 
@@ -164,6 +165,26 @@ async def test_explain_score_says_why_a_lead_was_matched(floor):
 
     assert (await factors(lloyds))[-1] == LLOYDS_REASON
     assert not [f for f in await factors(santander) if f.startswith("Matched")]
+
+
+async def test_the_shell_explains_a_match_as_the_api_does(shell_env):
+    floor = Floor(*shell_env)
+    try:
+        santander, lloyds, _ = await floor.users("Santander", "Lloyds", "Halifax")
+        (agent,) = await floor.agents(1)
+        await floor.rates(agent, GOOD_AT_LLOYDS)
+        assert await floor.next_lead(agent) == lloyds
+        async with floor.services.pg.acquire() as conn:  # the shell reads the real clock
+            await conn.execute("UPDATE queue_entries SET lease_expires_at = now() + "
+                               "interval '10 minutes' WHERE user_id = $1", lloyds)
+    finally:
+        await floor.http.aclose()
+    matched = await invoke("scoring", "explain", str(lloyds))
+    assert matched.exit_code == 0, matched.output
+    assert "Matched: you convert 31% of UNSIGNED Lloyds leads" in matched.output
+    assert "learned" in matched.output
+    plain = await invoke("scoring", "explain", str(santander))
+    assert plain.exit_code == 0 and "Matched" not in plain.output
 
 
 async def test_sixty_agents_at_once_with_matching_never_share_a_user(floor):
