@@ -18,7 +18,9 @@ LEARNED_FACTORS: dict = {
     # everyone (which calls the readily reached first and leaves the rest for later).
     "contact_hour": {"points": -40, "against": "their_day"},
     "segment_conversion": {"points": -10},
-    "preferred_channel": {"call_penalty": 10},
+    # A text-preferring user answers few calls: on simulated floors 40 (the spread of the
+    # fixed factors' biggest part) did better than 10, with conversions no worse.
+    "preferred_channel": {"call_penalty": 40},
     "model": {"file": "contact_model.joblib", "points": -20, "enabled": False},
 }
 
