@@ -115,7 +115,8 @@ def explain_command(user_id: int = typer.Argument(..., min=1)) -> None:
             found = await explain(services.queues, user_id, services.clock(),
                                   actions=services.sms.sms.actions)
             context = await _context(services, user_id) if found else None
-            matched = await match_factor(services.leases, user_id, services.clock())
+            matched = await match_factor(services.leases, user_id, services.clock()) \
+                if found else []
         finally:
             await services.close()
         if found is None:

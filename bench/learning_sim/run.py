@@ -96,9 +96,9 @@ async def learn_and_switch(env: Env, population: Population, cfg: Config) -> Lea
         await oracle.full_confidence(services)
     created = services.rule_sets
     document = shipped_rule_set("learned")
-    if cfg.learned_factors:
-        document["learned"].update(json.loads(cfg.learned_factors))
-    for section, value in json.loads(cfg.rule_changes or "{}").items():
+    changes = {**json.loads(cfg.rule_changes or "{}"),
+               **({"learned": json.loads(cfg.learned_factors)} if cfg.learned_factors else {})}
+    for section, value in changes.items():  # each section's keys replaced, the rest kept
         document[section] = {**document[section], **value} if isinstance(value, dict) \
             else value
     record = await created.create("learned", document, None)
