@@ -43,13 +43,15 @@ class Learning:
         # and conversions are counted on a second connection.
         counts, (segments, converted) = await _alongside(
             self.store.counts(not_reached), self._conversions(not_reached, today))
-        learned = learn(counts.by_hour, counts.calls, counts.texts, segments, converted)
+        learned = learn(counts.by_hour, counts.calls, counts.texts, segments, converted,
+                        counts.after_misses)
         people = len(learned.contact.users.keys() | learned.channels.keys())
         figures = {"users": people, "segments": len(learned.contact.segments),
                    "calls": sum(n for _, n in counts.calls.values()),
                    "texts": sum(n for _, n in counts.texts.values()),
                    "conversion_segments": len(learned.conversions.segments),
-                   "agent_rates": len(learned.agents)}
+                   "agent_rates": len(learned.agents),
+                   "spacing": {g.label: round(g.ratio, 3) for g in learned.spacing.values()}}
         version = await self.store.save(learned, figures, now)
         return LearnReport(version, people, len(learned.contact.segments),
                            time.perf_counter() - started)

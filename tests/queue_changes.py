@@ -34,7 +34,7 @@ def op_strategy(users: int):
         st.tuples(st.just("callback"), user, st.sampled_from([-30, 30])),
         st.tuples(st.just("cancel_callbacks"), user),
         st.tuples(st.just("history"), user, st.sampled_from(OUTCOMES), st.integers(0, 3),
-                  st.sampled_from([-5, 3, None])),
+                  st.sampled_from([-5, 3, None]), st.sampled_from([None, 1, 5, 30, 70])),
         st.tuples(st.just("wrong_number"), user),
     )
 
@@ -87,13 +87,17 @@ async def _dialler_change(services, user, kind, args) -> None:
             await conn.execute("UPDATE callbacks SET status = 'cancelled' WHERE user_id = $1",
                                user)
         elif kind == "history":
-            outcome, failed, hours = args
+            outcome, failed, hours, called = args
             until = NOW + timedelta(hours=hours) if hours is not None else None
+            # hours before NOW: the retry spacing's gaps (the moments tried are on NOW's day)
+            last = NOW - timedelta(hours=called) if called is not None else None
             await conn.execute(
                 "INSERT INTO call_scores (user_id, current_score, total_attempts, "
-                "failed_attempts, last_outcome, next_call_after) VALUES ($1, 0, 0, $2, $3, $4) "
+                "failed_attempts, last_outcome, next_call_after, last_called_at) "
+                "VALUES ($1, 0, 0, $2, $3, $4, $5) "
                 "ON CONFLICT (user_id) DO UPDATE SET failed_attempts = $2, last_outcome = $3, "
-                "next_call_after = $4", user, failed, outcome, until)
+                "next_call_after = $4, last_called_at = $5", user, failed, outcome, until,
+                last)
         elif kind == "wrong_number":
             await conn.execute(
                 "INSERT INTO call_blocks (user_id, wrong_number_phone) SELECT $1, raw FROM "

@@ -82,13 +82,17 @@ async def _b_state(outcome: Outcome, since: datetime) -> tuple[list[dict], set[i
         matched = await conn.fetchrow(
             "SELECT count(*) FILTER (WHERE match_reason IS NOT NULL) AS matched, count(*) AS all "
             "FROM leases WHERE created_at >= $1", since)
+        spacing = await conn.fetch(
+            "SELECT g.gap, g.calls, g.ratio FROM learned_spacing g JOIN learning_snapshots s "
+            "ON s.id = g.snapshot_id WHERE s.status = 'ACTIVE' ORDER BY g.gap")
         scored = await conn.fetchrow(
             "SELECT count(*) FILTER (WHERE scored_snapshot IS NOT NULL) AS scored, "
             "count(*) AS all FROM queue_entries")
     state = {"version": learned.report.version, "users": learned.report.users,
              "segments": learned.report.segments, "seconds": learned.report.seconds,
              "rule_set": learned.active_name, "rebuild_seconds": learned.rebuild_seconds,
-             "matched": tuple(matched), "scored": tuple(scored)}
+             "matched": tuple(matched), "scored": tuple(scored),
+             "spacing": [tuple(r) for r in spacing]}
     return [dict(r) for r in windows], {r["user_id"] for r in texters}, state
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from bench.learning_sim.extract import Extract, RunData
 from bench.learning_sim.hidden import true_best_hour, typical_curve
 from bench.learning_sim.stats import Interval, intervals, mean_of, paired, ratio_of_sums, wilson
+from domain.learning.spacing import gap_label
 
 WINDOW_MIN_CALLS = (3, 5, 8)  # own calls a user needs for their learned window to be judged
 HOURS = tuple(range(8, 20))
@@ -259,6 +260,11 @@ def _b_lines(data: Extract, out: Figures) -> None:
             f"queue entries scored with a snapshot at the end: {s['scored'][0]}/"
             f"{s['scored'][1]}; leases handed out by agent matching from day {data.second}: "
             f"{s['matched'][0]}/{s['matched'][1]}")
+    if s.get("spacing"):  # runs saved before retry spacing have none
+        out.add("spacing", str(len(s["spacing"])),
+                "B: retries after a miss reach, against what their hours promise: " + "; ".join(
+                    f"{gap_label(gap).removesuffix(' a missed call')} {ratio:.2f} ({calls} calls)"
+                    for gap, calls, ratio in s["spacing"]))
     truth = {u for u, p in data.people.items()
              if p.text_reply > np.mean(list(typical_curve(p, 4).values())) + 0.05}
     right = len(data.texters & truth)

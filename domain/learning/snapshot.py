@@ -18,6 +18,7 @@ from domain.learning.conversions import (
     learn_segments,
 )
 from domain.learning.segments import OpenClaims, Segment, contact_segment_of, conversion_key
+from domain.learning.spacing import GapRate, SpacingCounts, learn_spacing
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class Learned:
     segment_of: dict[int, str]
     conversions: SegmentRates = field(default_factory=lambda: SegmentRates({}, {}))
     agents: dict[AgentKey, AgentRate] = field(default_factory=dict)
+    spacing: dict[int, GapRate] = field(default_factory=dict)  # by gap after a missed call
 
 
 def conversion_segments(users: Mapping[int, UserFacts], today: date) -> dict[int, Segment]:
@@ -47,12 +49,15 @@ def conversion_segments(users: Mapping[int, UserFacts], today: date) -> dict[int
 
 def learn(calls: Mapping[int, Mapping[int, Counts]], call_totals: Mapping[int, ChannelCounts],
           texts: Mapping[int, ChannelCounts], segments: Mapping[int, Segment],
-          converted: ConversionCounts | None = None) -> Learned:
+          converted: ConversionCounts | None = None,
+          after_misses: SpacingCounts | None = None) -> Learned:
     """Every estimate of a run from the history it read; ``segments``: each user's
-    (conversion_segments; users unknown to the replica are pooled with everyone)."""
+    (conversion_segments; users unknown to the replica are pooled with everyone);
+    ``after_misses``: the calls that followed a missed call, by gap."""
     segment_of = {u: contact_segment_of(s) for u, s in segments.items()}
     contact = learn_contact(calls, segment_of)
     windows = {u: best_window(rates) for u, rates in contact.users.items()}
     converted = converted or ConversionCounts()
     return Learned(contact, windows, learn_channels(call_totals, texts), segment_of,
-                   learn_segments(converted.segments), learn_agents(converted.agents))
+                   learn_segments(converted.segments), learn_agents(converted.agents),
+                   learn_spacing(after_misses or {}, contact, segment_of))

@@ -42,6 +42,7 @@ def scoring_facts(replica: ReplicaFacts, dialler: DiallerFacts,
         last_outcome=dialler.last_outcome, last_reached_at=dialler.last_reached_at,
         failed_attempts=dialler.failed_attempts, habits=dialler.habits,
         queue_type=queue_type.value if queue_type is not None else None,
+        last_called_at=dialler.last_called_at,
     )
 
 

@@ -65,3 +65,4 @@ class DiallerFacts:
     wrong_number_phone: str | None = None
     no_claim_fingerprint: str | None = None
     habits: UserHabits | None = None  # learned, from the snapshot their rule set reads
+    last_called_at: datetime | None = None  # their last call, answered or not

@@ -20,7 +20,7 @@ from domain.queue.model import QueueEntry
 
 # Raised whenever a release changes what the same facts and rules give (placement, scoring,
 # phone rules): every digest kept before then stops matching, so the next rebuild builds all.
-INPUTS_VERSION = 1
+INPUTS_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)

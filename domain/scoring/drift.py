@@ -9,8 +9,9 @@ With its facts unchanged, a user's score moves only when
 - the UK date changes while a dated adjustment (days of the month, a date range, weekdays)
   may still apply to their post code area;
 - a learned factor moves (domain.scoring.learned_factors.next_learned_change): their best
-  hours open or close, or, with a model, a London hour turns; a birthday may also move
-  them to another conversion segment.
+  hours open or close, a retry after a miss reaches its next gap, or, with a model or
+  contact_hour, a London hour turns; a birthday may also move them to another conversion
+  segment.
 
 ``next_change`` may name a time before the score really changes (rescoring then finds the
 same score and asks again), never one after it.

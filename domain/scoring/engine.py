@@ -35,6 +35,7 @@ class ScoringFacts:
     failed_attempts: int
     habits: UserHabits | None = None  # learned, from the snapshot the rule set reads
     queue_type: str | None = None  # the queue they are placed in (segments are per queue)
+    last_called_at: datetime | None = None  # their last call, answered or not
 
 
 @dataclass(frozen=True, slots=True)

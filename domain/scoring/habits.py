@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from domain.history.records import Channel
 from domain.learning.contact_windows import HOURS
+from domain.learning.spacing import GapRate
 
 PREFERENCE_MARGIN = 0.05  # a channel is preferred only when its rate is this much higher
 
@@ -77,9 +78,11 @@ SegmentKey = tuple[str, str, str, str]  # (age band, postcode area, lender, queu
 class SnapshotTables:
     """A snapshot's conversion rates: per segment (domain.learning.segments.conversion_key)
     and, for each queue, everyone's in it (what a segment's rate is set against); and
-    everyone's p(contact) per London hour (what a user's is set against)."""
+    everyone's p(contact) per London hour (what a user's is set against); and how retries
+    after a missed call reach, by the gap since it (domain.learning.spacing)."""
 
     version: int
     conversions: Mapping[SegmentKey, Evidence] = field(default_factory=dict)
     baseline: Mapping[str, Evidence] = field(default_factory=dict)  # by queue type
     hours: tuple[float, ...] = ()  # per HOURS, like UserHabits.hours
+    spacing: Mapping[int, GapRate] = field(default_factory=dict)  # by gap

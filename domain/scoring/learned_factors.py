@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from domain.calls.outcomes import NOT_REACHED
 from domain.history.records import Channel
 from domain.learning.segments import age_band, learning_lender
+from domain.learning.spacing import gap_of, next_gap_edge
 from domain.scoring.basics import UK, aware, completed_years, postcode_area, uk_date, whole_days
 from domain.scoring.habits import Evidence, UserHabits, everyone_at
 from domain.scoring.learned_rules import Against, LearnedRules, ModelFeatures
@@ -33,6 +35,7 @@ def learned_parts(facts: ScoringFacts, learned: LearnedRules | None, now: dateti
         _contact_hour(facts.habits, learned, now),
         _segment(facts, learned, now),
         _channel(facts.habits, learned.call_penalty),
+        _spacing(facts, learned, now),
         _model(facts, learned, now),
     ]
     return [part for part in found if part is not None]
@@ -138,6 +141,35 @@ def _rate_said(rate: Evidence | None, verb: str, things: str, none_own: str) -> 
     return f"{verb} {rate.successes} of {rate.trials} {things} (p = {rate.estimate:.2f})"
 
 
+def missed_at(facts: ScoringFacts) -> datetime | None:
+    """When their last call was made, if it missed them (None: reached, or never called)."""
+    if facts.last_called_at is None or facts.last_outcome not in NOT_REACHED:
+        return None
+    return aware(facts.last_called_at)
+
+
+def _spacing(facts: ScoringFacts, learned: LearnedRules, now: datetime) -> Part | None:
+    points, tables, missed = learned.retry_spacing, learned.tables, missed_at(facts)
+    if points is None or tables is None or missed is None:
+        return None
+    elapsed = max(aware(now) - missed, timedelta(0))
+    rate = tables.spacing.get(gap_of(elapsed))
+    if rate is None:
+        return None
+    earned = points_of(points * max(-1.0, min(1.0, rate.ratio - 1)))
+    return Part("retry_spacing", earned, lambda: (
+        f"Last called {_ago(elapsed)} ago and missed: calls {rate.label} "
+        f"reach {rate.ratio:.2f} times what their hours promise ({rate.contacts} contacts "
+        f"where {rate.expected:.0f} were expected, {rate.calls} calls): {show(earned)}"))
+
+
+def _ago(elapsed: timedelta) -> str:
+    hours = int(elapsed / _HOUR)
+    if hours < 1:
+        return f"{int(elapsed.total_seconds() // 60)} min"
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+
+
 def _model(facts: ScoringFacts, learned: LearnedRules, now: datetime) -> Part | None:
     model, predictor = learned.model, learned.predictor
     if model is None or not model.enabled or predictor is None:
@@ -163,7 +195,8 @@ def model_features(facts: ScoringFacts, now: datetime) -> ModelFeatures:
 def next_learned_change(facts: ScoringFacts, learned: LearnedRules | None, now: datetime
                         ) -> datetime | None:
     """The first time after ``now`` a learned factor's points may move by time alone: the
-    user's best hours opening or closing; with a model or contact_hour, every London hour."""
+    user's best hours opening or closing; a retry after a miss reaching its next gap; with
+    a model or contact_hour, every London hour."""
     if learned is None:
         return None
     times = []
@@ -171,12 +204,15 @@ def next_learned_change(facts: ScoringFacts, learned: LearnedRules | None, now: 
     if learned.calling_window is not None and habits is not None \
             and habits.window is not None and habits.window_start is not None:
         times.append(_next_window_edge(habits.window_start, habits.window_end, now))
+    missed = missed_at(facts)
+    if learned.retry_spacing is not None and missed is not None:
+        times.append(next_gap_edge(missed, aware(now)))
     model = learned.model
     hourly = learned.contact_hour is not None and habits is not None and bool(habits.hours)
     if hourly or (model is not None and model.enabled and learned.predictor is not None):
         # London's offsets are whole hours, so its hours turn when UTC's do.
         times.append(aware(now).replace(minute=0, second=0, microsecond=0) + _HOUR)
-    return min(times, default=None)
+    return min((t for t in times if t is not None), default=None)
 
 
 def _next_window_edge(start: int, end: int | None, now: datetime) -> datetime:

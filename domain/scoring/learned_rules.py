@@ -1,7 +1,7 @@
 """A rule set's learned factors: which snapshot they read, and what each is worth.
 
 The section is optional; without it a rule set scores exactly as one without learning. A
-document names the snapshot ("active", or a version number) and any of five factor kinds:
+document names the snapshot ("active", or a version number) and any of six factor kinds:
 
 - ``calling_window``: ``points`` when now is inside the user's best hours, times how sure
   the snapshot is of those hours (their confidence, 0 to 1);
@@ -14,6 +14,11 @@ document names the snapshot ("active", or a version number) and any of five fact
   below) everyone in their queue, as a share of everyone's rate, within -1 and +1;
 - ``preferred_channel``: ``call_penalty`` points (zero or more) on a user who answers texts
   clearly better than calls; explainScore then recommends texting;
+- ``retry_spacing``: ``points`` times how much less (or more) retries reach, at the gap
+  since the user's last call when it missed them, than their hours promise (the snapshot's
+  contacts against expected by gap, less 1, within -1 and +1): with negative points, as
+  contact_hour's, a retry too soon after a miss waits and one at a gap that reaches more
+  comes sooner;
 - ``model``: ``points`` times an estimator's p(contact), the estimator read from ``file``
   (off unless ``enabled``).
 """
@@ -28,7 +33,7 @@ from domain.scoring.document import MISSING, Reader, show
 from domain.scoring.habits import SnapshotTables
 
 FACTORS = ("calling_window", "contact_hour", "segment_conversion", "preferred_channel",
-           "model")
+           "retry_spacing", "model")
 _SECTION = ("snapshot", *FACTORS)
 ACTIVE = "active"
 _MAX_VERSION = 2_147_483_647
@@ -89,6 +94,7 @@ class LearnedRules:
     call_penalty: float | None = None  # the preferred_channel factor's
     model: ModelRule | None = None
     contact_hour: ContactHourRule | None = None
+    retry_spacing: float | None = None  # points
     tables: SnapshotTables | None = None  # the snapshot's, when loaded
     predictor: ContactPredictor | None = None  # the model's estimator, when loaded
 
@@ -116,10 +122,11 @@ def read_learned(r: Reader, value: object) -> LearnedRules | None:
     segment = _points_of(r, section, "segment_conversion", "points")
     penalty = _points_of(r, section, "preferred_channel", "call_penalty",
                          "must be zero or more: it pushes calls to a text-preferring user back")
+    spacing = _points_of(r, section, "retry_spacing", "points")
     model = _model(r, section.get("model", MISSING))
     if len(r.problems) > before:
         return None
-    return LearnedRules(snapshot, window, segment, penalty, model, hour)
+    return LearnedRules(snapshot, window, segment, penalty, model, hour, spacing)
 
 
 def _snapshot(r: Reader, value: object) -> int | None:

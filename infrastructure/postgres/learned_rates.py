@@ -1,5 +1,5 @@
-"""A snapshot's conversion rates as rows of learned_conversions, learned_queue_conversions
-and learned_agents (infrastructure.postgres.learning_tables)."""
+"""A snapshot's rate tables as rows of learned_conversions, learned_queue_conversions,
+learned_agents and learned_spacing (infrastructure.postgres.learning_tables)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def _rate(r: Rate) -> tuple:
 
 
 def rate_tables(learned: Learned) -> Iterator[tuple[str, list[str], list[tuple]]]:
-    """(table, columns after snapshot_id, rows) for each of the three tables."""
+    """(table, columns after snapshot_id, rows) for each of the four tables."""
     rates = learned.conversions
     yield ("learned_conversions", ["age_band", "area", "lender", "queue_type", *_RATE],
            [(*key, *_rate(r)) for key, r in rates.segments.items()])
@@ -24,3 +24,6 @@ def rate_tables(learned: Learned) -> Iterator[tuple[str, list[str], list[tuple]]
            [(queue, *_rate(r)) for queue, r in rates.queues.items()])
     yield ("learned_agents", ["agent_id", "queue_type", "lender", *_RATE, "team_estimate"],
            [(*key, *_rate(a.agent), a.team.estimate) for key, a in learned.agents.items()])
+    yield ("learned_spacing", ["gap", "calls", "contacts", "expected", "ratio", "confidence"],
+           [(g.gap, g.calls, g.contacts, g.expected, g.ratio, g.confidence)
+            for g in learned.spacing.values()])

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from domain.learning.reads import EVERYONE
+from domain.learning.spacing import GapRate
 from domain.scoring.habits import Evidence, SnapshotTables, UserHabits
 
 _SNAPSHOT = """
@@ -28,8 +29,8 @@ WHERE s.version = $1 AND u.user_id = ANY($2::bigint[])
 
 async def snapshot_tables(conn: asyncpg.Connection, version: int | None
                           ) -> SnapshotTables | None:
-    """The conversion tables and everyone's hourly contact rates of snapshot ``version``
-    (None: the active one); None when there is no such snapshot."""
+    """The conversion tables, everyone's hourly contact rates and the retry spacing of
+    snapshot ``version`` (None: the active one); None when there is no such snapshot."""
     found = await conn.fetchrow(_SNAPSHOT, version)
     if found is None:
         return None
@@ -43,10 +44,14 @@ async def snapshot_tables(conn: asyncpg.Connection, version: int | None
     hours = await conn.fetchval(
         "SELECT estimates FROM learned_segments WHERE snapshot_id = $1 AND segment = $2",
         snapshot, EVERYONE)
+    gaps = await conn.fetch(
+        "SELECT gap, calls, contacts, expected, ratio, confidence FROM learned_spacing "
+        "WHERE snapshot_id = $1", snapshot)
     return SnapshotTables(
         found["version"],
         {(r["age_band"], r["area"], r["lender"], r["queue_type"]): _rate(r) for r in segments},
-        {r["queue_type"]: _rate(r) for r in queues}, tuple(hours or ()))
+        {r["queue_type"]: _rate(r) for r in queues}, tuple(hours or ()),
+        {r["gap"]: GapRate(*r) for r in gaps})
 
 
 def _rate(r) -> Evidence:

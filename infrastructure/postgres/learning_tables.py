@@ -116,3 +116,18 @@ class LearnedAgentRow(_Rate, table=True):
     queue_type: str = Field(sa_column=_key(String(24)))
     lender: str = Field(sa_column=_key(Text))
     team_estimate: float = Field(sa_column=Column(Float, nullable=False))
+
+
+class LearnedSpacingRow(SQLModel, table=True):
+    """Calls after a missed call, per gap since it: contacts against what their hours
+    promised (domain.learning.spacing)."""
+
+    __tablename__ = "learned_spacing"
+
+    snapshot_id: int = Field(sa_column=_snapshot())
+    gap: int = Field(sa_column=_key(SmallInteger))
+    calls: int = Field(sa_column=Column(Integer, nullable=False))
+    contacts: int = Field(sa_column=Column(Integer, nullable=False))
+    expected: float = Field(sa_column=Column(Float, nullable=False))
+    ratio: float = Field(sa_column=Column(Float, nullable=False))
+    confidence: float = Field(sa_column=Column(Float, nullable=False))

@@ -22,7 +22,7 @@ SELECT user_id, hashtextextended(string_agg(part, '|' ORDER BY part), 0) AS dige
     SELECT user_id, 'n' AS part FROM do_not_call WHERE {w}
     UNION ALL
     SELECT user_id, 's' || row(last_outcome, last_contact_at, failed_attempts,
-                               next_call_after)::text FROM call_scores WHERE {w}
+                               next_call_after, last_called_at)::text FROM call_scores WHERE {w}
     UNION ALL
     SELECT user_id, 'b' || row(wrong_number_phone, no_claim_fingerprint)::text
     FROM call_blocks WHERE {w}

@@ -86,7 +86,8 @@ ON CONFLICT (user_id) DO UPDATE SET seq = EXCLUDED.seq
 _FACTS_OF_USERS = """
 SELECT u.user_id, d.user_id IS NOT NULL AS dnc, s.user_id IS NOT NULL AS scored,
        s.last_outcome, s.last_contact_at, s.failed_attempts, s.next_call_after,
-       b.user_id IS NOT NULL AS blocked, b.wrong_number_phone, b.no_claim_fingerprint,
+       s.last_called_at, b.user_id IS NOT NULL AS blocked, b.wrong_number_phone,
+       b.no_claim_fingerprint,
        cb.id AS callback_id, cb.scheduled_for, cb.agent_id
 FROM unnest($1::bigint[]) AS u(user_id)
 LEFT JOIN do_not_call d ON d.user_id = u.user_id
@@ -112,6 +113,7 @@ def _facts(user_id, e164, dnc, callbacks, scores, blocks) -> DiallerFacts:
         next_call_after=score["next_call_after"] if score else None,
         wrong_number_phone=block["wrong_number_phone"] if block else None,
         no_claim_fingerprint=block["no_claim_fingerprint"] if block else None,
+        last_called_at=score["last_called_at"] if score else None,
     )
 
 
@@ -120,11 +122,12 @@ def _facts(user_id, e164, dnc, callbacks, scores, blocks) -> DiallerFacts:
 _ENTRY = ("user_id", "queue_type", "score", "next_call_after", "callback_id",
           "personal_agent_id", "due_at", "next_change_at", "basis_date_of_birth",
           "basis_post_code", "basis_lenders", "basis_claims_created", "basis_last_outcome",
-          "basis_last_reached_at", "basis_failed_attempts", "scored_at", "scored_version",
-          "scored_arm", "scored_snapshot", *(name for name, _ in HABIT_COLUMNS))
+          "basis_last_reached_at", "basis_failed_attempts", "basis_last_called_at",
+          "scored_at", "scored_version", "scored_arm", "scored_snapshot",
+          *(name for name, _ in HABIT_COLUMNS))
 _TYPES = ("bigint", "varchar(24)", "float8", "timestamptz", "bigint", "uuid", "timestamptz",
           "timestamptz", "date", "text", "text[]", "timestamptz[]", "varchar(32)",
-          "timestamptz", "int", "timestamptz", "int", "varchar(16)", "int",
+          "timestamptz", "int", "timestamptz", "timestamptz", "int", "varchar(16)", "int",
           *(kind for _, kind in HABIT_COLUMNS))
 _ENTRY_COLUMNS = ", ".join(_ENTRY)
 _STAGED = ", ".join(f"{c} {t}" for c, t in zip(_ENTRY, _TYPES, strict=True))
@@ -202,11 +205,11 @@ def _scored_columns(scored: Scored | None) -> tuple:
 
 def _basis_columns(basis: ScoringFacts | None) -> tuple:
     if basis is None:
-        return (None,) * 7
+        return (None,) * 8
     return (basis.date_of_birth, basis.post_code, [lender for lender, _ in basis.open_claims],
             [created for _, created in basis.open_claims],
             basis.last_outcome.value if basis.last_outcome else None, basis.last_reached_at,
-            basis.failed_attempts)
+            basis.failed_attempts, basis.last_called_at)
 
 
 def entry_from_row(r) -> QueueEntry:
@@ -218,7 +221,7 @@ def entry_from_row(r) -> QueueEntry:
         last_outcome=CallOutcome(r["basis_last_outcome"]) if r["basis_last_outcome"] else None,
         last_reached_at=r["basis_last_reached_at"],
         failed_attempts=r["basis_failed_attempts"], habits=habits_from_row(r),
-        queue_type=r["queue_type"])
+        queue_type=r["queue_type"], last_called_at=r["basis_last_called_at"])
     scored = None if r["scored_at"] is None else Scored(r["scored_at"], r["scored_version"],
                                                          r["scored_arm"], r["scored_snapshot"])
     return QueueEntry(r["user_id"], QueueType(r["queue_type"]), r["score"],
@@ -293,8 +296,8 @@ class PgQueueStore(QueueStore):
             f"WHERE status = 'pending' AND scheduled_for <= ${len(args) + 1} AND {where_sql} "
             "ORDER BY user_id, scheduled_for, id", *args, now)}
         scores = {r["user_id"]: r for r in await conn.fetch(
-            "SELECT user_id, last_outcome, last_contact_at, failed_attempts, next_call_after "
-            f"FROM call_scores WHERE {where_sql}", *args)}
+            "SELECT user_id, last_outcome, last_contact_at, failed_attempts, next_call_after, "
+            f"last_called_at FROM call_scores WHERE {where_sql}", *args)}
         blocks = {r["user_id"]: r for r in await conn.fetch(
             f"SELECT user_id, wrong_number_phone, no_claim_fingerprint FROM call_blocks "
             f"WHERE {where_sql}", *args)}

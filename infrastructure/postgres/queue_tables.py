@@ -57,6 +57,7 @@ class QueueEntryRow(SQLModel, table=True):
     basis_last_outcome: str | None = Field(default=None, sa_column=Column(String(32)))
     basis_last_reached_at: datetime | None = Field(default=None, sa_column=_ts())
     basis_failed_attempts: int | None = Field(default=None, sa_column=Column(Integer))
+    basis_last_called_at: datetime | None = Field(default=None, sa_column=_ts())
     # When the score was worked out, and by which rule set version and experiment arm.
     scored_at: datetime | None = Field(default=None, sa_column=_ts())
     scored_version: int | None = Field(default=None, sa_column=Column(Integer))

@@ -4,6 +4,7 @@ moments of the day, time moves scores at the window's edges, and a new snapshot 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ USERS = 10
 LEARNED = json.loads((ROOT / "infrastructure/shipped_rule_sets/learned.json").read_text())
 # London is on GMT in November: 07:00 (closed), 08:30, 10:00 and 18:30 (in some users'
 # best hours), 21:00 (closed).
+SPACING = (0.5, 0.7, 0.9, 1.1, 1.2, 1.0)  # each gap's contacts against expected
 MOMENTS = [NOW.replace(hour=h, minute=m) for h, m in ((7, 0), (8, 30), (10, 0), (18, 30),
                                                       (21, 0))]
 
@@ -50,6 +52,10 @@ async def store_snapshot(services, version: int, users: list[int], shift: int = 
         await conn.execute(
             "INSERT INTO learned_segments (snapshot_id, segment, estimates) "
             "VALUES ($1, 'everyone', $2)", snapshot, [0.25] * 12)
+        await conn.executemany(
+            "INSERT INTO learned_spacing (snapshot_id, gap, calls, contacts, expected, ratio, "
+            "confidence) VALUES ($1, $2, 100, $3, 25.0, $4, 0.55)",
+            [(snapshot, gap, round(25 * ratio), ratio) for gap, ratio in enumerate(SPACING)])
         for queue in ("UNSIGNED", "OUTSTANDING_REQUESTS"):
             await conn.execute(
                 "INSERT INTO learned_queue_conversions (snapshot_id, queue_type, converted, "
@@ -130,6 +136,51 @@ async def test_time_alone_moves_scores_at_the_window_edges(env, start, later):
         assert down and all(after[u]["basis_window_start"] == 10 for u in down)
 
 
+async def missed_call(services, user: int, at) -> None:
+    """The user's last call, at ``at``, went unanswered (behind the incremental path)."""
+    await services.pg.execute(
+        "INSERT INTO call_scores (user_id, current_score, total_attempts, failed_attempts, "
+        "last_outcome, last_called_at) VALUES ($1, 0, 1, 1, 'no_answer', $2)", user, at)
+
+
+async def test_a_retry_after_a_miss_waits_by_its_gap_and_moves_at_the_next(env):
+    services, rows, users, clock = env
+    clock.now = MOMENTS[2]
+    await reset(services, rows, users)
+    user = users[4]
+    await missed_call(services, user, clock.now - timedelta(minutes=90))
+    await services.queues.recompute([user], "test")
+    [spacing] = [f for f in (await explain(services.queues, user, clock.now)).breakdown.factors
+                 if f.name == "retry_spacing"]
+    points = LEARNED["learned"]["retry_spacing"]["points"]
+    assert spacing.reason.startswith(
+        "Last called 1 h ago and missed: calls within 2 h of a missed call reach 0.50 times "
+        "what their hours promise (12 contacts where 25 were expected, 100 calls)")
+    assert spacing.points == round(points * (0.5 - 1), 2)
+    before = (await entries(services))[user]["score"]
+    clock.now += timedelta(minutes=31)  # 2 h and a minute since the miss
+    await services.queues.rescore_due()
+    after = (await entries(services))[user]["score"]
+    assert round(after - before, 2) == round(points * (0.7 - 0.5), 2)
+    fresh = await services.queues.rebuild(afresh=True)
+    assert fresh.changes == [], "the rescorer left scores a rebuild would change"
+
+
+async def test_a_rebuild_keeps_no_user_whose_last_call_moved_behind_its_back(env):
+    services, rows, users, clock = env
+    clock.now = MOMENTS[2]
+    await reset(services, rows, users)
+    user = users[6]
+    await missed_call(services, user, clock.now - timedelta(hours=30))
+    await services.queues.rebuild()  # every user's inputs kept, the miss among them
+    await services.pg.execute("UPDATE call_scores SET last_called_at = $2 WHERE user_id = $1",
+                              user, clock.now - timedelta(minutes=20))
+    skipping = await services.queues.rebuild()
+    assert skipping.kept == len(users) - 1
+    fresh = await services.queues.rebuild(afresh=True)
+    assert fresh.changes == []
+
+
 async def test_a_new_snapshot_rescores_the_learned_users(env):
     services, rows, users, clock = env
     clock.now = MOMENTS[2]
@@ -176,7 +227,8 @@ async def test_explain_names_the_learned_evidence_and_its_points_add_up(env):
                                   "0.33 of their calling day (learned from 48 calls of their")
     assert hour.points == -40.0
     learned = [f.points for f in b.factors if f.name in (
-        "calling_window", "contact_hour", "segment_conversion", "preferred_channel", "model")]
+        "calling_window", "contact_hour", "segment_conversion", "preferred_channel",
+        "retry_spacing", "model")]
     assert round(sum(learned), 2) == b.learned
     assert round(b.lender + b.age + b.time + b.disposition + b.adjustment + b.learned, 2) \
         == b.total

@@ -45,6 +45,11 @@ async def test_learning_finds_the_evening_and_keeps_one_snapshot_active(shell_en
     segment = await services.pg.fetchval(
         "SELECT count(*) FROM learned_segments WHERE segment = 'everyone'")
     assert segment == 1
+    # Only the 18:15 calls follow a miss (10:15's, 8 h before), and every one reached them.
+    spacing = await services.pg.fetch(
+        "SELECT gap, calls, contacts, expected, ratio FROM learned_spacing")
+    assert [(r["gap"], r["calls"], r["contacts"]) for r in spacing] == [(2, 24, 24)]
+    assert 0 < spacing[0]["expected"] < 24 and spacing[0]["ratio"] > 1
 
     async def fails(self, learned, figures, now):
         raise RuntimeError("the database went away mid-run")
