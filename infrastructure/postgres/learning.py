@@ -19,14 +19,10 @@ from domain.learning.spacing import gap_edges_seconds
 from infrastructure.postgres.conversion_counts import conversion_counts
 from infrastructure.postgres.learned_rates import rate_tables
 
+# Every outbound call, counted per user, London hour and (for a call that followed a missed
+# call to the same user) the gap since it: one pass over calls gives both the hourly counts
+# and the retry spacing's (gap NULL: the user's first call, or one after a reached call).
 _CALLS = """
-SELECT user_id, extract(hour FROM started_at AT TIME ZONE 'Europe/London')::int AS hour,
-       count(*) FILTER (WHERE outcome <> ALL($1::text[])) AS contacts, count(*) AS attempts
-FROM calls WHERE direction = 'OUTBOUND' AND user_id IS NOT NULL AND outcome IS NOT NULL
-GROUP BY 1, 2
-"""
-# The calls that followed a missed call to the same user, by the gap since it.
-_AFTER_MISSES = """
 WITH c AS (
     SELECT user_id, started_at, outcome <> ALL($1::text[]) AS reached,
            lag(started_at) OVER w AS before_at, lag(outcome <> ALL($1::text[])) OVER w AS before
@@ -34,9 +30,10 @@ WITH c AS (
     WINDOW w AS (PARTITION BY user_id ORDER BY started_at, id)
 )
 SELECT user_id, extract(hour FROM started_at AT TIME ZONE 'Europe/London')::int AS hour,
-       width_bucket(extract(epoch FROM started_at - before_at)::float8, $2::float8[]) AS gap,
-       count(*) FILTER (WHERE reached) AS contacts, count(*) AS calls
-FROM c WHERE NOT before GROUP BY 1, 2, 3
+       CASE WHEN NOT before THEN width_bucket(extract(epoch FROM started_at - before_at)::float8,
+                                             $2::float8[]) END AS gap,
+       count(*) FILTER (WHERE reached) AS contacts, count(*) AS attempts
+FROM c GROUP BY 1, 2, 3
 """
 # A text was answered when the source says so or the user wrote back within two days.
 _TEXTS = """
@@ -55,19 +52,22 @@ class PgLearningStore(LearningStore):
 
     async def counts(self, not_reached: Sequence[CallOutcome]) -> CallAndTextCounts:
         async with self._pool.acquire() as conn:
-            missed = [o.value for o in not_reached]
-            calls = await conn.fetch(_CALLS, missed)
-            after = await conn.fetch(_AFTER_MISSES, missed, gap_edges_seconds())
+            calls = await conn.fetch(_CALLS, [o.value for o in not_reached],
+                                     gap_edges_seconds())
             texts = await conn.fetch(_TEXTS)
-        by_hour: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+        by_hour: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
         totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for user_id, hour, contacts, attempts in calls:
-            by_hour[user_id][hour] = (contacts, attempts)
-            totals[user_id][0] += contacts
-            totals[user_id][1] += attempts
-        return CallAndTextCounts(dict(by_hour), {u: (c, n) for u, (c, n) in totals.items()},
-                                 {r[0]: (r[1], r[2]) for r in texts},
-                                 {(r[0], r[1], r[2]): (r[3], r[4]) for r in after})
+        after_misses = {}
+        for user_id, hour, gap, contacts, attempts in calls:
+            for counts in (by_hour[user_id][hour], totals[user_id]):
+                counts[0] += contacts
+                counts[1] += attempts
+            if gap is not None:
+                after_misses[(user_id, hour, gap)] = (contacts, attempts)
+        return CallAndTextCounts(
+            {u: {h: (c, n) for h, (c, n) in hours.items()} for u, hours in by_hour.items()},
+            {u: (c, n) for u, (c, n) in totals.items()},
+            {r[0]: (r[1], r[2]) for r in texts}, after_misses)
 
     async def conversions(self, not_reached: Sequence[CallOutcome],
                           segments: Mapping[int, Segment]) -> ConversionCounts:
