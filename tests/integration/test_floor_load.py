@@ -3,6 +3,13 @@
 Each agent holds a lead and records NO_ANSWER at the same moment through the API. The
 pool has 20 connections, as in production: before, 20 waiters holding all of them while
 the holder of the queue lock asked for one more stalled everything for a minute.
+
+The 200 requests share one event loop, so how long the last of them waits for a
+connection is CPU time, not the pool's fairness: a slow machine took over the production
+acquire timeout (5 s) and was told SERVICE_BUSY, which is the right answer to an overload
+and not the fault under test. The floor waits up to STALL seconds instead, and a stall
+(a deadlock holds until the acquire timeout) still fails both the dispositions and the
+watcher, whose slowest answer must stay well under it.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from tests.services import insert_agents
 pytestmark = pytest.mark.integration
 
 AGENTS = 200
+STALL = 30.0
 NEXT = ("mutation { nextLead(type: UNSIGNED) { __typename "
         "... on LeadAssigned { assignment { id user { id } } } } }")
 DISPOSE = ("mutation($i: DispositionInput!) { recordDisposition(input: $i) { __typename "
@@ -34,7 +42,8 @@ ME = "{ me { id } }"
 
 @pytest.fixture(scope="module")
 async def floor():
-    async with queue_env(pg_pool_size=20) as (services, rows, clock):
+    async with queue_env(pg_pool_size=20,
+                         pg_acquire_timeout_seconds=STALL) as (services, rows, _clock):
         for _ in range(AGENTS + 20):
             await rows.claim(await rows.user(signature=None))
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(services)),
@@ -68,7 +77,7 @@ class Watcher:
     async def run(self) -> None:
         while not self._stop.is_set():
             started = time.perf_counter()
-            body = await asyncio.wait_for(_post(self.http, ME, self.token), 30)
+            body = await asyncio.wait_for(_post(self.http, ME, self.token), STALL * 2)
             self.slowest = max(self.slowest, time.perf_counter() - started)
             self.answers += 1
             if "errors" in body:
@@ -126,8 +135,8 @@ async def test_two_hundred_dispositions_at_once(floor):
     await services.queues.rebuild()
     watcher = await _floor_round(services, http)
     assert watcher.errors == [] and watcher.answers > 0
-    # Not a timing test: a stalled API (the old deadlock) takes a minute, not a second.
-    assert watcher.slowest < 5, watcher.slowest
+    # Not a timing test: a stalled API (the old deadlock) takes STALL, not a second.
+    assert watcher.slowest < STALL / 2, watcher.slowest
     await _settled(services)
 
 
@@ -144,7 +153,7 @@ async def test_two_hundred_dispositions_during_a_rebuild(floor):
                 await services.queues.rebuild()
 
         watcher = await _floor_round(services, http, during=rebuilds)
-        assert watcher.errors == [] and watcher.slowest < 5, watcher.slowest
+        assert watcher.errors == [] and watcher.slowest < STALL / 2, watcher.slowest
         await _settled(services)
     finally:
         services.queues.stores.range_size = 50_000
