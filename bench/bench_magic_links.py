@@ -61,7 +61,8 @@ async def run(users: int, concurrency: int, purge_rows: int) -> None:
         print(f"click GET /l/{{token}} (API)           {percentiles(click)}")
         from service_layer.agents import create_agent
 
-        agent = await create_agent(services.uow(), services.hasher, email="int@bench.local",
+        agent = await create_agent(services.uow(), services.hasher, policy=services.password_policy,
+                                   email="int@bench.local",
                                    password="bench password long", name="Main app",
                                    role="INTEGRATION", at=services.clock())
         headers = {"Authorization": "Bearer " + services.tokens.issue(

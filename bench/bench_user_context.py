@@ -92,7 +92,8 @@ async def main(args) -> None:
                         redis_url=svc.REDIS_URL, jwt_secret="b" * 48, redis_key_prefix=prefix)
     services = await bootstrap(settings)
     try:
-        agent = await create_agent(services.uow(), services.hasher, email="bench@example.com",
+        agent = await create_agent(services.uow(), services.hasher, policy=services.password_policy,
+                                   email="bench@example.com",
                                    password="benchmark password", name="Bench", role="AGENT",
                                    at=services.clock())
         token = services.tokens.issue(Principal(agent.id, agent.role)).token

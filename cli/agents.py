@@ -29,7 +29,8 @@ def create(email: str = typer.Option(...), name: str = typer.Option(...),
     settings = load_settings(logs=False, plugins=False)  # see _with_accounts
 
     async def main(accounts) -> None:
-        agent = await create_agent(accounts.uow(), accounts.hasher, email=email,
+        agent = await create_agent(accounts.uow(), accounts.hasher, policy=accounts.policy,
+                                   email=email,
                                    password=password, name=name, role=role,
                                    at=accounts.clock())
         say(f"created {agent.role.value} {agent.name} <{agent.email}> id {agent.id}")
@@ -68,18 +69,18 @@ def update(email: str = typer.Argument(..., help="The agent's e-mail"),
                                               help="Enable, or disable, the account")) -> None:
     """Change an account's role, or enable or disable it, at once.
 
-    A disabled agent's sessions end and their leads return to the queue; a new role holds
-    from their next request. Their live subscriptions close on every API process.
+    Either way the agent's sessions end and their leads return to the queue: they log in
+    again, as what they now are. Their live subscriptions close on every API process.
     """
-    from service_layer.agent_admin import update_agent
+    from service_layer.agent_admin import AgentChanges, update_agent
 
     settings = load_settings(logs=False, plugins=False)  # see _with_accounts
 
     async def main(accounts) -> None:
         async with _announcer(settings) as events:
             done = await update_agent(accounts.uow(), accounts.presence_store(), events,
-                                      email=email, role=role, active=active,
-                                      at=accounts.clock())
+                                      changes=AgentChanges(role=role, active=active),
+                                      email=email, at=accounts.clock())
         agent = done.agent
         state = "active" if agent.is_active else "disabled"
         say(f"updated {agent.role.value} {agent.name} <{agent.email}>: {state}; "
@@ -94,10 +95,11 @@ def import_command(file: Path = typer.Argument(
         ..., exists=True, dir_okay=False, readable=True,
         help="CSV with a header row: email,name,role[,queue_types][,password]")) -> None:
     """Create or update many accounts from a CSV file: every row valid, or nothing written."""
+    from infrastructure.security.common_passwords import password_policy
     from service_layer.agent_import import InvalidImport, import_agents, parse_agents_csv
 
     try:
-        rows = parse_agents_csv(_read_text(file))
+        rows = parse_agents_csv(_read_text(file), password_policy())
     except InvalidImport as exc:
         _refuse(file, exc)
     settings = load_settings(logs=False, plugins=False)  # see _with_accounts
@@ -108,7 +110,8 @@ def import_command(file: Path = typer.Argument(
 
         async with _announcer(settings) as events:
             with progress_bar("importing agents", progress_total(rows)) as advance:
-                report = await import_agents(accounts.uow, accounts.hasher, rows,
+                report = await import_agents(accounts.uow, accounts.hasher,
+                                             accounts.presence_store(), rows,
                                              at=accounts.clock(), progress=advance,
                                              events=events)
         _summarise(report)

@@ -104,7 +104,8 @@ async def ensure_demo_supervisor(services: Services) -> tuple[str, str] | None:
         return email, password
     password = secrets.token_urlsafe(12)
     try:
-        await create_agent(services.uow(), services.hasher, email=DEMO_SUPERVISOR,
+        await create_agent(services.uow(), services.hasher, policy=services.password_policy,
+                           email=DEMO_SUPERVISOR,
                            password=password, name="Demo Supervisor", role="SUPERVISOR",
                            at=services.clock())
     except InvalidAgent:

@@ -129,6 +129,11 @@ class RequestContext(BaseContext):
         self._caller = None if refusal else standing.agent
 
     @property
+    def password_change_due(self) -> bool:
+        """The caller logged in with a temporary password and has not chosen their own."""
+        return self._caller is not None and self._caller.must_change_password
+
+    @property
     def agents(self) -> AgentProfiles:
         """Agents as they are now; the caller's own row as the session check read it."""
         return CallerFirst(self.services.agent_profiles, self._caller)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from domain.agents.presence import DISABLED, IDLE, LOGGED_OUT, ROLE_CHANGED
+from domain.agents.presence import DISABLED, IDLE, LOGGED_OUT, PASSWORD_RESET, ROLE_CHANGED
 from domain.agents.sessions import (
     AGENT_DISABLED,
     AGENT_GONE,
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 UNAUTHORIZED = 4401
-FORBIDDEN = 4403
 # Why a socket closes: (close code, reason sent with it; at most 123 bytes).
 CLOSE_FOR: dict[str, tuple[int, str]] = {
     LOGGED_OUT: (UNAUTHORIZED, "session ended: logged out"),
@@ -51,7 +50,8 @@ CLOSE_FOR: dict[str, tuple[int, str]] = {
     AGENT_DISABLED: (UNAUTHORIZED, "agent disabled"),
     AGENT_GONE: (UNAUTHORIZED, "agent gone"),
     TOKEN_EXPIRED: (UNAUTHORIZED, "token expired"),
-    ROLE_CHANGED: (FORBIDDEN, "role changed"),
+    ROLE_CHANGED: (UNAUTHORIZED, "session ended: role changed"),
+    PASSWORD_RESET: (UNAUTHORIZED, "session ended: password reset"),
 }
 
 

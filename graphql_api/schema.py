@@ -37,6 +37,7 @@ from graphql_api.resolvers import activity, agents, scoring, users
 from graphql_api.resolvers import audit as audit_resolvers
 from graphql_api.resolvers import calls as call_resolvers
 from graphql_api.resolvers import queue as queue_resolvers
+from graphql_api.roots.accounts import AccountsMutation, AccountsQuery
 from graphql_api.roots.calls import CallsQuery, CallsSubscription
 from graphql_api.roots.conversations import ConversationsMutation, ConversationsQuery
 from graphql_api.roots.learning import LearningMutation, LearningQuery
@@ -133,9 +134,9 @@ class Subscription:
 # Each area of the API keeps its root fields in its own module; they are merged here.
 # One line per area: add the area's root type to its tuple.
 QUERIES: tuple[type, ...] = (Query, CallsQuery, LinksQuery, SupervisorQuery, MessagingQuery,
-                             SyncQuery, ConversationsQuery, LearningQuery)
+                             SyncQuery, ConversationsQuery, LearningQuery, AccountsQuery)
 MUTATIONS: tuple[type, ...] = (Mutation, LinksMutation, SupervisorMutation, MessagingMutation,
-                               ConversationsMutation, LearningMutation)
+                               ConversationsMutation, LearningMutation, AccountsMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (Subscription, CallsSubscription, MessagingSubscription,)
 
 

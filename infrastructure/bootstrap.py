@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.access.ports import WorkTies
 from domain.access.rule import AccessRule
+from domain.agents.passwords import PasswordPolicy
 from infrastructure.clock import utc_now
 from infrastructure.composition.agents import build_access, build_agents
 from infrastructure.composition.audit import build_audit
@@ -47,6 +48,7 @@ from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
 from infrastructure.settings import Settings
 from infrastructure.twilio.rest import TwilioRest
+from service_layer.accounts import Accounts
 from service_layer.analytics import SupervisorAnalytics
 from service_layer.audit import AuditLog, AuditWriter
 from service_layer.automated_agents import AutomatedAgents
@@ -99,11 +101,13 @@ class Services:
     # --- agents, access and sessions ---
     agent_profiles: PgAgentProfiles
     hasher: Argon2PasswordHasher
+    password_policy: PasswordPolicy
     tokens: JwtTokenService
     work_ties: WorkTies  # who may see which user
     access_rule: AccessRule
     presence: Presence
     analytics: SupervisorAnalytics
+    accounts: Accounts  # admins keep the accounts; each person their own password
     # --- sync worker ---
     sync_store: PgSyncStore
     changes: ChangeApplier
@@ -175,7 +179,8 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     calls = build_calls(settings, c, queues, bus)
     sync = build_sync(settings, c, queues, bus, clock)
     access = build_access(settings, runtime, c)
-    agents = build_agents(settings, c, replica, clock)
+    uow = partial(SqlUnitOfWork, c.session_factory)
+    agents = build_agents(settings, c, replica, access, uow, clock)
     records = build_records(c, ModelFiles(settings.models_dir))
     rate_limits = build_rate_limits(settings, c.redis)
     automated = build_automation(settings, c, replica, messaging.sms, messaging.magic_links,
@@ -187,13 +192,15 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     learning, habits = build_learning(c, clock), build_learned_habits(c, clock)
     return Services(
         settings=settings, runtime=runtime, engine=c.engine,
-        uow=partial(SqlUnitOfWork, c.session_factory), replica=replica, pg=c.pg,
+        uow=uow, replica=replica, pg=c.pg,
         pg_statements=c.pg_statements, redis=c.redis, events=c.events, clock=clock,
         background=background, queues=queues.queues, timers=queues.timers,
         leases=queues.leases, user_context_cache=queues.user_context_cache,
-        agent_profiles=access.agent_profiles, hasher=access.hasher, tokens=access.tokens,
+        agent_profiles=access.agent_profiles, hasher=access.hasher,
+        password_policy=access.password_policy, tokens=access.tokens,
         work_ties=access.work_ties, access_rule=access.access_rule, presence=agents.presence,
-        analytics=agents.analytics, sync_store=sync.sync_store, changes=sync.changes,
+        analytics=agents.analytics, accounts=agents.accounts, sync_store=sync.sync_store,
+        changes=sync.changes,
         outcomes=calls.outcomes, voice=calls.voice, twilio=messaging.twilio,
         sms=messaging.sms, magic_links=messaging.magic_links,
         link_sending=messaging.link_sending,

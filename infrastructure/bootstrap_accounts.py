@@ -12,10 +12,12 @@ from datetime import datetime
 
 import asyncpg
 
+from domain.agents.passwords import PasswordPolicy
 from domain.agents.ports import PresenceStore
 from infrastructure.clock import utc_now
 from infrastructure.postgres.agent_accounts import PgAccountsUnitOfWork
 from infrastructure.postgres.schema_version import database_revision
+from infrastructure.security.common_passwords import password_policy
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.settings import DatabaseAddress, Settings
 
@@ -27,6 +29,7 @@ class AccountServices:
     embedded_postgres: bool
     pool: asyncpg.Pool
     hasher: Argon2PasswordHasher
+    policy: PasswordPolicy
     clock: Callable[[], datetime] = utc_now
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -77,7 +80,7 @@ async def bootstrap_accounts(settings: Settings) -> AccountServices:
         await leave()
         raise
     services = AccountServices(settings, database, settings.embedded_postgres, pool,
-                               Argon2PasswordHasher())
+                               Argon2PasswordHasher(), password_policy())
     # Closed in reverse: the embedded server (if this process started it) goes last.
     services.closers += [leave, pool.close]
     return services

@@ -27,10 +27,12 @@ from domain.agents.model import (
     new_agent,
     parse_queue_types,
 )
-from domain.agents.ports import PasswordHasher
+from domain.agents.passwords import PasswordPolicy
+from domain.agents.ports import PasswordHasher, PresenceStore
+from domain.agents.presence import ROLE_CHANGED
 from domain.events import EventPublisher
 from domain.unit_of_work import UnitOfWork
-from service_layer.agent_admin import announce_role_changes
+from service_layer.agent_admin import end_access
 from service_layer.import_files import InvalidImport, records
 
 REQUIRED_COLUMNS = ("email", "name", "role")
@@ -63,13 +65,14 @@ class ImportReport:
 # -- reading the file ---------------------------------------------------------------------------
 
 
-def parse_agents_csv(text: str) -> list[ImportRow]:
-    """The file's rows, checked by the agents' own rules; raises InvalidImport naming each."""
+def parse_agents_csv(text: str, policy: PasswordPolicy) -> list[ImportRow]:
+    """The file's rows, checked by the agents' own rules (passwords against ``policy``);
+    raises InvalidImport naming each."""
     lines = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[tuple[int, str]] = []
     try:
         columns = _columns(next(lines, None))
-        rows = list(_rows(lines, columns, problems))
+        rows = list(_rows(lines, columns, problems, policy))
     except csv.Error as exc:  # unbalanced quotes and the like: the rest cannot be trusted
         raise InvalidImport([*problems, (lines.line_num, f"not readable as CSV: {exc}")]) from None
     if not rows and not problems:
@@ -91,11 +94,11 @@ def _columns(header: list[str] | None) -> list[str]:
     return names
 
 
-def _rows(lines, columns: list[str], problems: list[tuple[int, str]]):
+def _rows(lines, columns: list[str], problems: list[tuple[int, str]], policy: PasswordPolicy):
     first_seen: dict[str, int] = {}
     for line, cells in records(lines):
         try:
-            row = _row(line, columns, cells)
+            row = _row(line, columns, cells, policy)
         except InvalidAgent as exc:
             problems.append((line, str(exc)))
             continue
@@ -106,7 +109,7 @@ def _rows(lines, columns: list[str], problems: list[tuple[int, str]]):
         yield row
 
 
-def _row(line: int, columns: list[str], cells: list[str]) -> ImportRow:
+def _row(line: int, columns: list[str], cells: list[str], policy: PasswordPolicy) -> ImportRow:
     if len(cells) != len(columns):
         raise InvalidAgent(f"{len(cells)} fields where the header has {len(columns)}")
     values = dict(zip(columns, cells, strict=True))
@@ -116,7 +119,7 @@ def _row(line: int, columns: list[str], cells: list[str]) -> ImportRow:
     problems, types = [], None
     try:
         email, name, role = check_agent(values["email"], values["name"],
-                                        values["role"].strip(), password)
+                                        values["role"].strip(), password, policy)
     except InvalidAgent as exc:
         problems.append(str(exc))
     try:
@@ -177,14 +180,14 @@ def progress_total(rows: list[ImportRow]) -> int:
 
 
 async def import_agents(uow_factory: Callable[[], UnitOfWork], hasher: PasswordHasher,
-                        rows: list[ImportRow], *, at: datetime,
+                        sessions: PresenceStore, rows: list[ImportRow], *, at: datetime,
                         progress: Progress = lambda n: None,
                         events: EventPublisher | None = None) -> ImportReport:
     """Create or update every row's agent in one transaction; re-importing changes nothing.
 
-    Agents whose role changed are announced on ``events``: their live sockets close, and
-    their next request acts in the new role (without ``events``, each API process's sweep
-    closes the sockets within its period)."""
+    Agents whose role changed are logged out, their leads released and their live sockets
+    closed (announced on ``events``; without it, each API process's sweep closes the
+    sockets within its period)."""
     emails = [r.email for r in rows]
     async with uow_factory() as uow:
         before = await uow.agents.get_by_emails(emails)
@@ -196,8 +199,7 @@ async def import_agents(uow_factory: Callable[[], UnitOfWork], hasher: PasswordH
             _apply(uow, row, current.get(row.email), passwords.get(row.email), at, report)
         await uow.commit()
     progress(len(rows))
-    if events is not None:
-        await announce_role_changes(events, report.role_changed, at)
+    await end_access(sessions, events, report.role_changed, ROLE_CHANGED, at)
     return report
 
 
@@ -236,5 +238,6 @@ def _update(agent: Agent, row: ImportRow, password: _Password | None,
     if row.queue_types_given:
         agent.queue_types = row.queue_types
     if password is not None and password.new_hash is not None:
-        agent.password_hash = password.new_hash
+        agent.password_hash = password.new_hash  # the file's password is no temporary one
+        agent.must_change_password, agent.password_expires_at = False, None
     return (agent.name, agent.role, agent.queue_types, agent.password_hash) != before

@@ -13,12 +13,13 @@ from domain.agents.model import (
     AgentStatus,
     InvalidAgent,
     Role,
-    check_agent,
+    check_identity,
     check_new_agent,
     check_texts_per_hour,
     new_agent,
     normalise_email,
 )
+from domain.agents.passwords import PasswordPolicy
 from domain.agents.ports import PasswordHasher, TokenService
 from domain.agents.sessions import AgentSession, IssuedToken, Principal
 from domain.events import EventPublisher
@@ -30,12 +31,18 @@ if TYPE_CHECKING:  # named in signatures only: `agents create` loads neither
     from service_layer.rate_limits import LoginThrottle
 
 LOGIN_FAILED_MESSAGE = "Wrong e-mail or password."
+TEMPORARY_EXPIRED_MESSAGE = "This temporary password has expired; ask an admin for a new one."
 
 
 @dataclass(frozen=True, slots=True)
 class LoginSucceeded:
     token: IssuedToken
     agent: Agent
+
+    @property
+    def password_change_required(self) -> bool:
+        """A temporary password: the session may only choose a new one (changePassword)."""
+        return self.agent.must_change_password
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +57,19 @@ class LoginThrottled:
     retry_after_seconds: int
 
 
-async def create_agent(uow: UnitOfWork, hasher: PasswordHasher, *, email: str, password: str,
-                       name: str, role: str, at: datetime) -> Agent:
-    clean_email, clean_name, clean_role = check_new_agent(email, password, name, role)
+async def create_agent(uow: UnitOfWork, hasher: PasswordHasher, *, policy: PasswordPolicy,
+                       email: str, password: str, name: str, role: str, at: datetime,
+                       queue_types: frozenset[str] | None = None) -> Agent:
+    """Raises InvalidAgent, creating nothing, naming every problem (the password's against
+    ``policy``) or an e-mail already taken."""
+    clean_email, clean_name, clean_role = check_new_agent(email, password, name, role, policy)
     password_hash = await hash_password(hasher, password)  # before the transaction opens
     async with uow:
         if await uow.agents.get_by_email(clean_email) is not None:
-            raise InvalidAgent(f"an agent with e-mail {clean_email!r} already exists")
+            raise InvalidAgent(f"an agent with e-mail {clean_email!r} already exists",
+                               "email")
         agent = new_agent(clean_email, clean_name, clean_role, password_hash, at)
+        agent.queue_types = queue_types
         uow.agents.add(agent)
         await uow.commit()
     return agent
@@ -83,6 +95,8 @@ async def login(uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenService, *
     matches = await verify_password(hasher, found.password_hash if found else None,
                                     password or "")
     succeeded = None
+    if found is not None and matches and found.is_active and _expired(found, at):
+        return LoginFailed(TEMPORARY_EXPIRED_MESSAGE)
     if found is not None and matches and found.is_active:
         succeeded = await _start_session(uow, hasher, tokens, found, password, at,
                                          ip_address, user_agent)
@@ -101,15 +115,22 @@ async def _start_session(uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenS
     rehashed = await hash_password(hasher, password) if hasher.needs_rehash(
         checked.password_hash) else None
     async with uow:
-        agent = await uow.agents.get(checked.id, for_update=rehashed is not None)
+        agent = await uow.agents.get(checked.id, for_update=True)
         if agent is None or not agent.is_active or agent.password_hash != checked.password_hash:
             return None
         if rehashed is not None:
             agent.password_hash = rehashed
+        agent.last_login_at = at
         session = AgentSession.start(agent.id, at, tokens.lifetime, ip_address, user_agent)
         uow.agent_sessions.add(session)
         await uow.commit()
     return LoginSucceeded(tokens.issue(Principal(agent.id, agent.role, session.id)), agent)
+
+
+def _expired(agent: Agent, at: datetime) -> bool:
+    """A temporary password past its time (an agent's own password never expires)."""
+    return agent.must_change_password and (agent.password_expires_at is None
+                                           or agent.password_expires_at <= at)
 
 
 async def create_automated_agent(uow: UnitOfWork, *, email: str, name: str,
@@ -117,11 +138,12 @@ async def create_automated_agent(uow: UnitOfWork, *, email: str, name: str,
                                  at: datetime) -> Agent:
     """An automated (AI) agent: role AGENT, no password (it never logs in), OFFLINE until
     a supervisor sets it AVAILABLE (``available``: at once)."""
-    clean_email, clean_name, _ = check_agent(email, name, Role.AGENT.value, None)
+    clean_email, clean_name, _ = check_identity(email, name, Role.AGENT.value)
     cap = None if texts_per_hour is None else check_texts_per_hour(texts_per_hour)
     async with uow:
         if await uow.agents.get_by_email(clean_email) is not None:
-            raise InvalidAgent(f"an agent with e-mail {clean_email!r} already exists")
+            raise InvalidAgent(f"an agent with e-mail {clean_email!r} already exists",
+                               "email")
         agent = new_agent(clean_email, clean_name, Role.AGENT, NO_PASSWORD, at)
         agent.automated, agent.texts_per_hour = True, cap
         if available:

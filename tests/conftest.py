@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -27,15 +28,16 @@ def no_nested_connections():
 
 @pytest.fixture(scope="session")
 async def pg_database():
-    from infrastructure.postgres.engine import make_engine
-    from infrastructure.postgres.migrate import migrate
-
-    address = await svc.create_postgres_database()
-    engine = make_engine(address, pool_size=1)
-    await migrate(engine)
-    await engine.dispose()
+    address = await svc.create_migrated_postgres_database()
     yield address
     await svc.drop_postgres_database(address)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_template():
+    """Drops this process's migrated template database after the last test."""
+    yield
+    asyncio.run(svc.drop_migrated_template())
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +99,8 @@ async def make_agent(services):
 
     async def make(role: str = "AGENT", password: str = "correct horse battery"):
         email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com"
-        agent = await create_agent(services.uow(), services.hasher, email=email,
+        agent = await create_agent(services.uow(), services.hasher,
+                                   policy=services.password_policy, email=email,
                                    password=password, name=f"Test {role.title()}", role=role,
                                    at=datetime.now(UTC))
         token = services.tokens.issue(Principal(agent.id, agent.role)).token

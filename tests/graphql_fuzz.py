@@ -509,7 +509,8 @@ class Target:
             if role is None:
                 continue
             email = f"fuzz-{role.lower()}-{uuid.uuid4().hex[:6]}@example.com"
-            agent = await create_agent(self.services.uow(), self.services.hasher, email=email,
+            agent = await create_agent(self.services.uow(), self.services.hasher,
+                                       policy=self.services.password_policy, email=email,
                                        password=PASSWORD, name=f"Fuzz {role.title()}",
                                        role=role, at=NOW)
             self.emails[role], self.agents[role] = email, agent

@@ -7,8 +7,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from infrastructure.bootstrap import bootstrap
-from infrastructure.postgres.engine import make_engine
-from infrastructure.postgres.migrate import migrate
 from infrastructure.replica.database import ReplicaDatabase
 from infrastructure.replica.ddl import create_replica_tables
 from infrastructure.settings import Settings
@@ -32,14 +30,11 @@ class Clock:
 async def queue_env(**settings_overrides):
     """(services, replica rows, clock) over databases made for the caller and dropped after."""
     replica_addr = await svc.create_mysql_database("queue_replica")
-    pg_addr = await svc.create_postgres_database("queue_dialler")
+    pg_addr = await svc.create_migrated_postgres_database("queue_dialler")
     writer = await ReplicaDatabase.open(replica_addr, read_only=False)
     services = None
     try:
         await create_replica_tables(writer)
-        engine = make_engine(pg_addr, pool_size=1)
-        await migrate(engine)
-        await engine.dispose()
         chosen = {"database_url": pg_addr.plain_url,
                   "replica_database_url": replica_addr.plain_url, "redis_url": svc.REDIS_URL,
                   "jwt_secret": TEST_SECRET, "log_json": False,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.agents.passwords import PasswordPolicy
 from domain.queue.model import QueueType
 from domain.text import NUL_REFUSED, has_nul
 
@@ -28,7 +29,6 @@ class AgentStatus(StrEnum):
 
 
 MAX_REASON_LENGTH = 200
-MIN_PASSWORD_LENGTH = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # The hash of an agent with no usable password: the hasher refuses every login against it
 # (after the same work as a wrong password), until a password is set.
@@ -73,6 +73,11 @@ class Agent:
     automated: bool = False
     # An automated agent's cap on texts an hour, set by a supervisor (None: the default).
     texts_per_hour: int | None = None
+    # Set by an admin's reset: the password is temporary, and until the holder sets one of
+    # their own (before it expires) their sessions may do nothing else.
+    must_change_password: bool = False
+    password_expires_at: datetime | None = None
+    last_login_at: datetime | None = None
     events: list[AgentStatusChanged] = field(default_factory=list, compare=False, repr=False)
 
     def may_work(self, queue_type: str) -> bool:
@@ -114,35 +119,64 @@ def normalise_reason(raw: str | None) -> str | None:
     return reason
 
 
-def check_new_agent(email: str, password: str, name: str, role: str) -> tuple[str, str, Role]:
+def check_new_agent(email: str, password: str, name: str, role: str,
+                    policy: PasswordPolicy) -> tuple[str, str, Role]:
     """Validate a new agent's fields; every problem named at once."""
-    return check_agent(email, name, role, password or "")
+    return check_agent(email, name, role, password or "", policy)
 
 
-def check_agent(email: str, name: str, role: str,
-                password: str | None) -> tuple[str, str, Role]:
-    """Validate an agent's fields (``password`` None: none given); every problem named at once."""
-    problems: list[str] = []
-    clean_email = ""
+def check_agent(email: str, name: str, role: str, password: str | None,
+                policy: PasswordPolicy) -> tuple[str, str, Role]:
+    """Validate an agent's fields (``password`` None: none given); every problem named at
+    once (``field`` set when they are all one field's)."""
+    identity, problems = _identity(email, name, role)
+    if password is not None:
+        problems += [("password", p) for p in
+                     policy.problems(password, email=identity[0], name=name or "")]
+    _refuse(problems)
+    return identity
+
+
+def check_identity(email: str, name: str, role: str) -> tuple[str, str, Role]:
+    """An account's e-mail, name and role (one with no password); every problem at once."""
+    identity, problems = _identity(email, name, role)
+    _refuse(problems)
+    return identity
+
+
+def _refuse(problems: list[tuple[str, str]]) -> None:
+    if problems:
+        fields = {f for f, _ in problems}
+        raise InvalidAgent("; ".join(p for _, p in problems),
+                           fields.pop() if len(fields) == 1 else None)
+
+
+def _identity(email: str, name: str,
+              role: str) -> tuple[tuple[str, str, Role], list[tuple[str, str]]]:
+    problems: list[tuple[str, str]] = []
+    clean_email, clean_name, clean_role = "", "", Role.AGENT
     try:
         clean_email = normalise_email(email)
     except InvalidAgent as exc:
-        problems.append(str(exc))
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    clean_name = (name or "").strip()
-    if not clean_name or len(clean_name) > 200:
-        problems.append("name must be 1 to 200 characters")
-    elif has_nul(clean_name):
-        problems.append(f"name {NUL_REFUSED}")
+        problems.append(("email", str(exc)))
+    try:
+        clean_name = check_name(name)
+    except InvalidAgent as exc:
+        problems.append(("name", str(exc)))
     try:
         clean_role = parse_role(role)
     except InvalidAgent as exc:
-        problems.append(str(exc))
-        clean_role = Role.AGENT
-    if problems:
-        raise InvalidAgent("; ".join(problems))
-    return clean_email, clean_name, clean_role
+        problems.append(("role", str(exc)))
+    return (clean_email, clean_name, clean_role), problems
+
+
+def check_name(raw: str) -> str:
+    name = (raw or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidAgent("name must be 1 to 200 characters", "name")
+    if has_nul(name):
+        raise InvalidAgent(f"name {NUL_REFUSED}", "name")
+    return name
 
 
 def parse_role(raw: str) -> Role:

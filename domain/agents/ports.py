@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.agents.model import Agent, AgentStatus, AgentStatusChanged
+from domain.agents.model import Agent, AgentStatus, AgentStatusChanged, Role
 from domain.agents.sessions import AgentSession, IssuedToken, Principal, Standing
 
 
@@ -17,6 +17,29 @@ class AgentProfiles(abc.ABC):
 
     @abc.abstractmethod
     async def get(self, agent_id: uuid.UUID) -> Agent | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPosition:
+    """Where a page of agents ends: agents come by name, then id."""
+
+    name: str
+    id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPage:
+    agents: list[Agent]
+    total: int  # every agent the filters keep, on any page
+    has_next: bool
+
+
+class AgentDirectory(abc.ABC):
+    """Every account, for the admins who keep them (a read outside any unit of work)."""
+
+    @abc.abstractmethod
+    async def page(self, *, first: int, after: AgentPosition | None, role: Role | None,
+                   active: bool | None) -> AgentPage: ...
 
 
 class AgentRepository(abc.ABC):

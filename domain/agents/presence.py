@@ -61,9 +61,12 @@ class PresencePolicy:
 LOGGED_OUT = "LOGOUT"
 IDLE = "IDLE"
 DISABLED = "DISABLED"
-OFFLINE_BECAUSE = {LOGGED_OUT: "logged out", IDLE: "no heartbeat", DISABLED: "agent disabled"}
-# An agent's role changed: their sessions go on, what they hold open is closed.
+# An agent's role changed: they log in again as what they now are.
 ROLE_CHANGED = "ROLE_CHANGED"
+# An admin reset the password: the sessions opened with the old one end.
+PASSWORD_RESET = "PASSWORD_RESET"
+OFFLINE_BECAUSE = {LOGGED_OUT: "logged out", IDLE: "no heartbeat", DISABLED: "agent disabled",
+                   ROLE_CHANGED: "role changed", PASSWORD_RESET: "password reset"}
 # The reasons automatic status changes carry (on the wallboard and in the history).
 WRAP_UP_STARTED = "after a disposition"
 WRAP_UP_OVER = "wrap-up time over"

@@ -26,6 +26,7 @@ class AgentSummary:
     is_active: bool = True
     automated: bool = False  # an AI agent: texts, never calls
     texts_per_hour: int | None = None  # an automated agent's cap (None: the default)
+    last_login_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,8 @@ async def login(info: Info, email: str, password: str) -> LoginResult:
     if isinstance(result, use_cases.LoginFailed):
         return LoginFailed(message=result.message)
     return LoginSucceeded(token=result.token.token, expires_at=result.token.expires_at,
-                          agent=AgentType.from_domain(result.agent))
+                          agent=AgentType.from_domain(result.agent),
+                          password_change_required=result.password_change_required)
 
 
 async def me(info: Info) -> AgentType:

@@ -26,13 +26,16 @@ class AgentType:
         description="An automated (AI) agent: it texts customers from the worker.")
     texts_per_hour: int | None = strawberry.field(
         description="An automated agent's cap on texts an hour; null: the default.")
+    active: bool = strawberry.field(description="false: disabled, cannot log in.")
+    last_login_at: datetime | None = strawberry.field(description="null: never logged in.")
 
     @classmethod
     def from_domain(cls, a: Agent) -> AgentType:
         return cls(id=strawberry.ID(str(a.id)), name=a.name, email=a.email, role=a.role,
                    status=a.status, status_reason=a.status_reason, status_since=a.status_since,
                    queue_types=sorted(a.queue_types) if a.queue_types is not None else None,
-                   automated=a.automated, texts_per_hour=a.texts_per_hour)
+                   automated=a.automated, texts_per_hour=a.texts_per_hour,
+                   active=a.is_active, last_login_at=a.last_login_at)
 
 
 @strawberry.type
@@ -40,6 +43,9 @@ class LoginSucceeded:
     token: str
     expires_at: datetime
     agent: AgentType
+    password_change_required: bool = strawberry.field(description=(
+        "A temporary password: until changePassword, every other operation but me, "
+        "heartbeat and logout is refused (PASSWORD_CHANGE_REQUIRED)."))
 
 
 @strawberry.type

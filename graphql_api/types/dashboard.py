@@ -24,7 +24,8 @@ def agent_type(a: AgentSummary) -> AgentType:
                      status=a.status, status_reason=a.status_reason,
                      status_since=a.status_since,
                      queue_types=sorted(a.queue_types) if a.queue_types is not None else None,
-                     automated=a.automated, texts_per_hour=a.texts_per_hour)
+                     automated=a.automated, texts_per_hour=a.texts_per_hour,
+                     active=a.is_active, last_login_at=a.last_login_at)
 
 
 @strawberry.type(name="AgentOnBoard", description="One agent on the wallboard, today.")

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.access.rule import AccessRule
+from domain.agents.passwords import PasswordPolicy
 from domain.agents.presence import PauseReasons, PresencePolicy
+from domain.unit_of_work import UnitOfWork
 from infrastructure.composition.connections import Connections
-from infrastructure.postgres.agent_accounts import PgAgentProfiles
+from infrastructure.postgres.agent_accounts import PgAgentDirectory, PgAgentProfiles
 from infrastructure.postgres.locks import PgSchedule
 from infrastructure.postgres.sessions import PgPresenceStore
 from infrastructure.postgres.views.analytics import PgAnalyticsReads
@@ -17,9 +19,11 @@ from infrastructure.postgres.work_ties import PgWorkTies
 from infrastructure.replica.lenders import ReplicaUserLenders
 from infrastructure.replica.reader import ReplicaReader
 from infrastructure.runtime import Runtime
+from infrastructure.security.common_passwords import password_policy
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
 from infrastructure.settings import Settings
+from service_layer.accounts import Accounts
 from service_layer.analytics import SupervisorAnalytics
 from service_layer.sessions import Presence
 
@@ -28,6 +32,7 @@ from service_layer.sessions import Presence
 class AccessArea:
     agent_profiles: PgAgentProfiles
     hasher: Argon2PasswordHasher
+    password_policy: PasswordPolicy
     tokens: JwtTokenService
     work_ties: PgWorkTies
     access_rule: AccessRule
@@ -37,22 +42,26 @@ class AccessArea:
 class AgentsArea:
     presence: Presence
     analytics: SupervisorAnalytics
+    accounts: Accounts
 
 
 def build_access(s: Settings, runtime: Runtime, c: Connections) -> AccessArea:
     return AccessArea(
-        PgAgentProfiles(c.pg), Argon2PasswordHasher(),
+        PgAgentProfiles(c.pg), Argon2PasswordHasher(), password_policy(),
         JwtTokenService(runtime.jwt_secret, timedelta(minutes=s.jwt_expiry_minutes)),
         PgWorkTies(c.pg), AccessRule(timedelta(hours=s.work_on_hours)))
 
 
-def build_agents(s: Settings, c: Connections, replica: ReplicaReader,
-                 clock: Callable[[], datetime]) -> AgentsArea:
+def build_agents(s: Settings, c: Connections, replica: ReplicaReader, access: AccessArea,
+                 uow: Callable[[], UnitOfWork], clock: Callable[[], datetime]) -> AgentsArea:
+    store = PgPresenceStore(c.pg)
     presence = Presence(
-        PgPresenceStore(c.pg), c.events,
+        store, c.events,
         PresencePolicy(timedelta(seconds=s.session_idle_seconds),
                        timedelta(seconds=s.wrap_up_seconds)),
         PauseReasons.of(s.pause_reasons), PgSchedule(c.pg), clock, s.session_timer_seconds)
     analytics = SupervisorAnalytics(PgAnalyticsReads(c.pg), ReplicaUserLenders(replica), clock,
                                     s.analytics_max_days)
-    return AgentsArea(presence, analytics)
+    accounts = Accounts(uow, access.hasher, access.password_policy, PgAgentDirectory(c.pg),
+                        store, c.events, clock)
+    return AgentsArea(presence, analytics, accounts)

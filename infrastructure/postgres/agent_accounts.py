@@ -16,27 +16,37 @@ from typing import Any
 import asyncpg
 
 from domain.agents.model import Agent, AgentStatus, InvalidAgent, Role
-from domain.agents.ports import AgentProfiles, AgentRepository
+from domain.agents.ports import (
+    AgentDirectory,
+    AgentPage,
+    AgentPosition,
+    AgentProfiles,
+    AgentRepository,
+)
 from domain.unit_of_work import UnitOfWork
 
 AGENT_COLUMNS = _COLUMNS = ("id, email, name, role, password_hash, status, status_reason, "
                             "status_since, is_active, created_at, queue_types, automated, "
-                            "texts_per_hour")
+                            "texts_per_hour, must_change_password, password_expires_at, "
+                            "last_login_at")
 # One array per column; queue types travel comma-joined (an array of arrays must be square).
 _UNNEST = ("unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
            "$7::text[], $8::timestamptz[], $9::bool[], $10::timestamptz[], $11::text[], "
-           "$12::bool[], $13::int[]) "
+           "$12::bool[], $13::int[], $14::bool[], $15::timestamptz[], $16::timestamptz[]) "
            f"AS v({_COLUMNS})")
 _QUEUE_TYPES = "string_to_array(v.queue_types, ',')"  # NULL (every type) stays NULL
 _INSERT = (f"INSERT INTO agents ({_COLUMNS}) SELECT v.id, v.email, v.name, v.role, "
            "v.password_hash, v.status, v.status_reason, v.status_since, v.is_active, "
-           f"COALESCE(v.created_at, now()), {_QUEUE_TYPES}, v.automated, v.texts_per_hour "
+           f"COALESCE(v.created_at, now()), {_QUEUE_TYPES}, v.automated, v.texts_per_hour, "
+           "v.must_change_password, v.password_expires_at, v.last_login_at "
            f"FROM {_UNNEST} "
            "ON CONFLICT (email) DO NOTHING RETURNING email")
 _UPDATE = ("UPDATE agents AS a SET email = v.email, name = v.name, role = v.role, "
            "password_hash = v.password_hash, status = v.status, status_reason = v.status_reason, "
            f"status_since = v.status_since, is_active = v.is_active, queue_types = {_QUEUE_TYPES}, "
-           "automated = v.automated, texts_per_hour = v.texts_per_hour "
+           "automated = v.automated, texts_per_hour = v.texts_per_hour, "
+           "must_change_password = v.must_change_password, "
+           "password_expires_at = v.password_expires_at, last_login_at = v.last_login_at "
            f"FROM {_UNNEST} WHERE a.id = v.id")
 
 
@@ -57,13 +67,17 @@ class _Row:
     queue_types: str | None
     automated: bool
     texts_per_hour: int | None
+    must_change_password: bool
+    password_expires_at: object
+    last_login_at: object
 
     @classmethod
     def of(cls, agent: Agent) -> _Row:
         types = ",".join(sorted(agent.queue_types)) if agent.queue_types is not None else None
         return cls(agent.id, agent.email, agent.name, agent.role.value, agent.password_hash,
                    agent.status.value, agent.status_reason, agent.status_since, agent.is_active,
-                   agent.created_at, types, agent.automated, agent.texts_per_hour)
+                   agent.created_at, types, agent.automated, agent.texts_per_hour,
+                   agent.must_change_password, agent.password_expires_at, agent.last_login_at)
 
 
 def agent_from(field: Callable[[str], Any]) -> Agent:
@@ -75,7 +89,10 @@ def agent_from(field: Callable[[str], Any]) -> Agent:
                  status_since=field("status_since"), is_active=field("is_active"),
                  created_at=field("created_at"),
                  queue_types=frozenset(queue_types) if queue_types is not None else None,
-                 automated=field("automated"), texts_per_hour=field("texts_per_hour"))
+                 automated=field("automated"), texts_per_hour=field("texts_per_hour"),
+                 must_change_password=field("must_change_password"),
+                 password_expires_at=field("password_expires_at"),
+                 last_login_at=field("last_login_at"))
 
 
 def agent_from_row(record: asyncpg.Record) -> Agent:
@@ -93,6 +110,31 @@ class PgAgentProfiles(AgentProfiles):
         row = await self._pool.fetchrow(f"SELECT {_COLUMNS} FROM agents WHERE id = $1",
                                         agent_id)
         return agent_from_row(row) if row else None
+
+
+_PAGE = f"""
+SELECT {_COLUMNS}, count(*) OVER () AS total FROM agents
+WHERE ($1::text IS NULL OR role = $1) AND ($2::bool IS NULL OR is_active = $2)
+ORDER BY name COLLATE "C", id
+"""
+
+
+class PgAgentDirectory(AgentDirectory):
+    """Accounts by name: a floor has hundreds, so a page reads the filtered list once."""
+
+    def __init__(self, pool: asyncpg.Pool):
+        self._pool = pool
+
+    async def page(self, *, first: int, after: AgentPosition | None, role: Role | None,
+                   active: bool | None) -> AgentPage:
+        # The total counts every agent the filters keep, wherever the page starts, so the
+        # cursor's cut is made here (by code point, as "C" sorts), not in the query.
+        records = await self._pool.fetch(_PAGE, role.value if role else None, active)
+        total = records[0]["total"] if records else 0
+        if after is not None:
+            records = [r for r in records if (r["name"], r["id"]) > (after.name, after.id)]
+        return AgentPage([agent_from_row(r) for r in records[:first]], total,
+                         len(records) > first)
 
 
 def _columns(rows: list[_Row]) -> list[list]:

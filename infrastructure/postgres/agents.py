@@ -21,7 +21,8 @@ def _to_domain(row: AgentRow) -> Agent:
 
 def _copy_to_row(agent: Agent, row: AgentRow) -> None:
     for name in ("email", "name", "password_hash", "status_reason", "status_since",
-                 "is_active", "automated", "texts_per_hour"):
+                 "is_active", "automated", "texts_per_hour", "must_change_password",
+                 "password_expires_at", "last_login_at"):
         setattr(row, name, getattr(agent, name))
     row.role, row.status = agent.role.value, agent.status.value
     row.queue_types = sorted(agent.queue_types) if agent.queue_types is not None else None

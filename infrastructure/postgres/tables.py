@@ -46,6 +46,12 @@ class AgentRow(SQLModel, table=True):
     automated: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
                                                             server_default=false()))
     texts_per_hour: int | None = Field(default=None, sa_column=Column(Integer))
+    # An admin's reset: until the holder sets a password of their own, before it expires,
+    # their sessions may do nothing else.
+    must_change_password: bool = Field(default=False, sa_column=Column(
+        Boolean, nullable=False, server_default=false()))
+    password_expires_at: datetime | None = Field(default=None, sa_column=timestamp_column())
+    last_login_at: datetime | None = Field(default=None, sa_column=timestamp_column())
 
 
 class AgentSessionRow(SQLModel, table=True):

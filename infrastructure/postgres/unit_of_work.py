@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.agents.model import InvalidAgent
 from domain.unit_of_work import UnitOfWork
 from infrastructure.postgres.agents import SqlAgentRepository, SqlAgentSessionRepository
 from infrastructure.postgres.call_scores import SqlCallScoreRepository
+
+_AGENTS_EMAIL = "agents_email_key"  # the unique constraint on agents.email
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -28,7 +32,14 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def _commit(self) -> None:
         self.agents.flush_changes()
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except IntegrityError as exc:
+            # Two writers both found the e-mail free: the second is told, as the first
+            # check would have told it.
+            if _AGENTS_EMAIL in str(exc.orig):
+                raise InvalidAgent("an agent with that e-mail already exists", "email") from None
+            raise
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -89,7 +89,8 @@ y@{domain},Too Few,AGENT
     assert result.exit_code == 2
     out = " ".join(result.output.split())
     assert f"{path}:3: email 'not-an-email' is not a valid e-mail address" in out
-    assert f"{path}:4: password must be at least 10 characters" in out
+    assert f"{path}:4: name must be 1 to 200 characters" in out
+    assert "password must be at least 10 characters" in out
     assert "role 'BOSS' is not one of" in out and "queue type 'NIGHTS' is not one of" in out
     assert f"{path}:5: e-mail 'good@{domain}' is also on line 2" in out
     assert f"{path}:6: 3 fields where the header has 5" in out
@@ -166,9 +167,11 @@ async def test_a_new_agent_without_a_password_cannot_log_in_until_one_is_set(
 async def test_the_full_unit_of_work_imports_the_same_way(services, domain):
     """The use case needs only the port: SQLAlchemy's unit of work serves it too."""
     rows = parse_agents_csv(f"email,name,role,password\nfull@{domain},Full,ADMIN,"
-                            "correct horse battery\n")
-    first = await import_agents(services.uow, services.hasher, rows, at=services.clock())
-    second = await import_agents(services.uow, services.hasher, rows, at=services.clock())
+                            "correct horse battery\n", services.password_policy)
+    store = services.presence.store
+    first = await import_agents(services.uow, services.hasher, store, rows, at=services.clock())
+    second = await import_agents(services.uow, services.hasher, store, rows,
+                                 at=services.clock())
     assert (first.created, second.unchanged) == (1, 1)
     assert await can_log_in(services, f"full@{domain}", "correct horse battery")
 

@@ -114,6 +114,7 @@ async def test_a_signature_moves_the_user_and_counts_a_conversion_once(env, queu
 
 async def _agent(services, name: str, automated: bool = False) -> uuid.UUID:
     agent = await create_agent(services.uow(), services.hasher,
+                               policy=services.password_policy,
                                email=f"{uuid.uuid4().hex[:8]}@example.com",
                                password="long enough password", name=name, role="AGENT",
                                at=NOW)

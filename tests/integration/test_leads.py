@@ -39,6 +39,7 @@ class Api:
 
     async def agent(self, role: str = "AGENT"):
         agent = await create_agent(self.services.uow(), self.services.hasher,
+                                   policy=self.services.password_policy,
                                    email=f"{uuid.uuid4().hex[:8]}@example.com",
                                    password="long enough password", name="Agent", role=role,
                                    at=NOW)

@@ -25,7 +25,7 @@ from graphql_api.app import create_app
 from infrastructure.bootstrap import bootstrap
 from infrastructure.postgres.agent_accounts import PgAccountsUnitOfWork
 from infrastructure.security.tokens import JwtTokenService
-from service_layer.agent_admin import update_agent
+from service_layer.agent_admin import AgentChanges, update_agent
 from service_layer.agent_import import import_agents, parse_agents_csv
 from service_layer.agents import create_agent
 from tests import services as svc
@@ -71,7 +71,8 @@ class Process:
     async def agent(self, role: str = "SUPERVISOR") -> tuple[str, str]:
         """A new agent logged in here: (e-mail, token with a session)."""
         email = f"{uuid.uuid4().hex[:10]}@live.example.com"
-        await create_agent(self.services.uow(), self.services.hasher, email=email,
+        await create_agent(self.services.uow(), self.services.hasher,
+                           policy=self.services.password_policy, email=email,
                            password=PASSWORD, name="Live " + email[:4], role=role, at=NOW)
         token = (await self.ok(LOGIN, variables={"e": email, "p": PASSWORD}))["login"]["token"]
         return email, token
@@ -196,7 +197,7 @@ async def test_disabling_an_agent_closes_their_socket_and_refuses_them_at_once(f
     await listening(a)
     start = time.monotonic()
     done = await update_agent(b.services.uow(), b.services.presence.store, b.services.events,
-                              email=email, active=False, at=NOW)
+                              changes=AgentChanges(active=False), email=email, at=NOW)
     assert (done.sessions_ended, done.leads_released) == (1, 1)
     assert await close_of(ws, start + WITHIN) == (4401, "agent disabled")
     refused = await a.call(ME, token)
@@ -213,12 +214,12 @@ async def test_disabling_an_agent_closes_their_socket_and_refuses_them_at_once(f
     assert [s["end_reason"] for s in sessions] == ["DISABLED"] and leased is None
     # Enabled again, the old token stays ended; a new login works.
     await update_agent(b.services.uow(), b.services.presence.store, b.services.events,
-                       email=email, active=True, at=NOW)
+                       changes=AgentChanges(active=True), email=email, at=NOW)
     assert (await a.call(ME, token))["errors"][0]["extensions"]["reason"] == "SESSION_ENDED"
     assert (await a.ok(LOGIN, variables={"e": email, "p": PASSWORD}))["login"]["token"]
 
 
-async def test_a_role_change_closes_the_socket_and_the_same_token_acts_in_the_new_role(floor):
+async def test_a_role_change_ends_the_session_and_a_new_login_acts_in_the_new_role(floor):
     a, b, _, _ = floor
     email, token = await b.agent("SUPERVISOR")
     assert "dashboard" in await a.ok(DASHBOARD, token)
@@ -226,17 +227,18 @@ async def test_a_role_change_closes_the_socket_and_the_same_token_acts_in_the_ne
     await listening(a)
     start = time.monotonic()
     done = await update_agent(b.services.uow(), b.services.presence.store, b.services.events,
-                              email=email, role="agent", at=NOW)
-    assert done.role_changed and done.sessions_ended == 0
-    assert await close_of(ws, start + WITHIN) == (4403, "role changed")
-    forbidden = await a.call(DASHBOARD, token)
-    assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert (await a.ok(ME, token))["me"]["role"] == "AGENT"
-    # Reconnecting with the same token works, in the new role.
+                              changes=AgentChanges(role="agent"), email=email, at=NOW)
+    assert done.role_changed and done.sessions_ended == 1
+    assert await close_of(ws, start + WITHIN) == (4401, "session ended: role changed")
+    refused = await a.call(DASHBOARD, token)
+    assert refused["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED",
+                                                  "reason": "SESSION_ENDED"}
+    again_token = (await a.ok(LOGIN, variables={"e": email, "p": PASSWORD}))["login"]["token"]
+    assert (await a.ok(ME, again_token))["me"]["role"] == "AGENT"
     async with websockets.connect(f"ws://{a.address}/graphql",
                                   subprotocols=["graphql-transport-ws"]) as again:
         await again.send(json.dumps({"type": "connection_init",
-                                     "payload": {"Authorization": f"Bearer {token}"}}))
+                                     "payload": {"Authorization": f"Bearer {again_token}"}}))
         assert json.loads(await again.recv())["type"] == "connection_ack"
         await again.send(json.dumps({"id": "1", "type": "subscribe",
                                      "payload": {"query": ACTIVITY}}))
@@ -253,11 +255,12 @@ async def test_a_role_changed_by_a_re_import_closes_the_socket_too(floor):
     await listening(a)
     start = time.monotonic()
     report = await import_agents(lambda: PgAccountsUnitOfWork(b.services.pg),
-                                 b.services.hasher,
-                                 parse_agents_csv(f"email,name,role\n{email},Live,AGENT\n"),
+                                 b.services.hasher, b.services.presence.store,
+                                 parse_agents_csv(f"email,name,role\n{email},Live,AGENT\n",
+                                                  b.services.password_policy),
                                  at=NOW, events=b.services.events)
     assert report.updated == 1 and len(report.role_changed) == 1
-    assert await close_of(ws, start + WITHIN) == (4403, "role changed")
+    assert await close_of(ws, start + WITHIN) == (4401, "session ended: role changed")
     assert stays.close_code is None
     await stays.close()
 
@@ -282,9 +285,9 @@ async def test_an_operation_after_an_unannounced_role_change_closes_the_socket(f
     email, token = await a.agent("SUPERVISOR")
     ws = await a.watch(token, protocol="graphql-ws")
     await update_agent(a.services.uow(), a.services.presence.store, None, email=email,
-                       role="AGENT", at=NOW)
+                       changes=AgentChanges(role="AGENT"), at=NOW)
     await ws.send(json.dumps({"id": "2", "type": "start", "payload": {"query": ACTIVITY}}))
-    assert await close_of(ws, time.monotonic() + WITHIN) == (4403, "role changed")
+    assert await close_of(ws, time.monotonic() + WITHIN) == (4401, "session ended")
 
 
 # -- with Redis down, the sweep alone ----------------------------------------------------------
@@ -305,9 +308,11 @@ async def test_with_redis_down_a_role_change_is_seen_by_the_sweep(no_redis):
     ws = await proc.watch(token)
     start = time.monotonic()
     await update_agent(proc.services.uow(), proc.services.presence.store,
-                       proc.services.events, email=email, role="ADMIN", at=NOW)
-    assert await close_of(ws, start + WITHIN) == (4403, "role changed")
-    assert (await proc.ok(ME, token))["me"]["role"] == "ADMIN"
+                       proc.services.events, changes=AgentChanges(role="ADMIN"), email=email,
+                       at=NOW)
+    assert await close_of(ws, start + WITHIN) == (4401, "session ended")
+    refused = await proc.call(ME, token)
+    assert refused["errors"][0]["extensions"]["reason"] == "SESSION_ENDED"
 
 
 async def test_a_token_expiring_closes_its_socket(no_redis):

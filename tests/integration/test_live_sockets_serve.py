@@ -67,7 +67,8 @@ async def test_a_logout_on_one_process_closes_the_socket_on_the_other(
     try:
         await _ready(url, proc, log)
         email = f"live-{uuid.uuid4().hex[:8]}@example.com"
-        await create_agent(services.uow(), services.hasher, email=email, password=PASSWORD,
+        await create_agent(services.uow(), services.hasher,
+                           policy=services.password_policy, email=email, password=PASSWORD,
                            name="Live Test", role="AGENT", at=datetime.now(UTC))
         _, data = await _graphql(url, LOGIN, {"e": email, "p": PASSWORD})
         token = data["login"]["token"]

@@ -36,6 +36,7 @@ class Env:
     async def token(self, role: str) -> str:
         if role not in self.tokens:
             agent = await create_agent(self.services.uow(), self.services.hasher,
+                                       policy=self.services.password_policy,
                                        email=f"{uuid.uuid4().hex[:8]}@example.com",
                                        password="long enough password", name=role, role=role,
                                        at=NOW)

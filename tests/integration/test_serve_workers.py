@@ -60,20 +60,15 @@ def test_more_than_one_process_needs_postgresql_and_redis_outside_this_one():
 async def deployment(tmp_path):
     """Throwaway databases, migrated, with two queued users; the test's own wiring."""
     from infrastructure.bootstrap import bootstrap
-    from infrastructure.postgres.engine import make_engine
-    from infrastructure.postgres.migrate import migrate
     from infrastructure.replica.database import ReplicaDatabase
     from infrastructure.replica.ddl import create_replica_tables
     from tests.replica_rows import ReplicaRows
 
-    pg = await svc.create_postgres_database("serve_workers")
+    pg = await svc.create_migrated_postgres_database("serve_workers")
     replica = await svc.create_mysql_database("serve_workers_replica")
     writer = await ReplicaDatabase.open(replica, read_only=False)
     services = None
     try:
-        engine = make_engine(pg, pool_size=1)
-        await migrate(engine)
-        await engine.dispose()
         await create_replica_tables(writer)
         rows = ReplicaRows(writer)
         users = [await rows.user(signature=None) for _ in range(2)]
@@ -272,6 +267,7 @@ async def _agent_token(services) -> str:
     from service_layer.agents import create_agent
 
     agent = await create_agent(services.uow(), services.hasher,
+                               policy=services.password_policy,
                                email=f"workers-{uuid.uuid4().hex[:8]}@example.com",
                                password="correct horse battery", name="Workers Test",
                                role="SUPERVISOR", at=datetime.now(UTC))

@@ -57,7 +57,8 @@ class Api:
         """A new agent (or an existing e-mail) logged in: (agent id, token with a session)."""
         if email is None:
             email = f"{uuid.uuid4().hex[:8]}@example.com"
-            await create_agent(self.services.uow(), self.services.hasher, email=email,
+            await create_agent(self.services.uow(), self.services.hasher,
+                               policy=self.services.password_policy, email=email,
                                password=PASSWORD, name="Agent " + email[:4], role=role, at=NOW)
         data = (await self(LOGIN, {"e": email, "p": PASSWORD}))["login"]
         return uuid.UUID(data["agent"]["id"]), data["token"], email
@@ -316,7 +317,8 @@ async def test_no_wrap_up_when_it_is_configured_off():
 async def test_tokens_minted_without_a_session_keep_working(env):
     """Server-minted tokens (tests, integrations) carry no session: nothing to end."""
     services, _, _, api = env
-    agent = await create_agent(services.uow(), services.hasher, email="nosid@example.com",
+    agent = await create_agent(services.uow(), services.hasher,
+                               policy=services.password_policy, email="nosid@example.com",
                                password=PASSWORD, name="No Session", role="AGENT", at=NOW)
     from domain.agents.sessions import Principal
 

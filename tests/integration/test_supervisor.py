@@ -55,6 +55,7 @@ class Floor:
 
     async def agent(self, name: str, role: str = "AGENT") -> tuple[uuid.UUID, str]:
         agent = await create_agent(self.services.uow(), self.services.hasher,
+                                   policy=self.services.password_policy,
                                    email=f"{uuid.uuid4().hex[:8]}@example.com",
                                    password="long enough password", name=name, role=role,
                                    at=NOW)

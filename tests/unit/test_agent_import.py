@@ -7,12 +7,15 @@ import pytest
 from domain.agents.model import InvalidAgent, Role, check_new_agent, parse_queue_types
 from infrastructure.postgres.migrate import head_revision
 from infrastructure.postgres.schema_version import script_head
+from infrastructure.security.common_passwords import password_policy
 from service_layer.agent_import import InvalidImport, parse_agents_csv, progress_total
+
+POLICY = password_policy()
 
 
 def problems(text: str) -> list[tuple[int, str]]:
     with pytest.raises(InvalidImport) as caught:
-        parse_agents_csv(text)
+        parse_agents_csv(text, POLICY)
     return caught.value.problems
 
 
@@ -20,7 +23,7 @@ def test_rows_are_normalised_by_the_agents_own_rules():
     rows = parse_agents_csv("Email, Name ,ROLE,queue_types,password\n"
                             " A@Example.COM , Ann ,supervisor, unsigned ; CALLBACK ,"
                             "  pass phrase  \n"
-                            "b@example.com,Bob,AGENT,,\n")
+                            "b@example.com,Bob,AGENT,,\n", POLICY)
     a, b = rows
     assert (a.line, a.email, a.name, a.role) == (2, "a@example.com", "Ann", Role.SUPERVISOR)
     assert a.queue_types == frozenset({"UNSIGNED", "CALLBACK"})
@@ -30,7 +33,7 @@ def test_rows_are_normalised_by_the_agents_own_rules():
 
 
 def test_without_a_queue_types_column_the_agents_keep_theirs():
-    (row,) = parse_agents_csv("email,name,role\na@example.com,A,AGENT\n")
+    (row,) = parse_agents_csv("email,name,role\na@example.com,A,AGENT\n", POLICY)
     assert (row.queue_types, row.queue_types_given, row.password) == (None, False, None)
 
 
@@ -79,7 +82,7 @@ def test_queue_types_follow_set_agent_queue_types():
 
 def test_a_new_agent_still_needs_a_password():
     with pytest.raises(InvalidAgent, match="password must be at least 10"):
-        check_new_agent("a@example.com", "", "A", "AGENT")
+        check_new_agent("a@example.com", "", "A", "AGENT", POLICY)
 
 
 def test_the_cheap_schema_head_is_alembics():

@@ -14,8 +14,10 @@ from domain.agents.model import (
     check_new_agent,
     new_agent,
 )
+from domain.agents.passwords import PasswordPolicy
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+POLICY = PasswordPolicy(frozenset({"password123"}))
 
 
 def agent():
@@ -51,12 +53,13 @@ def test_an_overlong_reason_is_refused_and_nothing_changes():
 
 def test_new_agent_fields_are_checked_all_at_once():
     with pytest.raises(InvalidAgent) as caught:
-        check_new_agent("nope", "short", " ", "boss")
+        check_new_agent("nope", "short", " ", "boss", POLICY)
     message = str(caught.value)
     for part in ("email 'nope'", "password must be at least", "name must be", "role 'boss'"):
         assert part in message
 
 
 def test_new_agent_fields_are_normalised():
-    assert check_new_agent(" Ann@Example.COM ", "long enough pw", " Ann ", "supervisor") == (
+    assert check_new_agent(" Ann@Example.COM ", "long enough pw", " Ann ", "supervisor",
+                           POLICY) == (
         "ann@example.com", "Ann", Role.SUPERVISOR)

@@ -13,7 +13,7 @@ import pytest
 
 from domain.agents.model import Role
 from domain.agents.ports import PresenceStore
-from domain.agents.presence import DISABLED, IDLE, LOGGED_OUT, ROLE_CHANGED
+from domain.agents.presence import DISABLED, IDLE, LOGGED_OUT, PASSWORD_RESET, ROLE_CHANGED
 from domain.agents.sessions import (
     AGENT_DISABLED,
     AGENT_GONE,
@@ -85,11 +85,12 @@ def test_a_notice_survives_the_event_bus_and_garbage_is_ignored():
         assert decode_access_changed(garbage) is None
 
 
-def test_every_reason_closes_with_4401_but_a_role_change_with_4403():
+def test_every_reason_closes_with_4401_a_role_change_too():
+    """A role change ends the sessions: the client logs in again rather than reconnect."""
     for why in (LOGGED_OUT, IDLE, DISABLED, SESSION_ENDED, AGENT_GONE, AGENT_DISABLED,
-                "TOKEN_EXPIRED", "something new"):
+                ROLE_CHANGED, PASSWORD_RESET, "TOKEN_EXPIRED", "something new"):
         assert close_for(why)[0] == 4401
-    assert close_for(ROLE_CHANGED) == (4403, "role changed")
+    assert close_for(ROLE_CHANGED) == (4401, "session ended: role changed")
     assert close_for(LOGGED_OUT) == (4401, "session ended: logged out")
 
 
@@ -177,7 +178,7 @@ async def test_one_read_sweeps_every_socket_and_closes_only_those_refused(world)
         registry.open(socket, services)
     assert await registry.sweep() == 4
     assert await closed(logged_out, disabled, demoted, expired) == [
-        (4401, "session ended"), (4401, "agent disabled"), (4403, "role changed"),
+        (4401, "session ended"), (4401, "agent disabled"), (4401, "session ended: role changed"),
         (4401, "token expired")]
     (read,) = store.reads
     assert len(read) == 8 and (expired.principal.agent_id, expired.principal.session_id) \
@@ -212,7 +213,7 @@ async def test_a_notice_closes_the_sockets_it_names_at_once_without_a_read(world
     assert await closed(same_session) == [(4401, "session ended: logged out")]
     assert other_session.closed_with is None and someone_else.closed_with is None
     assert registry.on_access_changed(AccessChanged(ROLE_CHANGED, (agent.agent_id,))) == 1
-    assert await closed(other_session) == [(4403, "role changed")]
+    assert await closed(other_session) == [(4401, "session ended: role changed")]
     assert store.reads == [] and len(registry) == 1
     registry.closed(someone_else)
     await asyncio.sleep(0)

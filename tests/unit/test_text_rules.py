@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.agents.model import InvalidAgent, check_new_agent, normalise_reason
+from domain.agents.passwords import PasswordPolicy
 from domain.calls.disposition import (
     MAX_CALL_SID,
     MAX_NOTES,
@@ -97,4 +98,5 @@ def test_a_status_reason_or_agent_name_with_nul_is_refused():
         normalise_reason("lunch\x00")
     assert normalise_reason(" lunch ") == "lunch"
     with pytest.raises(InvalidAgent, match=re.escape(f"name {NUL_REFUSED}")):
-        check_new_agent("a@example.com", "long enough password", "Ann\x00", "AGENT")
+        check_new_agent("a@example.com", "long enough password", "Ann\x00", "AGENT",
+                        PasswordPolicy(frozenset()))

@@ -50,9 +50,9 @@ CROSS JOIN LATERAL (
                             AND direction = 'OUTBOUND' AND status = ANY($4::text[])) t
 """
 _AGENT_COLUMNS = ("a.id, a.name, a.email, a.role, a.status, a.status_reason, a.status_since, "
-                  "a.queue_types, a.is_active, a.automated, a.texts_per_hour")
+                  "a.queue_types, a.is_active, a.automated, a.texts_per_hour, a.last_login_at")
 _NOBODY_COLUMNS = ("NULL::uuid, NULL, NULL, NULL, NULL, NULL, NULL::timestamptz, "
-                   "NULL::varchar[], NULL::boolean, NULL::boolean, NULL::int")
+                   "NULL::varchar[], NULL::boolean, NULL::boolean, NULL::int, NULL::timestamptz")
 _ACTIVITY = (
     _COUNTS.format(agent=_AGENT_COLUMNS, source="agents a", match="= a.id")
     + "UNION ALL"
@@ -117,7 +117,7 @@ def _figures(row: asyncpg.Record) -> AgentFigures:
     agent = AgentSummary(row["id"], row["name"], row["email"], Role(row["role"]),
                          AgentStatus(row["status"]), row["status_reason"], row["status_since"],
                          frozenset(types) if types is not None else None, row["is_active"],
-                         row["automated"], row["texts_per_hour"])
+                         row["automated"], row["texts_per_hour"], row["last_login_at"])
     return AgentFigures(agent, _activity(row))
 
 
