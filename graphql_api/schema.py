@@ -38,6 +38,7 @@ from graphql_api.resolvers import audit as audit_resolvers
 from graphql_api.resolvers import calls as call_resolvers
 from graphql_api.resolvers import queue as queue_resolvers
 from graphql_api.roots.accounts import AccountsMutation, AccountsQuery
+from graphql_api.roots.callbacks import CallbacksMutation, CallbacksQuery
 from graphql_api.roots.calls import CallsQuery, CallsSubscription
 from graphql_api.roots.conversations import ConversationsMutation, ConversationsQuery
 from graphql_api.roots.learning import LearningMutation, LearningQuery
@@ -134,9 +135,11 @@ class Subscription:
 # Each area of the API keeps its root fields in its own module; they are merged here.
 # One line per area: add the area's root type to its tuple.
 QUERIES: tuple[type, ...] = (Query, CallsQuery, LinksQuery, SupervisorQuery, MessagingQuery,
-                             SyncQuery, ConversationsQuery, LearningQuery, AccountsQuery)
+                             SyncQuery, ConversationsQuery, LearningQuery, AccountsQuery,
+                             CallbacksQuery)
 MUTATIONS: tuple[type, ...] = (Mutation, LinksMutation, SupervisorMutation, MessagingMutation,
-                               ConversationsMutation, LearningMutation, AccountsMutation)
+                               ConversationsMutation, LearningMutation, AccountsMutation,
+                               CallbacksMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (Subscription, CallsSubscription, MessagingSubscription,)
 
 

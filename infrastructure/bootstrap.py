@@ -54,6 +54,7 @@ from service_layer.audit import AuditLog, AuditWriter
 from service_layer.automated_agents import AutomatedAgents
 from service_layer.background import BackgroundJobs
 from service_layer.call_history import CallRecords
+from service_layer.callbacks import CallbackDesk
 from service_layer.cdc import ChangeApplier
 from service_layer.dispositions import CallOutcomes
 from service_layer.follow_ups import Messaging
@@ -122,6 +123,7 @@ class Services:
     # --- calls and voice ---
     outcomes: CallOutcomes
     voice: VoiceCalls
+    callbacks: CallbackDesk  # the floor's booked callbacks: listed, handed over
     # --- SMS, follow-ups and magic links ---
     twilio: TwilioRest
     sms: Messaging
@@ -176,9 +178,9 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     queues = build_queues(settings, c, clock)
     messaging = build_messaging(settings, runtime, c, replica, queues.queues, clock)
     bus = build_bus(messaging.sms.follow_ups)
-    calls = build_calls(settings, c, queues, bus)
-    sync = build_sync(settings, c, queues, bus, clock)
     access = build_access(settings, runtime, c)
+    calls = build_calls(settings, c, queues, bus, access.agent_profiles, clock)
+    sync = build_sync(settings, c, queues, bus, clock)
     uow = partial(SqlUnitOfWork, c.session_factory)
     agents = build_agents(settings, c, replica, access, uow, clock)
     records = build_records(c, ModelFiles(settings.models_dir))
@@ -201,7 +203,8 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         work_ties=access.work_ties, access_rule=access.access_rule, presence=agents.presence,
         analytics=agents.analytics, accounts=agents.accounts, sync_store=sync.sync_store,
         changes=sync.changes,
-        outcomes=calls.outcomes, voice=calls.voice, twilio=messaging.twilio,
+        outcomes=calls.outcomes, voice=calls.voice, callbacks=calls.callbacks,
+        twilio=messaging.twilio,
         sms=messaging.sms, magic_links=messaging.magic_links,
         link_sending=messaging.link_sending,
         text_reviews=messaging.text_reviews,

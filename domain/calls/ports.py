@@ -1,4 +1,4 @@
-"""What voice calls need from storage and from Twilio."""
+"""What voice calls and booked callbacks need from storage and from Twilio."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.calls.callbacks import Callback, CallbackPage, CallbackPosition
 from domain.calls.voice import CallRecord, DialFacts
 
 
@@ -102,3 +103,21 @@ class CallHistory(abc.ABC):
     @abc.abstractmethod
     async def call_agent(self, call_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
         """(the call exists, its agent)."""
+
+
+class CallbackBook(abc.ABC):
+    """Booked callbacks, for whoever plans the floor's day."""
+
+    @abc.abstractmethod
+    async def page(self, *, agent_id: uuid.UUID | None, status: str | None,
+                   start: datetime | None, end: datetime | None, first: int,
+                   after: CallbackPosition | None) -> CallbackPage:
+        """By time due, then id; ``start`` inclusive, ``end`` exclusive."""
+
+    @abc.abstractmethod
+    async def reassign(self, from_agent_id: uuid.UUID, to_agent_id: uuid.UUID,
+                       ids: list[int] | None, now: datetime) -> list[Callback]:
+        """Hands the pending callbacks of ``from_agent_id`` (only ``ids``, when given) to
+        ``to_agent_id`` in one transaction, their users' queue updates owed with it; the
+        callbacks moved. InvalidReassignment, changing nothing, when an id is not a pending
+        callback of that agent."""

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from domain.agents.ports import AgentProfiles
 from infrastructure.composition.connections import Connections
 from infrastructure.composition.queues import QueueArea
+from infrastructure.postgres.callback_book import PgCallbackBook
 from infrastructure.postgres.calls import PgCallUnits, PgRecordingStore
 from infrastructure.postgres.dispositions import PgCallbackStore
 from infrastructure.replica.queue_facts import ReplicaFactsReader
 from infrastructure.settings import Settings
 from infrastructure.twilio.voice import TwilioVoiceGateway
+from service_layer.callbacks import CallbackDesk
 from service_layer.dispositions import CallOutcomes
 from service_layer.messagebus import MessageBus
 from service_layer.voice import VoiceCalls
@@ -20,12 +25,14 @@ from service_layer.voice import VoiceCalls
 class CallsArea:
     outcomes: CallOutcomes
     voice: VoiceCalls
+    callbacks: CallbackDesk
 
 
-def build_calls(s: Settings, c: Connections, q: QueueArea, bus: MessageBus) -> CallsArea:
+def build_calls(s: Settings, c: Connections, q: QueueArea, bus: MessageBus,
+                agents: AgentProfiles, clock: Callable[[], datetime]) -> CallsArea:
     outcomes = CallOutcomes(PgCallbackStore(c.pg, q.rule_book), q.queues,
                             ReplicaFactsReader(c.replica_db), s.calling_window, bus=bus)
     voice = VoiceCalls(TwilioVoiceGateway(s), c.events, q.queues, s.calling_window,
                        PgCallUnits(c.pg), PgRecordingStore(c.pg), s.voice_token_ttl_seconds,
                        s.recording_retention_months)
-    return CallsArea(outcomes, voice)
+    return CallsArea(outcomes, voice, CallbackDesk(PgCallbackBook(c.pg), agents, q.queues, clock))

@@ -111,7 +111,10 @@ class CallbackRow(SQLModel, table=True):
     __table_args__ = (Index("callbacks_due_idx", "status", "scheduled_for"),
                       Index("callbacks_user_idx", "user_id"),
                       Index("callbacks_pending_agent_idx", "agent_id",
-                            postgresql_where=text("status = 'pending'")))
+                            postgresql_where=text("status = 'pending'")),
+                      # The callbacks list: everyone's, or one agent's, by time due.
+                      Index("callbacks_time_idx", "scheduled_for", "id"),
+                      Index("callbacks_agent_time_idx", "agent_id", "scheduled_for", "id"))
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
                                                           autoincrement=True))

@@ -7,91 +7,26 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-import httpx
 import pytest
-from graphql import OperationDefinitionNode, parse, print_ast
 
-from graphql_api.app import create_app
 from infrastructure.postgres.agents import SqlAgentRepository
-from service_layer.agents import create_agent, create_automated_agent
-from tests.contracts import OPERATIONS
-from tests.queue_env import NOW, queue_env
+from service_layer.agents import create_automated_agent
+from tests.admin_api import PASSWORD, STATUS, admin_env, error_code
+from tests.queue_env import NOW
 
 pytestmark = pytest.mark.integration
-PASSWORD = "a long enough password"
-_CONTRACT = parse((OPERATIONS / "admin.graphql").read_text())
-LOGIN = ("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename "
-         "... on LoginSucceeded { token passwordChangeRequired agent { id lastLoginAt } } "
-         "... on LoginFailed { message } } }")
 ME = "{ me { id role } }"
 NEXT = ("mutation { nextLead(type: UNSIGNED) { __typename "
         "... on LeadAssigned { assignment { id user { id } } } } }")
-STATUS = "mutation { setAgentStatus(status: AVAILABLE) { status } }"
-
-
-def contract_operation(name: str) -> str:
-    """One operation of the contract file, as the frontend sends it."""
-    (found,) = [d for d in _CONTRACT.definitions
-                if isinstance(d, OperationDefinitionNode) and d.name.value == name]
-    return print_ast(found)
-
-
-class Api:
-    def __init__(self, services):
-        self.services = services
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(services)),
-                                      base_url="http://t")
-
-    async def raw(self, query: str, variables: dict | None = None,
-                  token: str | None = None) -> dict:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.http.post("/graphql", json={
-            "query": query, "variables": variables or {}}, headers=headers)
-        return response.json()
-
-    async def contract(self, operation: str, variables: dict, token: str | None) -> dict:
-        return await self.raw(contract_operation(operation), variables, token)
-
-    async def op(self, operation: str, variables: dict, token: str) -> dict:
-        """One of the contract's own operations; its data, failing on any error."""
-        body = await self.contract(operation, variables, token)
-        assert "errors" not in body, body
-        return body["data"]
-
-    async def ok(self, query: str, token: str | None = None, variables=None) -> dict:
-        body = await self.raw(query, variables, token)
-        assert "errors" not in body, body
-        return body["data"]
-
-    async def person(self, role: str = "AGENT", name: str = "Agent") -> tuple[str, str, str]:
-        """A new account logged in: (id, token, e-mail)."""
-        email = f"{uuid.uuid4().hex[:8]}@example.com"
-        await create_agent(self.services.uow(), self.services.hasher,
-                           policy=self.services.password_policy, email=email,
-                           password=PASSWORD, name=name, role=role, at=NOW)
-        data = await self.login(email, PASSWORD)
-        return data["agent"]["id"], data["token"], email
-
-    async def login(self, email: str, password: str) -> dict:
-        return (await self.ok(LOGIN, variables={"e": email, "p": password}))["login"]
-
-
 @pytest.fixture(scope="module")
 async def env():
-    async with queue_env() as (services, rows, clock):
-        api = Api(services)
-        yield services, rows, clock, api
-        await api.http.aclose()
+    async with admin_env() as built:
+        yield built
 
 
 @pytest.fixture(autouse=True)
 def _at_now(env):
     env[2].now = NOW
-
-
-def _code(body: dict) -> tuple[str, str | None]:
-    extensions = body["errors"][0]["extensions"]
-    return extensions["code"], extensions.get("reason")
 
 
 # -- who may ------------------------------------------------------------------------------------
@@ -110,8 +45,8 @@ async def test_only_an_admin_keeps_accounts(env, operation, variables):
     for role in ("AGENT", "SUPERVISOR", "INTEGRATION"):
         _, token, _ = await api.person(role)
         refused = await api.contract(operation, variables, token)
-        assert _code(refused)[0] == "FORBIDDEN", (role, refused)
-    assert _code(await api.contract(operation, variables, None)) == (
+        assert error_code(refused)[0] == "FORBIDDEN", (role, refused)
+    assert error_code(await api.contract(operation, variables, None)) == (
         "UNAUTHENTICATED", "MISSING_TOKEN")
 
 
@@ -127,7 +62,7 @@ async def test_every_person_changes_their_own_password_but_an_integration_does_n
     _, token, _ = await api.person("INTEGRATION")
     refused = await api.contract("ChangePassword",
                                  {"current": PASSWORD, "new": "whatever it is"}, token)
-    assert _code(refused)[0] == "FORBIDDEN"
+    assert error_code(refused)[0] == "FORBIDDEN"
 
 
 # -- the list -----------------------------------------------------------------------------------
@@ -162,7 +97,7 @@ async def test_the_list_pages_by_name_and_filters_by_role_and_active(env):
     assert node["active"] is True and node["status"] == "OFFLINE"
     assert node["lastLoginAt"] is not None and node["queueTypes"] is None
     bad = await api.contract("Agents", {"first": 2, "after": "not-a-cursor"}, admin)
-    assert _code(bad)[0] == "BAD_USER_INPUT"
+    assert error_code(bad)[0] == "BAD_USER_INPUT"
 
 
 # -- creating -----------------------------------------------------------------------------------
@@ -220,7 +155,7 @@ async def test_bad_fields_are_named_together(env):
     empty = await api.contract("CreateAgent", {"input": {
         "email": "a@example.com", "name": "A", "role": "AGENT", "password": PASSWORD,
         "queueTypes": []}}, admin)
-    assert _code(empty)[0] == "BAD_USER_INPUT"
+    assert error_code(empty)[0] == "BAD_USER_INPUT"
 
 
 # -- changing -----------------------------------------------------------------------------------
@@ -267,7 +202,7 @@ async def test_disabling_or_a_new_role_ends_the_sessions_and_returns_the_lead(
     assert str(await _holder(services, user)) == agent
     saved = (await api.op("UpdateAgent", {"id": agent, "input": change}, admin))["updateAgent"]
     assert saved["__typename"] == "AgentSaved"
-    assert _code(await api.raw(ME, token=token)) == ("UNAUTHENTICATED", reason)
+    assert error_code(await api.raw(ME, token=token)) == ("UNAUTHENTICATED", reason)
     assert await _holder(services, user) is None
     async with services.pg.acquire() as conn:
         row = await conn.fetchrow("SELECT status, status_reason FROM agents WHERE id = $1",
@@ -306,13 +241,13 @@ async def test_a_reset_gives_a_temporary_password_that_only_lets_its_holder_choo
     given = (await api.op("ResetAgentPassword", {"id": agent}, admin))["resetAgentPassword"]
     temporary = given["temporaryPassword"]
     assert len(temporary) >= 16 and given["expiresAt"].startswith("2026-11-25T10:00")
-    assert _code(await api.raw(ME, token=token)) == ("UNAUTHENTICATED", "SESSION_ENDED")
+    assert error_code(await api.raw(ME, token=token)) == ("UNAUTHENTICATED", "SESSION_ENDED")
     assert (await api.login(email, PASSWORD))["__typename"] == "LoginFailed"
     logged = await api.login(email, temporary)
     assert logged["passwordChangeRequired"] is True
     held = logged["token"]
     assert (await api.ok(ME, held))["me"]["id"] == agent  # who it is, yes
-    assert _code(await api.raw(NEXT, token=held)) == ("FORBIDDEN", "PASSWORD_CHANGE_REQUIRED")
+    assert error_code(await api.raw(NEXT, token=held)) == ("FORBIDDEN", "PASSWORD_CHANGE_REQUIRED")
     common = (await api.op("ChangePassword", {"current": temporary, "new": "password123"},
                            held))["changePassword"]
     assert common["field"] == "new" and "common" in common["message"]
@@ -349,14 +284,14 @@ async def test_a_reset_of_nobody_or_of_an_automated_agent_is_refused(env):
     services, _, _, api = env
     _, admin, _ = await api.person("ADMIN")
     refused = await api.contract("ResetAgentPassword", {"id": str(uuid.uuid4())}, admin)
-    assert _code(refused)[0] == "BAD_USER_INPUT"
+    assert error_code(refused)[0] == "BAD_USER_INPUT"
     refused = await api.contract("ResetAgentPassword", {"id": "nope"}, admin)
-    assert _code(refused)[0] == "BAD_USER_INPUT"
+    assert error_code(refused)[0] == "BAD_USER_INPUT"
     robot = await create_automated_agent(
         services.uow(), email=f"robot-{uuid.uuid4().hex[:6]}@example.com", name="Robot",
         texts_per_hour=None, available=False, at=NOW)
     refused = await api.contract("ResetAgentPassword", {"id": str(robot.id)}, admin)
-    assert _code(refused)[0] == "BAD_USER_INPUT"
+    assert error_code(refused)[0] == "BAD_USER_INPUT"
     async with services.pg.acquire() as conn:
         assert not await conn.fetchval("SELECT must_change_password FROM agents WHERE id = $1",
                                        robot.id)
