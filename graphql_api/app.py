@@ -19,6 +19,7 @@ from graphql_api.context import RequestContext
 from graphql_api.errors import ApiError
 from graphql_api.http import RequestMetrics, router
 from graphql_api.live_sockets import LiveSockets
+from graphql_api.reports import router as reports_router
 from graphql_api.response_json import encode_response
 from graphql_api.schema import build_schema
 from graphql_api.timers import serve_timers
@@ -127,6 +128,7 @@ def _build(settings: Settings, lifespan) -> FastAPI:
     app.state.live_sockets = graphql.live_sockets  # this process's open websockets
     app.include_router(graphql, prefix="/graphql")
     app.include_router(router)
+    app.include_router(reports_router)
     # Twilio webhooks and link redirects: one include_router per area, below.
     app.include_router(links_router)
     app.include_router(sms_router)

@@ -1,0 +1,116 @@
+"""Reports a supervisor takes into a spreadsheet: the GraphQL figures as CSV.
+
+    GET /reports/agent-performance.csv?from=…&to=…          (agentPerformance)
+    GET /reports/outcomes.csv?from=…&to=…&by=QUEUE           (outcomeBreakdown)
+
+A bearer token of a SUPERVISOR or ADMIN, checked as every GraphQL request is (session,
+standing, a temporary password). A header row, then one row per figure, streamed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from domain.agents.model import Role
+from domain.analytics.figures import InvalidPeriod, OutcomeGroup
+from domain.calls.outcomes import CallOutcome
+from graphql_api.context import RequestContext
+from graphql_api.errors import ApiError, Busy, Unauthenticated
+from graphql_api.types.dashboard import AgentPerformance
+
+router = APIRouter()
+AGENT_PERFORMANCE = ("agent_id", "agent_name", "agent_email", "role", "calls", "answered",
+                     "dispositions", "contacts", "contact_rate", "conversions",
+                     "talk_seconds", "average_handle_seconds", "texts")
+OUTCOMES = ("key", "label", "outcome", "count")
+From = Query(alias="from", description="Inclusive, ISO 8601 with a time zone.")
+To = Query(description="Exclusive.")
+
+
+async def _refusal(request: Request) -> Response | None:
+    """None for a SUPERVISOR or ADMIN whose token stands; else the answer to give."""
+    context = RequestContext(request.app.state.services,
+                             authorization=request.headers.get("authorization"),
+                             client_ip=request.client.host if request.client else None,
+                             user_agent=request.headers.get("user-agent"))
+    await context.check_session()
+    try:
+        principal = context.require_principal()
+    except (Unauthenticated, Busy) as exc:
+        return _error(exc, 401 if isinstance(exc, Unauthenticated) else 503)
+    if not principal.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return JSONResponse({"error": "FORBIDDEN", "message": "reports need the role "
+                             "SUPERVISOR or ADMIN"}, status_code=403)
+    if context.password_change_due:
+        return JSONResponse({"error": "FORBIDDEN", "reason": "PASSWORD_CHANGE_REQUIRED",
+                             "message": "choose your own password with changePassword "
+                                        "first"}, status_code=403)
+    return None
+
+
+def _error(exc: ApiError, status: int) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    return JSONResponse({"error": exc.code, "message": exc.message,
+                         **(exc.extensions or {})}, status_code=status, headers=headers)
+
+
+def _csv(name: str, start: datetime, end: datetime, header: tuple[str, ...],
+         rows: Iterable[tuple]) -> StreamingResponse:
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180
+        for row in (header, *rows):
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    filename = f"{name}-{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}.csv"
+    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _bad_period(exc: InvalidPeriod) -> JSONResponse:
+    return JSONResponse({"error": "BAD_USER_INPUT", "field": exc.field, "message": str(exc)},
+                        status_code=400)
+
+
+@router.get("/reports/agent-performance.csv")
+async def agent_performance(request: Request, start: datetime = From,
+                            to: datetime = To) -> Response:
+    if (refused := await _refusal(request)) is not None:
+        return refused
+    try:
+        figures = await request.app.state.services.analytics.agent_performance(start, to)
+    except InvalidPeriod as exc:
+        return _bad_period(exc)
+    rows = ((p.agent.id, p.agent.name, p.agent.email, p.agent.role.value, p.calls,
+             p.answered, p.dispositions, p.contacts, _number(p.contact_rate), p.conversions,
+             p.talk_seconds, _number(p.average_handle_seconds), p.texts)
+            for p in map(AgentPerformance.of, figures))
+    return _csv("agent-performance", start, to, AGENT_PERFORMANCE, rows)
+
+
+@router.get("/reports/outcomes.csv")
+async def outcomes(request: Request, start: datetime = From, to: datetime = To,
+                   by: OutcomeGroup = OutcomeGroup.QUEUE) -> Response:
+    if (refused := await _refusal(request)) is not None:
+        return refused
+    try:
+        found = await request.app.state.services.analytics.outcome_breakdown(start, to, by)
+    except InvalidPeriod as exc:
+        return _bad_period(exc)
+    rows = ((r.key, found.labels.get(r.key, r.key), CallOutcome(r.outcome).name, r.count)
+            for r in found.rows)
+    return _csv(f"outcomes-by-{by.value.lower()}", start, to, OUTCOMES, rows)
+
+
+def _number(value: float | None) -> str:
+    """Empty for no figure (no dispositions: no rate), as a spreadsheet reads it."""
+    return "" if value is None else repr(value)
