@@ -41,6 +41,7 @@ from graphql_api.roots.accounts import AccountsMutation, AccountsQuery
 from graphql_api.roots.callbacks import CallbacksMutation, CallbacksQuery
 from graphql_api.roots.calls import CallsQuery, CallsSubscription
 from graphql_api.roots.conversations import ConversationsMutation, ConversationsQuery
+from graphql_api.roots.do_not_call import DoNotCallMutation, DoNotCallQuery
 from graphql_api.roots.learning import LearningMutation, LearningQuery
 from graphql_api.roots.links import LinksMutation, LinksQuery
 from graphql_api.roots.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
@@ -136,10 +137,10 @@ class Subscription:
 # One line per area: add the area's root type to its tuple.
 QUERIES: tuple[type, ...] = (Query, CallsQuery, LinksQuery, SupervisorQuery, MessagingQuery,
                              SyncQuery, ConversationsQuery, LearningQuery, AccountsQuery,
-                             CallbacksQuery)
+                             CallbacksQuery, DoNotCallQuery)
 MUTATIONS: tuple[type, ...] = (Mutation, LinksMutation, SupervisorMutation, MessagingMutation,
                                ConversationsMutation, LearningMutation, AccountsMutation,
-                               CallbacksMutation)
+                               CallbacksMutation, DoNotCallMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (Subscription, CallsSubscription, MessagingSubscription,)
 
 

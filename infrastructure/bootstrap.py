@@ -57,6 +57,7 @@ from service_layer.call_history import CallRecords
 from service_layer.callbacks import CallbackDesk
 from service_layer.cdc import ChangeApplier
 from service_layer.dispositions import CallOutcomes
+from service_layer.do_not_call import DoNotCallDesk
 from service_layer.follow_ups import Messaging
 from service_layer.job_runs import JobRuns
 from service_layer.learned_habits import LearnedHabits
@@ -124,6 +125,7 @@ class Services:
     outcomes: CallOutcomes
     voice: VoiceCalls
     callbacks: CallbackDesk  # the floor's booked callbacks: listed, handed over
+    do_not_call: DoNotCallDesk  # the do-not-call list supervisors keep
     # --- SMS, follow-ups and magic links ---
     twilio: TwilioRest
     sms: Messaging
@@ -204,6 +206,7 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         analytics=agents.analytics, accounts=agents.accounts, sync_store=sync.sync_store,
         changes=sync.changes,
         outcomes=calls.outcomes, voice=calls.voice, callbacks=calls.callbacks,
+        do_not_call=calls.do_not_call,
         twilio=messaging.twilio,
         sms=messaging.sms, magic_links=messaging.magic_links,
         link_sending=messaging.link_sending,

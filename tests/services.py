@@ -55,6 +55,22 @@ async def create_migrated_postgres_database(prefix: str = "dialler_test") -> Dat
     return await create_postgres_database(prefix, template=_migrated[0])
 
 
+async def downgrade(engine, revision: str) -> None:
+    """The database of ``engine`` rolled back to ``revision`` (alembic's downgrade)."""
+    from alembic import command
+
+    from infrastructure.postgres.migrate import alembic_config
+
+    config = alembic_config()
+
+    def down(sync_conn) -> None:
+        config.attributes["connection"] = sync_conn
+        command.downgrade(config, revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(down)
+
+
 async def drop_migrated_template() -> None:
     if _migrated:
         await drop_postgres_database(DatabaseAddress(POSTGRES_URL).with_database(_migrated.pop()))

@@ -14,6 +14,8 @@ from domain.calls.disposition import DispositionEffects, InvalidDisposition, Not
 from domain.queue.builder import RulesForUser
 from domain.queue.leads import ENDED_BY_DISPOSITION, LeaseHold, why_not_held
 from domain.queue.ports import CallbackStore
+from domain.users.do_not_call import DoNotCallReason
+from infrastructure.postgres.do_not_call_sql import add_entry
 from infrastructure.postgres.rule_sets import STAMP_COLUMNS, RuleBook
 
 
@@ -95,7 +97,8 @@ async def record(conn: asyncpg.Connection, *, lease_id: uuid.UUID, agent_id: uui
         now if effects.reached else None, effects.next_call_after)
     await _blocks(conn, user_id, effects, claims_fingerprint)
     if effects.do_not_call:
-        await add_do_not_call(conn, user_id, "agent recorded DO_NOT_CALL")
+        await add_entry(conn, user_id=user_id, e164=None, reason=DoNotCallReason.DISPOSITION,
+                        note=notes, by=agent_id, now=now)
     await _close_callbacks(conn, lease, now)
     if effects.callback_at:
         await schedule(conn, user_id, effects.callback_at, agent_id, True, None, now)
@@ -148,11 +151,6 @@ async def _close_callbacks(conn, lease: asyncpg.Record, now: datetime) -> None:
 async def mark_dirty(conn, user_ids: list[int], now: datetime) -> None:
     """With the change itself: the queue update is owed until a recompute commits."""
     await conn.execute(_MARK_DIRTY, user_ids, now)
-
-
-async def add_do_not_call(conn, user_id: int, reason: str) -> None:
-    await conn.execute("INSERT INTO do_not_call (user_id, reason) VALUES ($1, $2) "
-                       "ON CONFLICT (user_id) DO NOTHING", user_id, reason)
 
 
 async def schedule(conn, user_id: int, at: datetime, agent_id: uuid.UUID | None,

@@ -14,9 +14,10 @@ import asyncpg
 
 from domain.conversations.model import Classification, Intent
 from domain.messaging.model import Direction, Message, SmsStatus, advances
-from domain.messaging.opt_out import OPT_OUT_REASON
 from domain.messaging.ports import ContactState, MessagingStore, MessagingTransaction
-from infrastructure.postgres.dispositions import add_do_not_call, mark_dirty
+from domain.users.do_not_call import DoNotCallReason
+from infrastructure.postgres.dispositions import mark_dirty
+from infrastructure.postgres.do_not_call_sql import add_entry, remove_entries
 from infrastructure.postgres.phones import refresh_phones
 from infrastructure.postgres.webhook_receipts import first_receipt
 
@@ -237,9 +238,12 @@ class MessagingTx(MessagingTransaction):
             "INSERT INTO sms_opt_outs (e164, user_id, keyword, opted_out_at) VALUES "
             "($1, $2, $3, $4) ON CONFLICT (e164) DO NOTHING RETURNING true",
             e164, user_id, keyword, now)
-        if user_id is not None:
-            await add_do_not_call(self.conn, user_id, OPT_OUT_REASON)
-            await mark_dirty(self.conn, [user_id], now)
+        # The customer's STOP: their own entry, or the number's when no user has it.
+        _, blocked = await add_entry(self.conn, user_id=user_id,
+                                     e164=None if user_id is not None else e164,
+                                     reason=DoNotCallReason.SMS_STOP, note=None, by=None,
+                                     now=now)
+        await mark_dirty(self.conn, blocked, now)
         await self.conn.execute(
             "UPDATE sms_follow_ups SET status = 'CANCELLED', skip_reason = 'OPTED_OUT', "
             "updated_at = $2 WHERE user_id = $1 AND status = 'PENDING'", user_id, now)
@@ -250,8 +254,9 @@ class MessagingTx(MessagingTransaction):
         removed = await self.conn.fetch(
             "DELETE FROM sms_opt_outs WHERE e164 = $1 OR (user_id = $2) RETURNING e164",
             e164, user_id)
-        if user_id is not None:
-            await self.conn.execute("DELETE FROM do_not_call WHERE user_id = $1 AND reason = $2",
-                                    user_id, OPT_OUT_REASON)
-            await mark_dirty(self.conn, [user_id], now)
+        # Only the entries a STOP made: any other reason the user is on the list stands.
+        _, lifted = await remove_entries(
+            self.conn, "reason = 'SMS_STOP' AND (user_id = $1 OR e164 = $2)", [user_id, e164],
+            note="the customer texted START", by=None, now=now)
+        await mark_dirty(self.conn, sorted({*lifted, *([user_id] if user_id else [])}), now)
         return bool(removed)

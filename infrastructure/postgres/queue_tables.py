@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -153,6 +154,33 @@ class DoNotCallRow(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     reason: str = Field(sa_column=Column(String(200), nullable=False))
     created_at: datetime = Field(sa_column=_ts(False, True))
+
+
+class DoNotCallEntryRow(SQLModel, table=True):
+    """The do-not-call list: each entry a user or a number (blocking every user who has
+    it), with why and who; a removed entry is kept, with who removed it and why."""
+
+    __tablename__ = "do_not_call_entries"
+    __table_args__ = (
+        CheckConstraint("user_id IS NOT NULL OR e164 IS NOT NULL",
+                        name="do_not_call_entries_names_someone"),
+        Index("do_not_call_entries_user_idx", "user_id",
+              postgresql_where=text("removed_at IS NULL")),
+        Index("do_not_call_entries_e164_idx", "e164",
+              postgresql_where=text("removed_at IS NULL")),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    e164: str | None = Field(default=None, sa_column=Column(String(20)))
+    reason: str = Field(sa_column=Column(String(24), nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=_ts(False))
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="agents.id")
+    removed_at: datetime | None = Field(default=None, sa_column=_ts())
+    removed_by: uuid.UUID | None = Field(default=None, foreign_key="agents.id")
+    removal_note: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class UserPhoneRow(SQLModel, table=True):

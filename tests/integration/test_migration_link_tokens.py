@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from alembic import command
 
 from domain.links import tokens
 from domain.links.masking import tokens_in
@@ -15,7 +14,6 @@ from domain.links.model import Invalidity, MagicLink
 from infrastructure.postgres.engine import make_engine
 from infrastructure.postgres.magic_links import PgMagicLinks
 from infrastructure.postgres.migrate import (
-    alembic_config,
     current_revision,
     head_revision,
     migrate,
@@ -133,7 +131,7 @@ async def test_downgrade_keeps_bodies_masked_and_revoked_links_dead(before_0010)
     engine, conn, _ = before_0010
     exposed = await _exposed_links(conn)
     await migrate(engine, "0010")
-    await _downgrade(engine, "0009")
+    await svc.downgrade(engine, "0009")
     assert await current_revision(engine) == "0009"
     assert tokens_in(await _stored(conn)) == []  # nothing to restore, nothing restored
     columns = {r["column_name"] for r in await conn.fetch(
@@ -146,13 +144,3 @@ async def test_downgrade_keeps_bodies_masked_and_revoked_links_dead(before_0010)
     await migrate(engine)  # and up again
     assert await current_revision(engine) == head_revision()
 
-
-async def _downgrade(engine, revision: str) -> None:
-    config = alembic_config()
-
-    def down(sync_conn) -> None:
-        config.attributes["connection"] = sync_conn
-        command.downgrade(config, revision)
-
-    async with engine.begin() as conn:
-        await conn.run_sync(down)
