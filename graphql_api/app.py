@@ -19,6 +19,7 @@ from graphql_api.context import RequestContext
 from graphql_api.errors import ApiError
 from graphql_api.http import RequestMetrics, router
 from graphql_api.live_sockets import LiveSockets
+from graphql_api.recordings import router as recordings_router
 from graphql_api.reports import router as reports_router
 from graphql_api.response_json import encode_response
 from graphql_api.schema import build_schema
@@ -129,6 +130,7 @@ def _build(settings: Settings, lifespan) -> FastAPI:
     app.include_router(graphql, prefix="/graphql")
     app.include_router(router)
     app.include_router(reports_router)
+    app.include_router(recordings_router)
     # Twilio webhooks and link redirects: one include_router per area, below.
     app.include_router(links_router)
     app.include_router(sms_router)

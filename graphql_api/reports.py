@@ -20,8 +20,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from domain.agents.model import Role
 from domain.analytics.figures import InvalidPeriod, OutcomeGroup
 from domain.calls.outcomes import CallOutcome
-from graphql_api.context import RequestContext
-from graphql_api.errors import ApiError, Busy, Unauthenticated
+from graphql_api.http_auth import caller, refused
 from graphql_api.types.dashboard import AgentPerformance
 
 router = APIRouter()
@@ -35,29 +34,12 @@ To = Query(description="Exclusive.")
 
 async def _refusal(request: Request) -> Response | None:
     """None for a SUPERVISOR or ADMIN whose token stands; else the answer to give."""
-    context = RequestContext(request.app.state.services,
-                             authorization=request.headers.get("authorization"),
-                             client_ip=request.client.host if request.client else None,
-                             user_agent=request.headers.get("user-agent"))
-    await context.check_session()
-    try:
-        principal = context.require_principal()
-    except (Unauthenticated, Busy) as exc:
-        return _error(exc, 401 if isinstance(exc, Unauthenticated) else 503)
-    if not principal.has_role(Role.SUPERVISOR, Role.ADMIN):
-        return JSONResponse({"error": "FORBIDDEN", "message": "reports need the role "
-                             "SUPERVISOR or ADMIN"}, status_code=403)
-    if context.password_change_due:
-        return JSONResponse({"error": "FORBIDDEN", "reason": "PASSWORD_CHANGE_REQUIRED",
-                             "message": "choose your own password with changePassword "
-                                        "first"}, status_code=403)
+    found = await caller(request)
+    if isinstance(found, Response):
+        return found
+    if not found[1].has_role(Role.SUPERVISOR, Role.ADMIN):
+        return refused("FORBIDDEN", "reports need the role SUPERVISOR or ADMIN", 403)
     return None
-
-
-def _error(exc: ApiError, status: int) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    return JSONResponse({"error": exc.code, "message": exc.message,
-                         **(exc.extensions or {})}, status_code=status, headers=headers)
 
 
 def _csv(name: str, start: datetime, end: datetime, header: tuple[str, ...],

@@ -20,7 +20,7 @@ from infrastructure.composition.agents import build_access, build_agents
 from infrastructure.composition.audit import build_audit
 from infrastructure.composition.automation import build_automation
 from infrastructure.composition.bus import build_bus
-from infrastructure.composition.calls import build_calls
+from infrastructure.composition.calls import build_calls, build_recordings
 from infrastructure.composition.connections import open_connections
 from infrastructure.composition.learning import (
     build_learn_on_demand,
@@ -68,6 +68,7 @@ from service_layer.magic_links import MagicLinks
 from service_layer.queue_pages import QueuePages
 from service_layer.queues import QueueMaintainer
 from service_layer.rate_limits import RateLimits
+from service_layer.recordings import Recordings
 from service_layer.rule_sets import RuleSets
 from service_layer.sessions import Presence
 from service_layer.text_reviews import TextReviewDesk
@@ -126,6 +127,7 @@ class Services:
     voice: VoiceCalls
     callbacks: CallbackDesk  # the floor's booked callbacks: listed, handed over
     do_not_call: DoNotCallDesk  # the do-not-call list supervisors keep
+    recordings: Recordings  # calls' recordings played from Twilio
     # --- SMS, follow-ups and magic links ---
     twilio: TwilioRest
     sms: Messaging
@@ -193,6 +195,8 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     # Closed in reverse: the audit trail's writer first, the embedded server (if any) last.
     closers = [*messaging.closers, runtime.close, *c.closers(), background.drain]
     audit = await build_audit(settings, runtime, c.pg)
+    recordings, close_media = build_recordings(settings, c, access.access_rule, audit.writer,
+                                               clock)
     learning, habits = build_learning(c, clock), build_learned_habits(c, clock)
     return Services(
         settings=settings, runtime=runtime, engine=c.engine,
@@ -212,7 +216,8 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         link_sending=messaging.link_sending,
         text_reviews=messaging.text_reviews,
         automated_agents=automated, rate_limits=rate_limits, audit_writer=audit.writer,
-        audit_log=audit.log, closers=[*closers, *audit.closers],
+        audit_log=audit.log, closers=[*closers, close_media, *audit.closers],
+        recordings=recordings,
         job_runs=records.job_runs, rule_sets=records.rule_sets,
         queue_pages=records.queue_pages, call_records=records.call_records,
         learning=learning, learned_habits=habits,

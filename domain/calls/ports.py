@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain.calls.callbacks import Callback, CallbackPage, CallbackPosition
+from domain.calls.recordings import RecordedCall
 from domain.calls.voice import CallRecord, DialFacts
 
 
@@ -81,6 +83,31 @@ class RecordingStore(abc.ABC):
 
     @abc.abstractmethod
     async def mark_deleted(self, call_id: uuid.UUID, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def recorded_call(self, call_id: uuid.UUID) -> RecordedCall | None:
+        """A call and its recording as kept (None: no such call)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaStream:
+    """A recording's audio as the media server answers it: all (200) or a range (206)."""
+
+    status: int
+    headers: Mapping[str, str]  # content-type, content-length, content-range, accept-ranges
+    chunks: AsyncIterator[bytes]
+
+
+class RecordingMedia(abc.ABC):
+    """Recordings' audio where it is kept (Twilio)."""
+
+    configured: bool
+
+    @abc.abstractmethod
+    def open(self, recording_sid: str,
+             byte_range: str | None) -> AbstractAsyncContextManager[MediaStream]:
+        """The audio, or the ``byte_range`` (an HTTP Range header) of it; NoRecording when
+        the media server no longer has it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.calls.outcomes import CallOutcome as DomainOutcome
+from domain.calls.recordings import recording_path
 from domain.calls.status import CallStatus as DomainCallStatus
 from domain.calls.voice import CallDirection as DomainDirection
 from domain.calls.voice import CallUpdated, IncomingCall
@@ -44,7 +45,8 @@ class CallType:
     ended_at: datetime | None
     talk_seconds: int
     recording_url: str | None = strawberry.field(
-        description="Null until recorded, and again once retention deleted the recording.")
+        description="GET it with the token (/recordings/{id}; ranges for seeking); null "
+                    "until recorded, and again once retention deleted the recording.")
     _agent_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(description="The agent on the call (for an inbound call: who answered).")
@@ -61,7 +63,8 @@ class CallType:
             from_number=row["from_number"], to_number=row["to_number"],
             started_at=row["started_at"], answered_at=row["answered_at"],
             ended_at=row["ended_at"], talk_seconds=row["talk_seconds"],
-            recording_url=row["recording_url"], _agent_id=row["agent_id"])
+            recording_url=recording_path(row["id"]) if row["recording_url"] else None,
+            _agent_id=row["agent_id"])
 
 
 @strawberry.type
@@ -94,7 +97,8 @@ class CallUpdate:
     def from_event(cls, event: CallUpdated) -> CallUpdate:
         return cls(id=strawberry.ID(str(event.call_id)), direction=event.direction,
                    status=event.status, talk_seconds=event.talk_seconds,
-                   recording_url=event.recording_url, user_id=_id(event.user_id),
+                   recording_url=recording_path(event.call_id) if event.recording_url
+                   else None, user_id=_id(event.user_id),
                    agent_id=_id(event.agent_id), occurred_at=event.occurred_at)
 
 

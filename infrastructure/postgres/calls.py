@@ -11,6 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from domain.calls.ports import CallPage, CallRepository, ExpiredRecording, RecordingStore
+from domain.calls.recordings import RecordedCall
 from domain.calls.status import CallProgress, CallStatus
 from domain.calls.voice import CallDirection, CallRecord, DialFacts
 from infrastructure.postgres.dispositions import mark_dirty, schedule
@@ -135,6 +136,13 @@ class PgRecordingStore(RecordingStore):
         await self._pool.execute(
             "UPDATE calls SET recording_deleted_at = $2, recording_url = NULL, updated_at = $2 "
             "WHERE id = $1", call_id, at)
+
+    async def recorded_call(self, call_id: uuid.UUID) -> RecordedCall | None:
+        row = await self._pool.fetchrow(
+            "SELECT id, user_id, agent_id, started_at, recording_sid, recording_deleted_at "
+            "FROM calls WHERE id = $1", call_id)
+        return RecordedCall(row["id"], row["user_id"], row["agent_id"], row["started_at"],
+                            row["recording_sid"], row["recording_deleted_at"]) if row else None
 
 
 async def user_calls(conn: asyncpg.Connection, user_id: int, first: int,

@@ -51,16 +51,27 @@ async def subscribe(ws, query: str, variables: dict | None = None) -> None:
                               "payload": {"query": query, "variables": variables or {}}}))
 
 
+_PROBE_SECONDS = 10**9
+
+
 async def until_updates_reach(ws, services, agent_id: uuid.UUID | None = None,
                               call_id: uuid.UUID | None = None) -> None:
     """Until callUpdates on ``ws`` is live: a probe update of a call it follows got there
     (``call_id`` when it names one, else a new call of ``agent_id``)."""
     def probe(marker: str) -> CallUpdated:
+        # The marker rides in talkSeconds, far above any real call's.
         return CallUpdated(call_id or uuid.uuid4(), CallDirection.OUTBOUND, CallStatus.RINGING,
-                           0, marker, None, agent_id, datetime.now(UTC))
+                           _PROBE_SECONDS + int(marker.split()[-1]), None, None, agent_id,
+                           datetime.now(UTC))
 
-    await until_subscribed(ws, publishing(services.events, probe),
-                           marker_at("callUpdates", "recordingUrl"))
+    def marker_in(frame: str | bytes) -> str | None:
+        value = json.loads(frame)
+        for key in ("payload", "data", "callUpdates", "talkSeconds"):
+            value = value.get(key) if isinstance(value, dict) else None
+        return f"probe {value - _PROBE_SECONDS}" if isinstance(value, int) \
+            and value >= _PROBE_SECONDS else None
+
+    await until_subscribed(ws, publishing(services.events, probe), marker_in)
 
 
 async def until_rings_reach(sockets: list, services, agent_ids: list[uuid.UUID]) -> None:
