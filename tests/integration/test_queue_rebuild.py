@@ -8,7 +8,9 @@ import json
 import pytest
 
 from domain.queue.model import QueueChanged
-from infrastructure.postgres.dispositions import add_do_not_call, schedule
+from domain.users.do_not_call import DoNotCallReason
+from infrastructure.postgres.dispositions import schedule
+from infrastructure.postgres.do_not_call_sql import add_entry
 from tests.queue_env import NOW, queue_env
 
 pytestmark = pytest.mark.integration
@@ -43,7 +45,8 @@ async def _people(rows, services):
     await rows.claim(ids["dnc"])
     async with services.pg.acquire() as conn:
         await schedule(conn, ids["callback"], NOW.replace(hour=9), None, False, None, NOW)
-        await add_do_not_call(conn, ids["dnc"], "test")
+        await add_entry(conn, user_id=ids["dnc"], e164=None, reason=DoNotCallReason.OTHER,
+                        note="test", by=None, now=NOW)
     return ids
 
 
