@@ -90,14 +90,14 @@ async def _settle(conn: asyncpg.Connection, users: list[int], lifted: set[str],
         await conn.execute(_BLOCK, still, [blocked_because(covered[u]) for u in still], now)
 
 
-async def block_listed_numbers(conn: asyncpg.Connection, user_ids: list[int]) -> None:
-    """Users just seen with a number on the list are blocked too (a number blocks every
-    user who has it, later ones included)."""
-    rows = await conn.fetch(
-        "SELECT DISTINCT ON (p.user_id) p.user_id, e.reason FROM user_phones p "
-        "JOIN do_not_call_entries e ON e.e164 = p.e164 AND e.removed_at IS NULL "
-        "WHERE p.user_id = ANY($1::bigint[]) ORDER BY p.user_id, e.id", user_ids)
-    if rows:
-        await conn.execute(_BLOCK, [r["user_id"] for r in rows],
-                           [blocked_because(DoNotCallReason(r["reason"])) for r in rows],
-                           None)
+async def block_listed_numbers(conn: asyncpg.Connection, numbers: dict[int, str]) -> None:
+    """Users just seen with a number on the list (``numbers``: user to E.164) are blocked
+    too: a number blocks every user who has it, later ones included."""
+    listed = {r["e164"]: DoNotCallReason(r["reason"]) for r in await conn.fetch(
+        "SELECT DISTINCT ON (e164) e164, reason FROM do_not_call_entries "
+        "WHERE removed_at IS NULL AND e164 = ANY($1::text[]) ORDER BY e164, id",
+        sorted(set(numbers.values())))}
+    blocked = sorted(u for u, e164 in numbers.items() if e164 in listed)
+    if blocked:
+        await conn.execute(_BLOCK, blocked,
+                           [blocked_because(listed[numbers[u]]) for u in blocked], None)

@@ -80,5 +80,5 @@ async def refresh_phones(conn, phones: Mapping[int, str | None]) -> dict[int, st
             "FROM phones_in ON CONFLICT (user_id) DO UPDATE SET raw = EXCLUDED.raw, "
             "e164 = EXCLUDED.e164")
         result.update({u: e for u, _, e in rows})
-        await block_listed_numbers(conn, [u for u, _, e in rows if e is not None])
+        await block_listed_numbers(conn, {u: e for u, _, e in rows if e is not None})
     return result
