@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/ruff check --no-cache .
 .venv/bin/lint-imports --no-cache
-exec .venv/bin/pytest -q "$@"
+# Tests on as many workers as there are cores (at most 4): each makes its own databases,
+# so they run apart (here: 300 s on two workers against 466 s on one). "-n 0" runs serially.
+exec .venv/bin/pytest -q -n auto --maxprocesses 4 "$@"
