@@ -32,6 +32,7 @@ from domain.links.ports import UserDirectory
 from domain.messaging.model import Message, SmsRejection
 from domain.queue.calling_window import CallingWindow
 from domain.queue.leads import Lease
+from domain.queue.model import MovementCause
 from service_layer import periodic
 from service_layer.conversation_actions import Action
 from service_layer.magic_links import LinkRejected, MagicLinks
@@ -72,7 +73,7 @@ class AutomatedAgents:
     links: MagicLinks
     users: UserDirectory
     limits: RateLimits
-    recompute: Callable[[list[int], str], Awaitable[object]]
+    recompute: Callable[[list[int], str, MovementCause | None], Awaitable[object]]
     sms_hours: CallingWindow
     schedule: Schedule
     clock: Callable[[], datetime]
@@ -158,7 +159,7 @@ class AutomatedAgents:
         if user_id is None:
             return
         try:
-            await self.recompute([user_id], reason)
+            await self.recompute([user_id], reason, MovementCause.DISPOSITION)
         except Exception:  # noqa: BLE001 - owed already: the queue timers sweep it up
             log.warning("queue update after an automated text deferred (user %s)", user_id,
                         exc_info=True)

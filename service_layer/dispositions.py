@@ -18,7 +18,7 @@ from domain.calls.disposition import (
 from domain.calls.events import CallbackBooked, DispositionMade
 from domain.calls.outcomes import CallOutcome
 from domain.queue.calling_window import CallingWindow
-from domain.queue.model import QueueEntry, QueueType
+from domain.queue.model import MovementCause, QueueEntry, QueueType
 from domain.queue.ports import CallbackStore, Keys, ReplicaFactsSource
 from service_layer.messagebus import MessageBus
 from service_layer.queues import QueueMaintainer
@@ -62,17 +62,20 @@ class CallOutcomes:
             call_sid=call_sid, claims_fingerprint=fingerprint, now=now)
         # Recorded: from here on nothing may fail the call (the queue update is owed and
         # swept up by the timers if it cannot happen now).
-        entry = await self._update_queue(user_id, f"disposition {outcome.value}")
+        entry = await self._update_queue(user_id, f"disposition {outcome.value}",
+                                         MovementCause.DISPOSITION)
         await self.bus.handle([DispositionMade(user_id, outcome, effects.callback_at, now)])
         return DispositionRecorded(
             entry.next_call_after if entry else effects.next_call_after,
             entry.queue_type if entry else None)
 
-    async def _update_queue(self, user_id: int, reason: str) -> QueueEntry | None:
+    async def _update_queue(self, user_id: int, reason: str,
+                            trigger: MovementCause | None = None) -> QueueEntry | None:
         """The user's queue entry after a committed change (None: in no queue, or the
         update must wait for the catch-up sweep)."""
         try:
-            return (await self.queues.recompute([user_id], reason)).entries.get(user_id)
+            return (await self.queues.recompute([user_id], reason, trigger)
+                    ).entries.get(user_id)
         except Exception:  # noqa: BLE001 - the change is committed and marked as owed
             log.warning("queue update deferred to the catch-up sweep (%s, user %s)", reason,
                         user_id, exc_info=True)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.queue.model import MovementCause
 from domain.queue.ports import Keys, ReplicaFactsSource
 from domain.users.do_not_call import (
     DoNotCallEntry,
@@ -61,7 +62,7 @@ class DoNotCallDesk:
 
     async def _follow(self, users: list[int], reason: str) -> None:
         try:
-            await self.queues.recompute(users, reason)
+            await self.queues.recompute(users, reason, MovementCause.DO_NOT_CALL)
         except Exception:  # noqa: BLE001 - committed and owed: the catch-up sweep follows
             log.warning("queue update after a do-not-call change deferred (%d users)",
                         len(users), exc_info=True)

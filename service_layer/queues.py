@@ -12,7 +12,7 @@ from domain.events import EventPublisher
 from domain.queue.builder import RulesForUser, build_entries, rescored
 from domain.queue.facts import ReplicaFacts
 from domain.queue.inputs import kept_users, seen_now, to_build
-from domain.queue.model import QueueChanged, QueueEntry, diff
+from domain.queue.model import MovementCause, QueueChanged, QueueEntry, diff
 from domain.queue.ports import (
     FactsRead,
     Keys,
@@ -220,8 +220,10 @@ class QueueMaintainer:
         read = await self.replica.read(chosen, pending) if build else FactsRead({}, {})
         return RangePlan(now, chosen, read, kept - read.facts.keys(), dialler, gone)
 
-    async def recompute(self, user_ids: Sequence[int], reason: str) -> RefreshReport:
-        """The same rules for just these users (CDC events, dispositions, callbacks).
+    async def recompute(self, user_ids: Sequence[int], reason: str,
+                        trigger: MovementCause | None = None) -> RefreshReport:
+        """The same rules for just these users (CDC events, dispositions, callbacks);
+        ``trigger``: the cause of every move it makes, when the caller knows it.
 
         Raises QueueBusy when their entries stay held elsewhere; whatever committed
         before that is kept and published.
@@ -229,11 +231,12 @@ class QueueMaintainer:
         report = RefreshReport()
         ids = sorted(set(user_ids))
         for start in range(0, len(ids), self.chunk):
-            await self._recompute_chunk(ids[start:start + self.chunk], reason, report)
+            await self._recompute_chunk(ids[start:start + self.chunk], reason, report,
+                                        trigger)
         return report
 
-    async def _recompute_chunk(self, ids: list[int], reason: str, report: RefreshReport
-                               ) -> None:
+    async def _recompute_chunk(self, ids: list[int], reason: str, report: RefreshReport,
+                               trigger: MovementCause | None = None) -> None:
         for _ in range(READS):
             started = await self.stores.begin()
             keys = Keys(ids=ids)
@@ -241,7 +244,8 @@ class QueueMaintainer:
             async with self.stores.for_users(ids, started) as store:
                 newer = await store.computed_since_start()
                 changes = await self._refresh(store, keys, facts, self.clock(), reason,
-                                              report, leave=newer, keep=report.entries)
+                                              report, leave=newer, keep=report.entries,
+                                              trigger=trigger)
             await self.events.publish(changes)
             if not newer:
                 return
@@ -290,12 +294,13 @@ class QueueMaintainer:
     async def _refresh(self, store: QueueStore, keys: Keys, facts: dict[int, ReplicaFacts],
                        now: datetime, reason: str, report: RefreshReport,
                        leave: set[int] = frozenset(), keep: dict | None = None,
-                       afresh: bool = False) -> list[QueueChanged]:
+                       afresh: bool = False,
+                       trigger: MovementCause | None = None) -> list[QueueChanged]:
         """Writes the difference; users in ``leave`` (computed by a newer writer) are
         neither read nor written."""
         facts = {u: f for u, f in facts.items() if u not in leave} if leave else facts
         before, after, excluded, changes = await self._plan(store, keys, facts, now, reason,
-                                                            leave, afresh)
+                                                            leave, afresh, trigger)
         written = await store.write_changes(before, after, changes)
         report.add(len(facts), written, excluded, changes)
         if keep is not None:
@@ -304,15 +309,17 @@ class QueueMaintainer:
 
     async def _plan(self, store: QueueStore, keys: Keys, facts: dict[int, ReplicaFacts],
                     now: datetime, reason: str, leave: set[int] = frozenset(),
-                    afresh: bool = False):
+                    afresh: bool = False, trigger: MovementCause | None = None):
         phones = await store.refresh_phones({u: f.phone_raw for u, f in facts.items()})
         dialler = await store.dialler_facts(keys, phones, now)
         before = await store.current_entries(keys)
         for user_id in leave:
             before.pop(user_id, None)
-        after, excluded = build_entries(facts, dialler, await store.rules(), now,
-                                        None if afresh else before)
-        return before, after, excluded, diff(before, after, reason, now)
+        built = build_entries(facts, dialler, await store.rules(), now,
+                              None if afresh else before)
+        return before, built.entries, built.excluded, diff(
+            before, built.entries, reason, now, trigger=trigger,
+            left_because=built.left_because)
 
 
 def _within(keys: Keys, bounds: tuple[int, int] | None) -> int:

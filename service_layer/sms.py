@@ -39,6 +39,7 @@ from domain.messaging.ports import (
 )
 from domain.queue.calling_window import CallingWindow
 from domain.queue.facts import ReplicaFacts
+from domain.queue.model import MovementCause
 from domain.queue.ports import Keys, ReplicaFactsSource
 from domain.text import NUL
 from domain.users.phone import to_e164
@@ -53,6 +54,7 @@ INTERRUPTED_AFTER = timedelta(minutes=5)
 UNREAD = Classification(Intent.OTHER, 0.0, Source.CLASSIFIER)
 # Why the user's queues are recomputed (as the keywords have always named it).
 _REQUEUE_AS = {Verdict.OPT_OUT: "sms stop", Verdict.OPT_IN: "sms start"}
+_CAUSED_BY = {"sms stop": MovementCause.OPTED_OUT}
 class Responder(Protocol):
     """Acts on an inbound text once it is committed; None: did nothing about it."""
 
@@ -69,7 +71,7 @@ class SmsService:
     store: MessagingStore
     gateway: SmsGateway
     replica: ReplicaFactsSource
-    recompute: Callable[[list[int], str], Awaitable[object]]
+    recompute: Callable[[list[int], str, MovementCause | None], Awaitable[object]]
     events: EventPublisher
     clock: Callable[[], datetime]
     sms_hours: CallingWindow
@@ -319,7 +321,7 @@ class SmsService:
         """Opted-out users leave the queues at once (do_not_call); START brings them back.
         Committed and owed already: a failure here is swept up by the queue timers."""
         try:
-            await self.recompute([user_id], reason)
+            await self.recompute([user_id], reason, _CAUSED_BY.get(reason))
         except Exception:  # noqa: BLE001 - Twilio must still get its answer
             log.warning("queue update after an SMS %s deferred to the sweep (user %s)",
                         reason, user_id, exc_info=True)

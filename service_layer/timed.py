@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.queue.model import MovementCause
 from service_layer import periodic
 from service_layer.queues import QueueMaintainer
 from service_layer.schedule import Schedule, due, known
@@ -65,7 +66,7 @@ class QueueTimers:
         start = now - FIRST_LOOK_BACK if since is None else min(since, now)
         users = await self.due_users(start, now)
         if users:
-            await self.queues.recompute(users, "callback due")
+            await self.queues.recompute(users, "callback due", MovementCause.CALLBACK_DUE)
         # Never backwards: a clock slightly behind the last scanner's re-scans nothing.
         if since is None or since < now:
             await self.schedule.mark(CALLBACKS, now)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from domain.queue.facts import DiallerFacts, ReplicaFacts
-from domain.queue.membership import Placement, place
-from domain.queue.model import QueueEntry, QueueType, Scored
+from domain.queue.membership import EXCLUSION_CAUSES, Placement, place
+from domain.queue.model import MovementCause, QueueEntry, QueueType, Scored
 from domain.scoring.drift import next_change
 from domain.scoring.engine import ScoreBreakdown, ScoringFacts, score, score_total
 from domain.scoring.rules import RuleSet
@@ -104,20 +104,29 @@ def rescored(entry: QueueEntry, choice: ScoringChoice, now: datetime) -> QueueEn
                    scored=choice.scored(now))
 
 
+@dataclass
+class Built:
+    """Entries of every placed user, how many users each exclusion kept out, and the
+    cause of their own of those excluded for one (do-not-call, an undialable number)."""
+
+    entries: dict[int, QueueEntry] = field(default_factory=dict)
+    excluded: dict[str, int] = field(default_factory=dict)
+    left_because: dict[int, MovementCause] = field(default_factory=dict)
+
+
 def build_entries(replica: Mapping[int, ReplicaFacts], dialler: Mapping[int, DiallerFacts],
                   rules_for: RulesForUser, now: datetime,
-                  previous: Mapping[int, QueueEntry] | None = None
-                  ) -> tuple[dict[int, QueueEntry], dict[str, int]]:
-    """Entries of every placed user, and how many users each exclusion kept out;
-    ``previous``: the entries as they stand (see build_entry)."""
-    entries: dict[int, QueueEntry] = {}
-    excluded: dict[str, int] = {}
+                  previous: Mapping[int, QueueEntry] | None = None) -> Built:
+    """``previous``: the entries as they stand (see build_entry)."""
+    built = Built()
     before = previous or {}
     for user_id, facts in replica.items():
         entry, placement = build_entry(facts, dialler[user_id], rules_for(user_id), now,
                                        before.get(user_id))
         if entry is None:
-            excluded[placement.reason] = excluded.get(placement.reason, 0) + 1
+            built.excluded[placement.reason] = built.excluded.get(placement.reason, 0) + 1
+            if placement.reason in EXCLUSION_CAUSES:
+                built.left_because[user_id] = EXCLUSION_CAUSES[placement.reason]
         else:
-            entries[user_id] = entry
-    return entries, excluded
+            built.entries[user_id] = entry
+    return built

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.queue.facts import DiallerFacts, ReplicaFacts
-from domain.queue.model import QueueType
+from domain.queue.model import MovementCause, QueueType
 
 UNDIALABLE = "undialable phone number"
 DO_NOT_CALL = "on the do-not-call list"
 WRONG_NUMBER = "wrong number: waiting for a new phone number"
 NO_CLAIM = "no claim: waiting for the claims to change"
 NOT_ELIGIBLE = "not eligible"
+# The exclusions that are a movement's cause of their own (the others: what the user left).
+EXCLUSION_CAUSES = {DO_NOT_CALL: MovementCause.DO_NOT_CALL,
+                    UNDIALABLE: MovementCause.UNDIALABLE}
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,7 +152,8 @@ WITH upserted AS (
 ), removed AS (
     DELETE FROM queue_entries WHERE user_id = ANY(${removed}::bigint[]) RETURNING 1
 ), recorded AS (
-    INSERT INTO queue_events (user_id, kind, from_queue, to_queue, score, reason, occurred_at)
+    INSERT INTO queue_events (user_id, kind, from_queue, to_queue, score, reason, occurred_at,
+                              cause)
     SELECT * FROM unnest({events})
     RETURNING 1
 )
@@ -169,7 +170,8 @@ SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM removed)
         for n, t in enumerate(_TYPES, 1)) + ")",
     removed=len(_ENTRY) + 1,
     events=", ".join(f"${len(_ENTRY) + 1 + n}::{t}[]" for n, t in enumerate(
-        ("bigint", "varchar", "varchar", "varchar", "float8", "varchar", "timestamptz"), 1)),
+        ("bigint", "varchar", "varchar", "varchar", "float8", "varchar", "timestamptz",
+         "varchar"), 1)),
     conflict=_UPSERT[_UPSERT.index("ON CONFLICT"):])
 
 
@@ -181,7 +183,7 @@ async def _write_few(conn, upserts: list[QueueEntry], removed: list[int],
     rows = [tuple(_joined(v) if t.endswith("[]") else v for v, t in zip(row, _TYPES, strict=True))
             for row in _entry_rows(upserts)]
     return await conn.fetchval(_WRITE_FEW, *_columns(rows, len(_ENTRY)), removed,
-                               *_columns(_event_rows(changes), 7))
+                               *_columns(_event_rows(changes), 8))
 
 
 def _joined(values: list | None) -> str | None:
@@ -231,8 +233,8 @@ def entry_from_row(r) -> QueueEntry:
 
 def _event_rows(changes: list[QueueChanged]) -> list[tuple]:
     return [(c.user_id, c.kind.value, c.from_queue and c.from_queue.value,
-             c.to_queue and c.to_queue.value, c.score, c.reason[:200], c.occurred_at)
-            for c in changes]
+             c.to_queue and c.to_queue.value, c.score, c.reason[:200], c.occurred_at,
+             c.cause.value) for c in changes]
 
 
 def _columns(rows: list[tuple], width: int) -> list[list]:
@@ -339,7 +341,7 @@ class PgQueueStore(QueueStore):
             await conn.copy_records_to_table(
                 "queue_events",
                 columns=["user_id", "kind", "from_queue", "to_queue", "score", "reason",
-                         "occurred_at"], records=_event_rows(changes))
+                         "occurred_at", "cause"], records=_event_rows(changes))
         return len(upserts) + len(removed)
 
     async def inputs_seen(self, keys: Keys) -> dict[int, InputsSeen]:

@@ -246,6 +246,8 @@ class QueueEventRow(SQLModel, table=True):
     score: float | None = Field(default=None, sa_column=Column(Float))
     reason: str = Field(sa_column=Column(String(200), nullable=False))
     occurred_at: datetime = Field(sa_column=_ts(False))
+    # Why (domain.queue.model.MovementCause); NULL for events written before causes were.
+    cause: str | None = Field(default=None, sa_column=Column(String(24)))
 
 
 class QueueMarkRow(SQLModel, table=True):

@@ -74,10 +74,12 @@ class Recomputes:
     """Stands for QueueMaintainer.recompute where only the call matters; ``fail`` raises."""
 
     calls: list[tuple[list[int], str]] = field(default_factory=list)
+    triggers: list = field(default_factory=list)  # the cause each call gave, if any
     fail: Exception | None = None
 
-    async def __call__(self, user_ids: list[int], reason: str) -> None:
+    async def __call__(self, user_ids: list[int], reason: str, trigger=None) -> None:
         self.calls.append((list(user_ids), reason))
+        self.triggers.append(trigger)
         if self.fail is not None:
             raise self.fail
 
