@@ -14,7 +14,14 @@ from domain.analytics.figures import (
     london_day,
     regroup,
 )
-from domain.analytics.ports import AgentFigures, AnalyticsReads, Board, UserLenders
+from domain.analytics.ports import (
+    AgentFigures,
+    AnalyticsReads,
+    Board,
+    Bucket,
+    Movement,
+    UserLenders,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,12 @@ class SupervisorAnalytics:
         """Raises InvalidPeriod for a bad period."""
         period = check_period(start, end, self.max_days)
         return (await self.reads.activity(period)).active()
+
+    async def queue_movements(self, start: datetime, end: datetime,
+                              bucket: Bucket) -> list[Movement]:
+        """Users moving between queues (in and out too) per hour or day and cause; raises
+        InvalidPeriod for a bad period."""
+        return await self.reads.movements(check_period(start, end, self.max_days), bucket)
 
     async def outcome_breakdown(self, start: datetime, end: datetime,
                                 by: OutcomeGroup) -> Breakdown:

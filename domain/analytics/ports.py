@@ -7,10 +7,26 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from domain.agents.model import AgentStatus, Role
 from domain.analytics.figures import OutcomeGroup, Period
+from domain.queue.model import MovementCause, QueueType
 from domain.queue.ports import QueueSize
+
+
+class Bucket(StrEnum):
+    HOUR = "HOUR"
+    DAY = "DAY"  # London days
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    bucket_start: datetime
+    from_queue: QueueType | None  # None: from outside every queue
+    to_queue: QueueType | None  # None: out of every queue
+    cause: MovementCause
+    users: int  # distinct users who moved so in the bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +118,11 @@ class AnalyticsReads(abc.ABC):
 
     @abc.abstractmethod
     async def agent_names(self, agent_ids: Sequence[str]) -> dict[str, str]: ...
+
+    @abc.abstractmethod
+    async def movements(self, period: Period, bucket: Bucket) -> list[Movement]:
+        """Users moving from a queue to another (or in or out) per London hour or day and
+        cause, in time order."""
 
 
 class UserLenders(abc.ABC):

@@ -20,6 +20,7 @@ from graphql_api.types.dashboard import (
     OutcomeGroup,
     dashboard_totals,
 )
+from graphql_api.types.movements import Bucket, QueueMovementType
 from graphql_api.types.queue import QueueStatsType
 
 From = Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")]
@@ -41,6 +42,15 @@ async def agent_performance(info: Info, from_: From, to: To) -> list[AgentPerfor
     except InvalidPeriod as exc:
         raise BadUserInput(str(exc), field=exc.field) from exc
     return [AgentPerformance.of(f) for f in figures]
+
+
+async def queue_movements(info: Info, from_: From, to: To,
+                          bucket: Bucket) -> list[QueueMovementType]:
+    try:
+        found = await info.context.services.analytics.queue_movements(from_, to, bucket)
+    except InvalidPeriod as exc:
+        raise BadUserInput(str(exc), field=exc.field) from exc
+    return [QueueMovementType.from_domain(m) for m in found]
 
 
 async def outcome_breakdown(info: Info, from_: From, to: To,

@@ -7,6 +7,7 @@ import strawberry
 from graphql_api.permissions import IsAuthenticated, IsStaff, IsSupervisor
 from graphql_api.resolvers import agents, supervisor
 from graphql_api.types.dashboard import AgentPerformance, Dashboard, OutcomeCount
+from graphql_api.types.movements import QueueMovementType
 from graphql_api.types.sessions import AgentSessionType
 
 
@@ -21,6 +22,10 @@ class SupervisorQuery:
     outcome_breakdown: list[OutcomeCount] = strawberry.field(
         resolver=supervisor.outcome_breakdown, permission_classes=[IsSupervisor],
         description="Dispositions in [from, to) by outcome and QUEUE, LENDER, HOUR or AGENT.")
+    queue_movements: list[QueueMovementType] = strawberry.field(
+        resolver=supervisor.queue_movements, permission_classes=[IsSupervisor],
+        description="Users moving from queue to queue (null: outside them) per HOUR or DAY "
+                    "in [from, to) and cause; at most ANALYTICS_MAX_DAYS.")
     pause_reasons: list[str] = strawberry.field(
         resolver=agents.pause_reasons, permission_classes=[IsStaff],
         description="The reasons setAgentStatus accepts with PAUSED.")

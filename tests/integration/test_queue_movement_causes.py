@@ -84,3 +84,45 @@ async def test_a_disposition_moves_with_its_cause(env):
     assert lead["user"]["id"] == str(user)
     await api.ok(DISPOSE, token, {"i": {"assignmentId": lead["id"], "outcome": "DO_NOT_CALL"}})
     assert await _last(services, user) == ("UNSIGNED", None, "DISPOSITION")
+
+
+MOVEMENTS = ("query($f: DateTime!, $t: DateTime!, $b: Bucket!) { queueMovements(from: $f, "
+             "to: $t, bucket: $b) { bucketStart fromQueue toQueue cause users } }")
+
+
+async def test_queue_movements_count_users_by_bucket_route_and_cause(env):
+    services, rows, clock, api = env
+    _, sup, _ = await api.person("SUPERVISOR")
+    clock.now = NOW.replace(year=2026, month=7, day=14, hour=9, minute=5)  # BST
+    signed = [await _unsigned(env) for _ in range(2)]  # two join UNSIGNED at 09:05 UTC
+    for user in signed:
+        await rows.db.execute("UPDATE users SET current_signature_file_id = 5 WHERE id = %s",
+                              (user,))
+    clock.now = clock.now.replace(hour=11)
+    await services.queues.recompute(signed, "cdc")  # and sign at 11:05 UTC
+    day = {"f": "2026-07-14T00:00:00+01:00", "t": "2026-07-15T00:00:00+01:00"}
+    hours = (await api.ok(MOVEMENTS, sup, {**day, "b": "HOUR"}))["queueMovements"]
+    assert hours == [
+        {"bucketStart": "2026-07-14T09:00:00+00:00", "fromQueue": None, "toQueue": "UNSIGNED",
+         "cause": "OTHER", "users": 2},
+        {"bucketStart": "2026-07-14T11:00:00+00:00", "fromQueue": "UNSIGNED", "toQueue": None,
+         "cause": "SIGNATURE_OBTAINED", "users": 2}]
+    days = (await api.ok(MOVEMENTS, sup, {**day, "b": "DAY"}))["queueMovements"]
+    assert [(d["bucketStart"], d["cause"], d["users"]) for d in days] == [
+        ("2026-07-13T23:00:00+00:00", "OTHER", 2),  # the London day starts 23:00 UTC
+        ("2026-07-13T23:00:00+00:00", "SIGNATURE_OBTAINED", 2)]
+
+
+async def test_queue_movements_refuse_a_bad_period_and_an_agent(env):
+    _, _, _, api = env
+    _, sup, _ = await api.person("SUPERVISOR")
+    _, agent, _ = await api.person("AGENT")
+    backwards = await api.raw(MOVEMENTS, {"f": "2026-07-15T00:00:00Z",
+                                          "t": "2026-07-14T00:00:00Z", "b": "DAY"}, sup)
+    assert backwards["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "from"}
+    long = await api.raw(MOVEMENTS, {"f": "2026-01-01T00:00:00Z", "t": "2026-07-14T00:00:00Z",
+                                     "b": "DAY"}, sup)
+    assert long["errors"][0]["extensions"]["field"] == "to"
+    refused = await api.raw(MOVEMENTS, {"f": "2026-07-14T00:00:00Z",
+                                        "t": "2026-07-15T00:00:00Z", "b": "DAY"}, agent)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

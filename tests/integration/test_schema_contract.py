@@ -35,7 +35,8 @@ def test_contract_operations_validate(name):
 # Single operations of files that have not landed as a whole: (file, operation).
 CONTRACT_OPERATIONS = [("admin.graphql", op) for op in (
     "AuditLog", "Agents", "CreateAgent", "UpdateAgent", "ResetAgentPassword", "ChangePassword",
-    "Callbacks", "ReassignCallbacks", "DoNotCall", "AddDoNotCall", "RemoveDoNotCall")]
+    "Callbacks", "ReassignCallbacks", "DoNotCall", "AddDoNotCall", "RemoveDoNotCall",
+    "QueueMovements")]
 
 
 @pytest.mark.parametrize(("name", "operation"), CONTRACT_OPERATIONS)

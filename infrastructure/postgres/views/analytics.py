@@ -19,8 +19,11 @@ from domain.analytics.ports import (
     AgentFigures,
     AgentSummary,
     AnalyticsReads,
+    Bucket,
     FloorActivity,
+    Movement,
 )
+from domain.queue.model import MovementCause, QueueType
 from domain.queue.ports import QueueSize
 from infrastructure.postgres.views import queue_stats
 
@@ -107,6 +110,21 @@ _BREAKDOWN = {
 }
 
 
+# Buckets are London hours or days; events written before causes were count as OTHER.
+_MOVEMENTS = """
+SELECT date_trunc($3, occurred_at AT TIME ZONE 'Europe/London')
+           AT TIME ZONE 'Europe/London' AS bucket_start,
+       from_queue, to_queue, coalesce(cause, 'OTHER') AS cause,
+       count(DISTINCT user_id) AS users
+FROM queue_events WHERE occurred_at >= $1 AND occurred_at < $2
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 NULLS FIRST, 3 NULLS FIRST, 4
+"""
+
+
+def _queue(value: str | None) -> QueueType | None:
+    return QueueType(value) if value is not None else None
+
+
 def _activity(row: asyncpg.Record) -> Activity:
     return Activity(row["calls"], int(row["talk"]), row["answered"], row["dispositions"],
                     row["contacts"], row["conversions"], row["texts"])
@@ -153,6 +171,12 @@ class PgAnalyticsReads(AnalyticsReads):
                 "WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2 ORDER BY 1, 2",
                 period.start, period.end)
         return [(r["key"], r["outcome"], r["n"]) for r in rows]
+
+    async def movements(self, period: Period, bucket: Bucket) -> list[Movement]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(_MOVEMENTS, period.start, period.end, bucket.value.lower())
+        return [Movement(r["bucket_start"], _queue(r["from_queue"]), _queue(r["to_queue"]),
+                         MovementCause(r["cause"]), r["users"]) for r in rows]
 
     async def agent_names(self, agent_ids: Sequence[str]) -> dict[str, str]:
         async with self._pool.acquire() as conn:
