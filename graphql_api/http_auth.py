@@ -24,9 +24,8 @@ async def caller(request: Request) -> tuple[RequestContext, Principal] | JSONRes
     except (Unauthenticated, Busy) as exc:
         return error(exc, 401 if isinstance(exc, Unauthenticated) else 503)
     if context.password_change_due:
-        return JSONResponse({"error": "FORBIDDEN", "reason": "PASSWORD_CHANGE_REQUIRED",
-                             "message": "choose your own password with changePassword "
-                                        "first"}, status_code=403)
+        return refused("FORBIDDEN", "choose your own password with changePassword first",
+                       403, reason="PASSWORD_CHANGE_REQUIRED")
     return context, principal
 
 
@@ -36,5 +35,7 @@ def error(exc: ApiError, status: int) -> JSONResponse:
                          **(exc.extensions or {})}, status_code=status, headers=headers)
 
 
-def refused(error_code: str, message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": error_code, "message": message}, status_code=status)
+def refused(error_code: str, message: str, status: int, **details: object) -> JSONResponse:
+    """A refusal's JSON body: the error, what it says, and ``details`` (field, reason)."""
+    return JSONResponse({"error": error_code, "message": message, **details},
+                        status_code=status)

@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from domain.calls.recordings import MayNotListen, NoRecording, RecordingUnavailable
 from graphql_api.http_auth import caller, refused
@@ -48,5 +49,7 @@ async def recording(request: Request, call_id: str) -> Response:
 
     headers = {**stream.headers, "Cache-Control": "private, no-store"}
     headers.setdefault("accept-ranges", "bytes")
+    # The background close covers a client gone before the body started (a no-op else).
     return StreamingResponse(body(), status_code=stream.status, headers=headers,
-                             media_type=stream.headers.get("content-type", "audio/mpeg"))
+                             media_type=stream.headers.get("content-type", "audio/mpeg"),
+                             background=BackgroundTask(stack.aclose))

@@ -59,15 +59,14 @@ def _csv(name: str, start: datetime, end: datetime, header: tuple[str, ...],
 
 
 def _bad_period(exc: InvalidPeriod) -> JSONResponse:
-    return JSONResponse({"error": "BAD_USER_INPUT", "field": exc.field, "message": str(exc)},
-                        status_code=400)
+    return refused("BAD_USER_INPUT", str(exc), 400, field=exc.field)
 
 
 @router.get("/reports/agent-performance.csv")
 async def agent_performance(request: Request, start: datetime = From,
                             to: datetime = To) -> Response:
-    if (refused := await _refusal(request)) is not None:
-        return refused
+    if (refusal := await _refusal(request)) is not None:
+        return refusal
     try:
         figures = await request.app.state.services.analytics.agent_performance(start, to)
     except InvalidPeriod as exc:
@@ -82,8 +81,8 @@ async def agent_performance(request: Request, start: datetime = From,
 @router.get("/reports/outcomes.csv")
 async def outcomes(request: Request, start: datetime = From, to: datetime = To,
                    by: OutcomeGroup = OutcomeGroup.QUEUE) -> Response:
-    if (refused := await _refusal(request)) is not None:
-        return refused
+    if (refusal := await _refusal(request)) is not None:
+        return refusal
     try:
         found = await request.app.state.services.analytics.outcome_breakdown(start, to, by)
     except InvalidPeriod as exc:

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from domain.calls.callbacks import Callback, CallbackPosition, InvalidReassignment
 from graphql_api.access import refusal, visible_users
 from graphql_api.errors import BadUserInput, Forbidden
-from graphql_api.ids import uuid_id
+from graphql_api.ids import int_id, uuid_id
 from graphql_api.pagination import PageInfo, check_first, decode_time_cursor, encode_time_cursor
 from graphql_api.types.calls import (
     CallbackConnection,
@@ -58,20 +58,13 @@ async def reassign_callbacks(info: Info, from_agent_id: strawberry.ID,
                              to_agent_id: strawberry.ID,
                              ids: list[strawberry.ID] | None = None) -> ReassignResult:
     """Only ``ids`` (else every pending callback of fromAgentId) go to toAgentId."""
-    chosen = [_callback_id(i) for i in ids] if ids is not None else None
+    chosen = [int_id(i, "ids") for i in ids] if ids is not None else None
     try:
         count = await info.context.services.callbacks.reassign(
             uuid_id(from_agent_id, "fromAgentId"), uuid_id(to_agent_id, "toAgentId"), chosen)
     except InvalidReassignment as exc:
         return ReassignRejected(message=str(exc))
     return CallbacksReassigned(count=count)
-
-
-def _callback_id(raw: strawberry.ID) -> int:
-    try:
-        return int(str(raw))
-    except ValueError:
-        raise BadUserInput(f"ids: {raw!r} is not a callback id", field="ids") from None
 
 
 def _cursor(c: Callback) -> str:

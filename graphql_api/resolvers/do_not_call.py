@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from domain.users.do_not_call import InvalidDoNotCall
 from graphql_api.access import visible_users
-from graphql_api.errors import BadUserInput
+from graphql_api.ids import int_id
 from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from graphql_api.resolvers.users import user_id_argument
 from graphql_api.types.do_not_call import (
@@ -55,12 +55,8 @@ async def add_do_not_call(info: Info, reason: DoNotCallReason,
 
 async def remove_do_not_call(info: Info, id: strawberry.ID, note: str) -> RemoveDoNotCallResult:
     try:
-        entry_id = int(str(id))
-    except ValueError:
-        raise BadUserInput(f"id {id!r} is not a do-not-call entry id", field="id") from None
-    try:
         await info.context.services.do_not_call.remove(
-            entry_id, note, info.context.require_principal().agent_id)
+            int_id(id, "id"), note, info.context.require_principal().agent_id)
     except InvalidDoNotCall as exc:
         return DoNotCallRejected(message=str(exc))
     return DoNotCallRemoved(id=id)
