@@ -98,6 +98,8 @@ sync_app.command("warm-cache")(_job_command(
     "warm-cache", "Cache the contexts of the users at the head of each queue."))
 sync_app.command("cleanup")(_job_command(
     "cleanup", "Delete old events, bookkeeping, expired links and recordings."))
+sync_app.command("movement-rollup")(_job_command(
+    "movement-rollup", "Roll up queueMovements' closed hours and days (and late events)."))
 
 
 @sync_app.command("replay-dead-letters")

@@ -14,6 +14,15 @@ def has_nul(text: str | None) -> bool:
     return text is not None and NUL in text
 
 
+def is_encodable(text: str) -> bool:
+    """False for a lone surrogate (a JSON escape like \\ud800 gives one): no UTF-8 holds it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def nul_paths(value: object, path: str = "$") -> list[str]:
     """Where a JSON-like value holds a NUL, in a key or a string, in document order."""
     if isinstance(value, str):

@@ -2,6 +2,7 @@
 
     GET /reports/agent-performance.csv?from=…&to=…          (agentPerformance)
     GET /reports/outcomes.csv?from=…&to=…&by=QUEUE           (outcomeBreakdown)
+    GET /reports/queue-movements.csv?from=…&to=…&bucket=DAY  (queueMovements)
 
 A bearer token of a SUPERVISOR or ADMIN, checked as every GraphQL request is (session,
 standing, a temporary password). A header row, then one row per figure, streamed.
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from domain.agents.model import Role
 from domain.analytics.figures import InvalidPeriod, OutcomeGroup
+from domain.analytics.ports import Bucket
 from domain.calls.outcomes import CallOutcome
 from graphql_api.http_auth import caller, refused
 from graphql_api.types.dashboard import AgentPerformance
@@ -28,6 +30,7 @@ AGENT_PERFORMANCE = ("agent_id", "agent_name", "agent_email", "role", "calls", "
                      "dispositions", "contacts", "contact_rate", "conversions",
                      "talk_seconds", "average_handle_seconds", "texts")
 OUTCOMES = ("key", "label", "outcome", "count")
+MOVEMENTS = ("bucket_start", "from_queue", "to_queue", "cause", "users")
 From = Query(alias="from", description="Inclusive, ISO 8601 with a time zone.")
 To = Query(description="Exclusive.")
 
@@ -90,6 +93,22 @@ async def outcomes(request: Request, start: datetime = From, to: datetime = To,
     rows = ((r.key, found.labels.get(r.key, r.key), CallOutcome(r.outcome).name, r.count)
             for r in found.rows)
     return _csv(f"outcomes-by-{by.value.lower()}", start, to, OUTCOMES, rows)
+
+
+@router.get("/reports/queue-movements.csv")
+async def queue_movements(request: Request, start: datetime = From, to: datetime = To,
+                          bucket: Bucket = Query(description="HOUR or DAY (Europe/London)."),
+                          ) -> Response:
+    if (refusal := await _refusal(request)) is not None:
+        return refusal
+    try:
+        found = await request.app.state.services.analytics.queue_movements(start, to, bucket)
+    except InvalidPeriod as exc:
+        return _bad_period(exc)
+    # An empty queue is outside every queue, as null is in GraphQL.
+    rows = ((m.bucket_start.isoformat(), m.from_queue.value if m.from_queue else "",
+             m.to_queue.value if m.to_queue else "", m.cause.value, m.users) for m in found)
+    return _csv(f"queue-movements-by-{bucket.value.lower()}", start, to, MOVEMENTS, rows)
 
 
 def _number(value: float | None) -> str:

@@ -26,6 +26,7 @@ from graphql_api.access import ReadsUserContexts, SeesUser
 from graphql_api.audit import AuditMutations
 from graphql_api.execution import DiallerExecutionContext
 from graphql_api.limits import RequestBudget
+from graphql_api.operation_metrics import CountOperations
 from graphql_api.permissions import (
     CanReadUsers,
     IsAdmin,
@@ -45,6 +46,7 @@ from graphql_api.roots.do_not_call import DoNotCallMutation, DoNotCallQuery
 from graphql_api.roots.learning import LearningMutation, LearningQuery
 from graphql_api.roots.links import LinksMutation, LinksQuery
 from graphql_api.roots.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
+from graphql_api.roots.search import SearchQuery
 from graphql_api.roots.supervisor import SupervisorMutation, SupervisorQuery
 from graphql_api.roots.sync import SyncQuery
 from graphql_api.types.activity import AgentActivity
@@ -137,7 +139,7 @@ class Subscription:
 # One line per area: add the area's root type to its tuple.
 QUERIES: tuple[type, ...] = (Query, CallsQuery, LinksQuery, SupervisorQuery, MessagingQuery,
                              SyncQuery, ConversationsQuery, LearningQuery, AccountsQuery,
-                             CallbacksQuery, DoNotCallQuery)
+                             CallbacksQuery, DoNotCallQuery, SearchQuery)
 MUTATIONS: tuple[type, ...] = (Mutation, LinksMutation, SupervisorMutation, MessagingMutation,
                                ConversationsMutation, LearningMutation, AccountsMutation,
                                CallbacksMutation, DoNotCallMutation)
@@ -224,6 +226,7 @@ def build_schema(max_depth: int = 12, max_tokens: int = 2000, max_aliases: int =
             MaskUnexpectedErrors,
             RequestBudget,
             AuditMutations,  # after the budget: a refused operation did nothing to record
+            CountOperations,  # last: one refused by any of the above counts as rejected
         ],
     )
     built.hide_suggestions = not introspection

@@ -30,7 +30,7 @@ from infrastructure.composition.learning import (
 from infrastructure.composition.limits import build_rate_limits
 from infrastructure.composition.messaging import build_messaging
 from infrastructure.composition.queues import build_queues
-from infrastructure.composition.records import build_records
+from infrastructure.composition.records import build_records, build_search
 from infrastructure.composition.sync import build_sync
 from infrastructure.logging import get_logger
 from infrastructure.model_files import ModelFiles
@@ -65,6 +65,7 @@ from service_layer.learning import Learning
 from service_layer.learning_on_demand import LearnOnDemand
 from service_layer.link_sending import LinkSending
 from service_layer.magic_links import MagicLinks
+from service_layer.movement_rollup import MovementRollup
 from service_layer.queue_pages import QueuePages
 from service_layer.queues import QueueMaintainer
 from service_layer.rate_limits import RateLimits
@@ -73,6 +74,7 @@ from service_layer.rule_sets import RuleSets
 from service_layer.sessions import Presence
 from service_layer.text_reviews import TextReviewDesk
 from service_layer.timed import QueueTimers
+from service_layer.user_search import SearchKeeper, UserSearch
 from service_layer.voice import VoiceCalls
 
 READINESS_TIMEOUT_SECONDS = 3.0  # a dependency that hangs is as down as one that refuses
@@ -110,6 +112,7 @@ class Services:
     access_rule: AccessRule
     presence: Presence
     analytics: SupervisorAnalytics
+    movement_rollup: MovementRollup  # queueMovements' closed buckets, kept by the worker
     accounts: Accounts  # admins keep the accounts; each person their own password
     # --- sync worker ---
     sync_store: PgSyncStore
@@ -139,6 +142,9 @@ class Services:
     rate_limits: RateLimits
     audit_writer: AuditWriter
     audit_log: AuditLog
+    # --- finding customers ---
+    user_search: UserSearch
+    search_keeper: SearchKeeper  # keeps what they are found by current with the replica
     closers: list[Callable[[], Awaitable[None]]]  # run last first by close()
 
     async def readiness(self) -> dict[str, str]:
@@ -184,7 +190,8 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
     bus = build_bus(messaging.sms.follow_ups)
     access = build_access(settings, runtime, c)
     calls = build_calls(settings, c, queues, bus, access.agent_profiles, clock)
-    sync = build_sync(settings, c, queues, bus, clock)
+    search = build_search(c, clock)
+    sync = build_sync(settings, c, queues, bus, search.keeper, clock)
     uow = partial(SqlUnitOfWork, c.session_factory)
     agents = build_agents(settings, c, replica, access, uow, clock)
     records = build_records(c, ModelFiles(settings.models_dir))
@@ -207,8 +214,9 @@ async def bootstrap(settings: Settings | None = None, *, runtime: Runtime | None
         agent_profiles=access.agent_profiles, hasher=access.hasher,
         password_policy=access.password_policy, tokens=access.tokens,
         work_ties=access.work_ties, access_rule=access.access_rule, presence=agents.presence,
-        analytics=agents.analytics, accounts=agents.accounts, sync_store=sync.sync_store,
-        changes=sync.changes,
+        analytics=agents.analytics, movement_rollup=agents.movement_rollup,
+        accounts=agents.accounts, sync_store=sync.sync_store,
+        changes=sync.changes, user_search=search.user_search, search_keeper=search.keeper,
         outcomes=calls.outcomes, voice=calls.voice, callbacks=calls.callbacks,
         do_not_call=calls.do_not_call,
         twilio=messaging.twilio,

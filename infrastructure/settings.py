@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     sqs_queue_url: str | None = None
     aws_endpoint_url: str | None = None
     jwt_secret: SecretStr = SecretStr(JWT_SECRET_PLACEHOLDER)
+    # The secret rotated out: tokens it signed are still accepted (never signed with), so a
+    # rotation logs nobody out; unset it once JWT_EXPIRY_MINUTES have passed.
+    jwt_secret_previous: SecretStr | None = None
     jwt_expiry_minutes: int = Field(default=12 * 60, ge=5, le=7 * 24 * 60)
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
@@ -158,6 +161,9 @@ class Settings(BaseSettings):
     cleanup_every_hours: float = Field(default=24, gt=0)
     # How often the worker learns from the history (domain.learning) into a new snapshot.
     learn_every_hours: float = Field(default=24, gt=0)
+    # How often the worker rolls up queueMovements' closed hours and days (reads are exact
+    # either way: what is not rolled up yet is counted live).
+    movement_rollup_every_minutes: float = Field(default=5, gt=0)
     # Where a rule set's model factor finds the estimator file it names (infrastructure.
     # model_files): only files in it can be named.
     models_dir: Path = Path("models")
@@ -248,6 +254,8 @@ class Settings(BaseSettings):
     # --- magic links ---
     # A key for link signatures only; unset: derived from JWT_SECRET (a label keeps them apart).
     magic_link_secret: SecretStr | None = None
+    # The secret rotated out: links it signed still open until they expire (never signs).
+    magic_link_secret_previous: SecretStr | None = None
     magic_link_ttl_hours: int = Field(default=24, ge=1, le=30 * 24)
     # At most this many links per user in any hour (both channels together).
     magic_link_rate_per_hour: int = Field(default=3, ge=1, le=100)
@@ -271,15 +279,16 @@ class Settings(BaseSettings):
                              "smtps://user:pass@host:465")
         return value
 
-    @field_validator("magic_link_secret", mode="before")
+    @field_validator("magic_link_secret", "magic_link_secret_previous", mode="before")
     @classmethod
     def _refuse_weak_link_secret(cls, value: object) -> object:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
         if raw.strip().lower() in _UNSAFE_SECRETS or len(raw.encode()) < 32:
-            raise ValueError("MAGIC_LINK_SECRET is a placeholder or shorter than 32 bytes: "
-                             "set a random secret of 32 bytes or more, or leave it unset")
+            raise ValueError("MAGIC_LINK_SECRET (or its _PREVIOUS) is a placeholder or shorter "
+                             "than 32 bytes: set a random secret of 32 bytes or more, or "
+                             "leave it unset")
         return value
 
     # --- agent sessions and supervisor ---
@@ -486,6 +495,11 @@ class Settings(BaseSettings):
             )
         if not self.embedded_postgres and len(secret.encode()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 bytes long")
+        previous = self.jwt_secret_previous
+        if previous is not None and (previous.get_secret_value().strip().lower()
+                                     in _UNSAFE_SECRETS
+                                     or len(previous.get_secret_value().encode()) < 32):
+            raise ValueError("JWT_SECRET_PREVIOUS is a placeholder or shorter than 32 bytes")
         return self
 
     @cached_property
@@ -524,3 +538,8 @@ class Settings(BaseSettings):
         if self.replica_schema_name:
             return self.replica_schema_name
         return self.replica.database if self.replica else None
+
+
+def previous_secrets(secret: SecretStr | None) -> tuple[str, ...]:
+    """A rotated-out secret as the verifiers take it: none, or the one."""
+    return (secret.get_secret_value(),) if secret is not None else ()

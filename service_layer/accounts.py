@@ -24,9 +24,16 @@ from domain.unit_of_work import UnitOfWork
 from service_layer.agent_admin import AgentChanges, AgentUpdated, end_access, update_agent
 from service_layer.agents import create_agent
 from service_layer.passwords import hash_password, verify_password
+from service_layer.rate_limits import LoginThrottle
 
 # 12 random bytes: 16 URL-safe characters, past any policy's minimum and beyond guessing.
 _TEMPORARY_BYTES = 12
+
+
+class PasswordGuessesThrottled(Exception):
+    def __init__(self, retry_after_seconds: int):
+        super().__init__(f"retry after {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
 
 
 @dataclass(frozen=True)
@@ -73,10 +80,16 @@ class Accounts:
         await end_access(self.sessions, self.events, [agent_id], PASSWORD_RESET, at)
         return TemporaryPassword(password, agent.password_expires_at)
 
-    async def change_password(self, agent_id: uuid.UUID, current: str, new: str) -> datetime:
+    async def change_password(self, agent_id: uuid.UUID, current: str, new: str, *,
+                              address: str | None = None,
+                              throttle: LoginThrottle | None = None) -> datetime:
         """The holder's own password, given the current one; raises InvalidAgent naming
         the argument at fault ("current", "new"), changing nothing. A temporary password
-        changed, the agent's sessions may do everything again."""
+        changed, the agent's sessions may do everything again.
+
+        A wrong current password counts as a failed login of the agent's e-mail from this
+        address (``throttle``): a token left on a desk is no way to guess the password.
+        While that pair is backed off, raises PasswordGuessesThrottled unchecked."""
         async with self.uow() as uow:
             agent = await uow.agents.get(agent_id)
         if agent is None:
@@ -86,8 +99,12 @@ class Accounts:
             problems.append("the new password must differ from the current one")
         if problems:
             raise InvalidAgent("; ".join(problems), "new")
+        if throttle is not None and (refusal := await throttle.attempt(agent.email, address)):
+            raise PasswordGuessesThrottled(refusal.retry_after_seconds)
         if not await verify_password(self.hasher, agent.password_hash, current):
             raise InvalidAgent("the current password is wrong", "current")
+        if throttle is not None:
+            await throttle.succeeded(agent.email, address)
         new_hash = await hash_password(self.hasher, new)
         at = self.clock()
         async with self.uow() as uow:

@@ -14,6 +14,7 @@ from domain.analytics.figures import (
     london_day,
     regroup,
 )
+from domain.analytics.flow import QueueFlow, every_queue
 from domain.analytics.ports import (
     AgentFigures,
     AnalyticsReads,
@@ -54,6 +55,12 @@ class SupervisorAnalytics:
         """Users moving between queues (in and out too) per hour or day and cause; raises
         InvalidPeriod for a bad period."""
         return await self.reads.movements(check_period(start, end, self.max_days), bucket)
+
+    async def queue_flow(self, start: datetime, end: datetime) -> list[QueueFlow]:
+        """Every queue: who joined it in the period and how soon they were reached and
+        converted (domain.analytics.flow); raises InvalidPeriod for a bad period."""
+        return every_queue(await self.reads.queue_flow(check_period(start, end,
+                                                                    self.max_days)))
 
     async def outcome_breakdown(self, start: datetime, end: datetime,
                                 by: OutcomeGroup) -> Breakdown:

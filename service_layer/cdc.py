@@ -26,6 +26,7 @@ from domain.sync.routing import (
 )
 from service_layer.messagebus import MessageBus
 from service_layer.queues import QueueMaintainer
+from service_layer.user_search import SearchKeeper
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class ChangeApplier:
     cache: ContextInvalidator
     record_conversions: ConversionRecorder
     clock: Callable[[], datetime]
+    search: SearchKeeper  # what supervisors find users by follows each change
     schema: str | None = None
     max_replica_lag: timedelta = timedelta(minutes=5)
     retry_base_seconds: int = 2
@@ -153,6 +155,7 @@ class ChangeApplier:
             # Cache first: a failure here leaves the message to come back, nothing half-done.
             await self.cache.invalidate(users)
             report = await self.queues.recompute(sorted(users), "cdc")
+            await self.search.refresh(sorted(users))
             left_unsigned = {c.user_id for c in report.changes
                              if c.from_queue is QueueType.UNSIGNED
                              and c.to_queue is not QueueType.UNSIGNED}

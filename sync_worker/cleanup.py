@@ -19,9 +19,11 @@ _KEPT_DAYS = {
 
 async def daily_cleanup(services: Services, now: datetime) -> dict[str, int]:
     """Deletes what is past its keeping time; returns rows removed per table."""
-    removed = await services.job_runs.prune(
-        {table: now - timedelta(days=getattr(services.settings, setting))
-         for table, setting in _KEPT_DAYS.items()})
+    cutoffs = {table: now - timedelta(days=getattr(services.settings, setting))
+               for table, setting in _KEPT_DAYS.items()}
+    # First: from then on the rollup holds no bucket whose queue events are deleted.
+    await services.movement_rollup.forget_before(cutoffs["queue_events"])
+    removed = await services.job_runs.prune(cutoffs)
     removed["magic_links"] = await services.magic_links.purge_expired_links(now)
     removed["audit_log"] = await services.audit_log.purge(now)  # AUDIT_KEEP_DAYS, in chunks
     recordings = await services.voice.purge_expired_recordings(now)

@@ -36,7 +36,8 @@ async def reconcile(services: Services, progress: Progress = None,
     rows too); in between, only the users whose replica rows changed since the last pass
     (domain.sync.reconcile).
     Conversions the CDC stream missed are recorded from the moves it finds (the same
-    dedupe keys as the worker's, so nothing counts twice).
+    dedupe keys as the worker's, so nothing counts twice). The user search is kept the
+    same way: the changed users, or every user (and the deleted ones forgotten).
     """
     s, changes = services.settings, ReplicaChangedUsers(services.replica.db)
     since = await services.job_runs.last_reconcile_done()
@@ -47,10 +48,12 @@ async def reconcile(services: Services, progress: Progress = None,
         watermark = await changes.latest_change()  # before anything is read
         # By hand: every score worked out again (a scheduled sweep keeps the unmoved ones).
         report = await services.queues.rebuild(progress, afresh=forced)
+        searched = await services.search_keeper.rebuild()  # and forgets deleted users
         changed = None
     else:
         users, seen = await changes.changed_since(chosen.read_since)
         report = await services.queues.recompute(sorted(users), "reconcile")
+        searched = await services.search_keeper.refresh(sorted(users))
         changed = len(users)
         watermark = advanced(state.watermark, seen)
         if progress:
@@ -70,7 +73,7 @@ async def reconcile(services: Services, progress: Progress = None,
                       "changed_users": changed,
                       "users": report.users, "written": report.written,
                       "changes": report.by_kind, "excluded": report.excluded,
-                      "conversions": len(recorded)}, drift)
+                      "conversions": len(recorded), "search_rows_changed": searched}, drift)
 
 
 async def warm_cache(services: Services, progress: Progress = None,
@@ -129,14 +132,24 @@ async def learn(services: Services, progress: Progress = None,
                       "segments": report.segments, "seconds": round(report.seconds, 2)})
 
 
+async def movement_rollup(services: Services, progress: Progress = None,
+                          forced: bool = False) -> JobResult:
+    """queueMovements' hours and days closed since the last run, or with late events."""
+    report = await services.movement_rollup.run()
+    return JobResult({"buckets": report.buckets, "rows": report.rows,
+                      "rolled_until": report.rolled_until.isoformat()})
+
+
 JOBS: dict[str, JobFunction] = {"reconcile": reconcile, "warm-cache": warm_cache,
-                                "integrity": integrity, "cleanup": cleanup, "learn": learn}
+                                "integrity": integrity, "cleanup": cleanup, "learn": learn,
+                                "movement-rollup": movement_rollup}
 
 
 def intervals(services: Services) -> dict[str, timedelta]:
     """The jobs this process schedules, and how often; disabled ones are left out."""
     s = services.settings
-    every: dict[str, timedelta] = {}
+    # The dialler's own tables alone: whatever the sync switches say.
+    every = {"movement-rollup": timedelta(minutes=s.movement_rollup_every_minutes)}
     if s.enable_batch_sync:
         every |= {"reconcile": timedelta(minutes=s.reconcile_every_minutes),
                   "integrity": timedelta(hours=s.integrity_every_hours),

@@ -61,6 +61,12 @@ def london_day(now: datetime) -> Period:
     return Period(start.astimezone(UTC), end.astimezone(UTC))
 
 
+def closed_until(now: datetime) -> datetime:
+    """The start of the current UTC hour: every London hour and day that ends by then has
+    closed (London's offsets are whole hours, so its hours are UTC hours)."""
+    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def check_period(start: datetime, end: datetime, max_days: int) -> Period:
     """``from`` before ``to``, both with a time zone, at most ``max_days`` apart."""
     for value, name in ((start, "from"), (end, "to")):

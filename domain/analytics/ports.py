@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from domain.agents.model import AgentStatus, Role
 from domain.analytics.figures import OutcomeGroup, Period
+from domain.analytics.flow import QueueFlow
 from domain.queue.model import MovementCause, QueueType
 from domain.queue.ports import QueueSize
 
@@ -27,6 +28,13 @@ class Movement:
     to_queue: QueueType | None  # None: out of every queue
     cause: MovementCause
     users: int  # distinct users who moved so in the bucket
+
+
+@dataclass(frozen=True, slots=True)
+class RollupReport:
+    buckets: int  # hours and days worked out again
+    rows: int  # the rows they hold now
+    rolled_until: datetime  # every bucket ending by then is held (as far as kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +130,26 @@ class AnalyticsReads(abc.ABC):
     @abc.abstractmethod
     async def movements(self, period: Period, bucket: Bucket) -> list[Movement]:
         """Users moving from a queue to another (or in or out) per London hour or day and
-        cause, in time order."""
+        cause, in time order: always the count over every queue event, however much of it
+        is rolled up."""
+
+    @abc.abstractmethod
+    async def queue_flow(self, period: Period) -> list[QueueFlow]:
+        """Each queue somebody joined in the period (domain.analytics.flow)."""
+
+
+class MovementRollups(abc.ABC):
+    """The closed buckets of queueMovements, counted once and kept."""
+
+    @abc.abstractmethod
+    async def roll_up(self, until: datetime) -> RollupReport:
+        """Counts every hour and day ending by ``until`` (a UTC hour) that closed since the
+        last run or has queue events committed since; again and again gives the same."""
+
+    @abc.abstractmethod
+    async def forget_before(self, cutoff: datetime) -> None:
+        """Gives up the buckets before the London midnight after ``cutoff``: called before
+        queue events older than it are deleted, so the count never holds deleted ones."""
 
 
 class UserLenders(abc.ABC):

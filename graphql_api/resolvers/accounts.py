@@ -10,7 +10,7 @@ from strawberry.types import Info
 from domain.agents.model import Agent, InvalidAgent
 from domain.agents.ports import AgentPosition
 from domain.queue.model import QueueType as DomainQueueType
-from graphql_api.errors import BadUserInput
+from graphql_api.errors import BadUserInput, RateLimited
 from graphql_api.ids import uuid_id
 from graphql_api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from graphql_api.types.accounts import (
@@ -28,6 +28,7 @@ from graphql_api.types.accounts import (
 from graphql_api.types.agents import AgentType
 from graphql_api.types.enums import Role
 from graphql_api.types.queue import QueueType
+from service_layer.accounts import PasswordGuessesThrottled
 from service_layer.agent_admin import AgentChanges
 
 CURSOR = "agent1"
@@ -77,12 +78,17 @@ async def reset_agent_password(info: Info, id: strawberry.ID) -> TemporaryPasswo
 
 
 async def change_password(info: Info, current: str, new: str) -> PasswordChangeResult:
-    principal = info.context.require_principal()
+    ctx = info.context
     try:
-        at = await info.context.services.accounts.change_password(principal.agent_id,
-                                                                  current, new)
+        at = await ctx.services.accounts.change_password(
+            ctx.require_principal().agent_id, current, new, address=ctx.client_ip,
+            throttle=ctx.services.rate_limits.logins)
     except InvalidAgent as exc:
         return AgentRejected(field=exc.field, message=str(exc))
+    except PasswordGuessesThrottled as exc:
+        raise RateLimited("too many wrong passwords for this account from this address: the "
+                          f"password was not checked; try again in {exc.retry_after_seconds} s",
+                          exc.retry_after_seconds) from exc
     return PasswordChanged(changed_at=at)
 
 

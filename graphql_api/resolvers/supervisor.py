@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -20,11 +21,20 @@ from graphql_api.types.dashboard import (
     OutcomeGroup,
     dashboard_totals,
 )
-from graphql_api.types.movements import Bucket, QueueMovementType
+from graphql_api.types.movements import Bucket, QueueFlowType, QueueMovementType
 from graphql_api.types.queue import QueueStatsType
 
 From = Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")]
 To = Annotated[datetime, strawberry.argument(description="Exclusive.")]
+T = TypeVar("T")
+
+
+async def within_period(figures: Awaitable[T]) -> T:
+    """The figures; a period the analytics refuse is BAD_USER_INPUT naming the argument."""
+    try:
+        return await figures
+    except InvalidPeriod as exc:
+        raise BadUserInput(str(exc), field=exc.field) from exc
 
 
 async def dashboard(info: Info) -> Dashboard:
@@ -37,28 +47,25 @@ async def dashboard(info: Info) -> Dashboard:
 
 
 async def agent_performance(info: Info, from_: From, to: To) -> list[AgentPerformance]:
-    try:
-        figures = await info.context.services.analytics.agent_performance(from_, to)
-    except InvalidPeriod as exc:
-        raise BadUserInput(str(exc), field=exc.field) from exc
+    figures = await within_period(info.context.services.analytics.agent_performance(from_, to))
     return [AgentPerformance.of(f) for f in figures]
 
 
 async def queue_movements(info: Info, from_: From, to: To,
                           bucket: Bucket) -> list[QueueMovementType]:
-    try:
-        found = await info.context.services.analytics.queue_movements(from_, to, bucket)
-    except InvalidPeriod as exc:
-        raise BadUserInput(str(exc), field=exc.field) from exc
+    analytics = info.context.services.analytics
+    found = await within_period(analytics.queue_movements(from_, to, bucket))
     return [QueueMovementType.from_domain(m) for m in found]
+
+
+async def queue_flow(info: Info, from_: From, to: To) -> list[QueueFlowType]:
+    found = await within_period(info.context.services.analytics.queue_flow(from_, to))
+    return [QueueFlowType.from_domain(f) for f in found]
 
 
 async def outcome_breakdown(info: Info, from_: From, to: To,
                             by: OutcomeGroup) -> list[OutcomeCount]:
-    try:
-        found = await info.context.services.analytics.outcome_breakdown(
-            from_, to, DomainOutcomeGroup(by))
-    except InvalidPeriod as exc:
-        raise BadUserInput(str(exc), field=exc.field) from exc
+    found = await within_period(info.context.services.analytics.outcome_breakdown(
+        from_, to, DomainOutcomeGroup(by)))
     return [OutcomeCount(key=r.key, label=found.labels.get(r.key, r.key),
                          outcome=CallOutcome(r.outcome), count=r.count) for r in found.rows]

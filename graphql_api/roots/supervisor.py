@@ -7,7 +7,7 @@ import strawberry
 from graphql_api.permissions import IsAuthenticated, IsStaff, IsSupervisor
 from graphql_api.resolvers import agents, supervisor
 from graphql_api.types.dashboard import AgentPerformance, Dashboard, OutcomeCount
-from graphql_api.types.movements import QueueMovementType
+from graphql_api.types.movements import QueueFlowType, QueueMovementType
 from graphql_api.types.sessions import AgentSessionType
 
 
@@ -26,6 +26,11 @@ class SupervisorQuery:
         resolver=supervisor.queue_movements, permission_classes=[IsSupervisor],
         description="Users moving from queue to queue (null: outside them) per HOUR or DAY "
                     "in [from, to) and cause; at most ANALYTICS_MAX_DAYS.")
+    queue_flow: list[QueueFlowType] = strawberry.field(
+        resolver=supervisor.queue_flow, permission_classes=[IsSupervisor],
+        description="Each queue: users who joined it in [from, to), and the median and "
+                    "90th percentile seconds to their first contact and the median to "
+                    "conversion; at most ANALYTICS_MAX_DAYS.")
     pause_reasons: list[str] = strawberry.field(
         resolver=agents.pause_reasons, permission_classes=[IsStaff],
         description="The reasons setAgentStatus accepts with PAUSED.")

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from domain.analytics.flow import QueueFlow
 from domain.analytics.ports import Bucket as DomainBucket
 from domain.analytics.ports import Movement
 from domain.queue.model import MovementCause as DomainCause
@@ -31,3 +32,24 @@ class QueueMovementType:
     def from_domain(cls, m: Movement) -> QueueMovementType:
         return cls(bucket_start=m.bucket_start, from_queue=m.from_queue, to_queue=m.to_queue,
                    cause=m.cause, users=m.users)
+
+
+@strawberry.type(name="QueueFlow", description=(
+    "Users who joined a queue in the period (each once, from their first join) and how "
+    "soon they were reached and converted, whenever that came; seconds are null when "
+    "none of them has been."))
+class QueueFlowType:
+    queue_type: QueueType
+    joined: int = strawberry.field(description="Distinct users who joined the queue.")
+    median_seconds_to_first_contact: float | None = strawberry.field(
+        description="From the join to the first disposition with a contact outcome.")
+    p90_seconds_to_first_contact: float | None
+    median_seconds_to_conversion: float | None = strawberry.field(
+        description="From the join to the first conversion after it.")
+
+    @classmethod
+    def from_domain(cls, f: QueueFlow) -> QueueFlowType:
+        return cls(queue_type=f.queue_type, joined=f.joined,
+                   median_seconds_to_first_contact=f.median_seconds_to_first_contact,
+                   p90_seconds_to_first_contact=f.p90_seconds_to_first_contact,
+                   median_seconds_to_conversion=f.median_seconds_to_conversion)

@@ -13,6 +13,7 @@ from domain.unit_of_work import UnitOfWork
 from infrastructure.composition.connections import Connections
 from infrastructure.postgres.agent_accounts import PgAgentDirectory, PgAgentProfiles
 from infrastructure.postgres.locks import PgSchedule
+from infrastructure.postgres.movement_rollups import PgMovementRollups
 from infrastructure.postgres.sessions import PgPresenceStore
 from infrastructure.postgres.views.analytics import PgAnalyticsReads
 from infrastructure.postgres.work_ties import PgWorkTies
@@ -22,9 +23,10 @@ from infrastructure.runtime import Runtime
 from infrastructure.security.common_passwords import password_policy
 from infrastructure.security.passwords import Argon2PasswordHasher
 from infrastructure.security.tokens import JwtTokenService
-from infrastructure.settings import Settings
+from infrastructure.settings import Settings, previous_secrets
 from service_layer.accounts import Accounts
 from service_layer.analytics import SupervisorAnalytics
+from service_layer.movement_rollup import MovementRollup
 from service_layer.sessions import Presence
 
 
@@ -43,12 +45,14 @@ class AgentsArea:
     presence: Presence
     analytics: SupervisorAnalytics
     accounts: Accounts
+    movement_rollup: MovementRollup
 
 
 def build_access(s: Settings, runtime: Runtime, c: Connections) -> AccessArea:
     return AccessArea(
         PgAgentProfiles(c.pg), Argon2PasswordHasher(), password_policy(),
-        JwtTokenService(runtime.jwt_secret, timedelta(minutes=s.jwt_expiry_minutes)),
+        JwtTokenService(runtime.jwt_secret, timedelta(minutes=s.jwt_expiry_minutes),
+                        previous=previous_secrets(s.jwt_secret_previous)),
         PgWorkTies(c.pg), AccessRule(timedelta(hours=s.work_on_hours)))
 
 
@@ -64,4 +68,5 @@ def build_agents(s: Settings, c: Connections, replica: ReplicaReader, access: Ac
                                     s.analytics_max_days)
     accounts = Accounts(uow, access.hasher, access.password_policy, PgAgentDirectory(c.pg),
                         store, c.events, clock)
-    return AgentsArea(presence, analytics, accounts)
+    return AgentsArea(presence, analytics, accounts,
+                      MovementRollup(PgMovementRollups(c.pg), clock))

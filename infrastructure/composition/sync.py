@@ -15,6 +15,7 @@ from infrastructure.replica.change_lookups import ChangeLookups
 from infrastructure.settings import Settings
 from service_layer.cdc import ChangeApplier
 from service_layer.messagebus import MessageBus
+from service_layer.user_search import SearchKeeper
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,12 @@ class SyncArea:
 
 
 def build_sync(s: Settings, c: Connections, q: QueueArea, bus: MessageBus,
-               clock: Callable[[], datetime]) -> SyncArea:
+               search: SearchKeeper, clock: Callable[[], datetime]) -> SyncArea:
     store = PgSyncStore(c.pg)
     changes = ChangeApplier(
         ChangeLookups(c.replica_db), store, q.queues, q.user_context_cache,
-        partial(record_conversions, c.pg), clock, s.replica_schema,
-        timedelta(seconds=s.sync_max_replica_lag_seconds),
-        s.sync_retry_base_seconds, s.sync_retry_cap_seconds, bus=bus)
+        partial(record_conversions, c.pg), clock, search, schema=s.replica_schema,
+        max_replica_lag=timedelta(seconds=s.sync_max_replica_lag_seconds),
+        retry_base_seconds=s.sync_retry_base_seconds,
+        retry_cap_seconds=s.sync_retry_cap_seconds, bus=bus)
     return SyncArea(store, changes)

@@ -7,6 +7,7 @@ import infrastructure.postgres.link_tables  # noqa: F401
 import infrastructure.postgres.lock_tables  # noqa: F401
 import infrastructure.postgres.messaging_tables  # noqa: F401
 import infrastructure.postgres.queue_tables  # noqa: F401
+import infrastructure.postgres.rollup_tables  # noqa: F401
 import infrastructure.postgres.search_tables  # noqa: F401
 import infrastructure.postgres.sync_tables  # noqa: F401
 import infrastructure.postgres.tables  # noqa: F401

@@ -50,7 +50,8 @@ class ConversionRow(SQLModel, table=True):
 
     __tablename__ = "conversions"
     __table_args__ = (Index("conversions_occurred_idx", "occurred_at"),
-                      Index("conversions_agent_idx", "agent_id", "occurred_at"))
+                      Index("conversions_agent_idx", "agent_id", "occurred_at"),
+                      Index("conversions_user_idx", "user_id", "occurred_at"))
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
                                                           autoincrement=True))

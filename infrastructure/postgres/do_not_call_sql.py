@@ -72,7 +72,7 @@ async def remove_entries(conn: asyncpg.Connection, where: str, args: Iterable[ob
 
 
 async def _settle(conn: asyncpg.Connection, users: list[int], lifted: set[str],
-                  now: datetime) -> None:
+                  now: datetime | None) -> None:
     """A user's own row once entries went: another entry's words if one still covers
     them, else gone; a row the entries did not write (its words are none of ``lifted``)
     is left as it is."""
@@ -88,6 +88,18 @@ async def _settle(conn: asyncpg.Connection, users: list[int], lifted: set[str],
             "AS v(u, r) WHERE d.user_id = v.u AND d.reason = ANY($3::text[])",
             still, [blocked_because(covered[u]) for u in still], sorted(lifted))
         await conn.execute(_BLOCK, still, [blocked_because(covered[u]) for u in still], now)
+
+
+async def release_numbers_left(conn: asyncpg.Connection, left: dict[int, str]) -> None:
+    """Users whose number changed away from one on the list (``left``: user to the E.164
+    they had) are no longer blocked by it; an entry still covering them keeps them
+    blocked. Call it once their new numbers are stored."""
+    listed = {r["e164"]: DoNotCallReason(r["reason"]) for r in await conn.fetch(
+        "SELECT e164, reason FROM do_not_call_entries "
+        "WHERE removed_at IS NULL AND e164 = ANY($1::text[])", sorted(set(left.values())))}
+    users = sorted(u for u, e164 in left.items() if e164 in listed)
+    if users:
+        await _settle(conn, users, {blocked_because(r) for r in listed.values()}, None)
 
 
 async def block_listed_numbers(conn: asyncpg.Connection, numbers: dict[int, str]) -> None:

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from domain.users.phone import to_e164
-from infrastructure.postgres.do_not_call_sql import block_listed_numbers
+from infrastructure.postgres.do_not_call_sql import block_listed_numbers, release_numbers_left
 from infrastructure.postgres.staging import through_staging
 
 # Validation costs ~50 µs a number; a first build of hundreds of thousands of users
@@ -80,5 +80,7 @@ async def refresh_phones(conn, phones: Mapping[int, str | None]) -> dict[int, st
             "FROM phones_in ON CONFLICT (user_id) DO UPDATE SET raw = EXCLUDED.raw, "
             "e164 = EXCLUDED.e164")
         result.update({u: e for u, _, e in rows})
+        await release_numbers_left(conn, {u: known[u][1] for u, _, e in rows
+                                          if u in known and known[u][1] not in (None, e)})
         await block_listed_numbers(conn, {u: e for u, _, e in rows if e is not None})
     return result

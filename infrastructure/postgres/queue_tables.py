@@ -131,7 +131,8 @@ class CallbackRow(SQLModel, table=True):
 
 class DispositionRow(SQLModel, table=True):
     __tablename__ = "dispositions"
-    __table_args__ = (Index("dispositions_user_idx", "user_id", "created_at"),
+    __table_args__ = (Index("dispositions_user_idx", "user_id", "created_at",
+                            postgresql_include=["outcome"]),  # a user's first contact
                       Index("dispositions_agent_idx", "agent_id", "created_at"),
                       Index("dispositions_created_idx", "created_at"))
 
@@ -235,7 +236,12 @@ class QueueEventRow(SQLModel, table=True):
 
     __tablename__ = "queue_events"
     __table_args__ = (Index("queue_events_occurred_idx", "occurred_at"),
-                      Index("queue_events_user_idx", "user_id"))
+                      Index("queue_events_user_idx", "user_id", "occurred_at"),
+                      Index("queue_events_xact_idx", "xact"),
+                      # Who joined a queue in a period (queueFlow), without the table.
+                      Index("queue_events_joins_idx", "occurred_at",
+                            postgresql_include=["to_queue", "user_id"],
+                            postgresql_where=text("kind IN ('ADDED', 'MOVED')")))
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
                                                           autoincrement=True))
@@ -248,6 +254,10 @@ class QueueEventRow(SQLModel, table=True):
     occurred_at: datetime = Field(sa_column=_ts(False))
     # Why (domain.queue.model.MovementCause); NULL for events written before causes were.
     cause: str | None = Field(default=None, sa_column=Column(String(24)))
+    # The writing transaction's id (xid8), set by PostgreSQL: what the movement rollup
+    # finds events committed since its last run by (NULL: written before it was kept).
+    xact: int | None = Field(default=None, sa_column=Column(
+        BigInteger, server_default=text("(pg_current_xact_id())::text::bigint")))
 
 
 class QueueMarkRow(SQLModel, table=True):

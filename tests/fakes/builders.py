@@ -20,6 +20,7 @@ from service_layer.queues import QueueMaintainer
 from service_layer.sms import SmsService
 from service_layer.text_reviews import TextReviewDesk
 from service_layer.understanding import Understanding
+from service_layer.user_search import SearchKeeper
 from tests.fakes.callbacks import FakeCallbackStore
 from tests.fakes.conversations import FakeCallbackTimes, FakeConversationEffects, FakeFollowUps
 from tests.fakes.events import FakeEventPublisher
@@ -29,6 +30,7 @@ from tests.fakes.magic_links import FakeEmailSender, FakeLinkStore, FakeUserDire
 from tests.fakes.messaging import FakeMessaging, FakeTextReviews
 from tests.fakes.queue_stores import FakeQueueStores
 from tests.fakes.replica import FakeReplica
+from tests.fakes.search import FakeSearchIndex, FakeSearchSource
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.fakes.sync import (
     FakeAppliedRecords,
@@ -123,10 +125,13 @@ class CdcWorld:
     applied: FakeAppliedRecords = field(default_factory=FakeAppliedRecords)
     cache: FakeContextInvalidator = field(default_factory=FakeContextInvalidator)
     conversions: FakeConversionRecorder = field(default_factory=FakeConversionRecorder)
+    search_source: FakeSearchSource = field(default_factory=FakeSearchSource)
+    search_index: FakeSearchIndex = field(default_factory=FakeSearchIndex)
 
     def applier(self, **options) -> ChangeApplier:
+        keeper = SearchKeeper(self.search_source, self.search_index, self.queues.clock)
         return ChangeApplier(self.lookups, self.applied, self.queues.maintainer(), self.cache,
-                             self.conversions, self.queues.clock, **options)
+                             self.conversions, self.queues.clock, keeper, **options)
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 
 from infrastructure.postgres.agents import SqlAgentRepository
 from service_layer.agents import create_automated_agent
-from tests.admin_api import PASSWORD, STATUS, admin_env, error_code
+from tests.admin_api import LOGIN, PASSWORD, STATUS, admin_env, error_code
 from tests.queue_env import NOW
 
 pytestmark = pytest.mark.integration
@@ -63,6 +63,23 @@ async def test_every_person_changes_their_own_password_but_an_integration_does_n
     refused = await api.contract("ChangePassword",
                                  {"current": PASSWORD, "new": "whatever it is"}, token)
     assert error_code(refused)[0] == "FORBIDDEN"
+
+
+async def test_guessing_the_current_password_is_throttled_like_a_login(env):
+    services, _, _, api = env
+    _, token, email = await api.person("AGENT")
+    free = services.settings.login_free_failures
+    for _ in range(free):
+        wrong = await api.op("ChangePassword", {"current": "not my password at all",
+                                                "new": "a brand new passphrase"}, token)
+        assert wrong["changePassword"] == {"__typename": "AgentRejected", "field": "current",
+                                           "message": "the current password is wrong"}
+    held = await api.contract("ChangePassword", {"current": PASSWORD,
+                                                 "new": "a brand new passphrase"}, token)
+    assert error_code(held)[0] == "RATE_LIMITED", held  # even the right one waits
+    assert held["errors"][0]["extensions"]["retryAfterSeconds"] >= 1
+    login = await api.raw(LOGIN, {"e": email, "p": PASSWORD})
+    assert error_code(login)[0] == "RATE_LIMITED"  # the same count as the login's
 
 
 # -- the list -----------------------------------------------------------------------------------

@@ -259,3 +259,17 @@ async def test_a_failing_batch_deletes_nothing_and_comes_back(env, queue, monkey
     await asyncio.sleep(1.2)
     await drain(consumer, queue)
     assert await queue_of(services, user) == "OUTSTANDING_REQUESTS"
+
+
+async def test_a_change_reaches_the_user_search_with_the_queues(env, queue):
+    services, rows, _ = env
+    user = await _unsigned_user(rows, services)
+    await services.search_keeper.refresh([user])
+    await rows.db.execute("UPDATE users SET first_name = 'Cressida', last_name = 'Renamed', "
+                          "current_signature_file_id = 88123, updated_at = %s WHERE id = %s",
+                          (STAMP, user))
+    await queue.send(signed_update(user, STAMP, COMMITTED))
+    await drain(consumer_for(services, queue), queue)
+    found = await services.user_search.search("Cressida Renamed", 5)
+    assert [(h.user_id, h.rank) for h in found][:1] == [(user, 1.0)]
+    assert await queue_of(services, user) == "OUTSTANDING_REQUESTS"

@@ -94,6 +94,22 @@ async def test_a_number_blocks_every_user_who_has_it_now_and_later(env):
         None, None, None, "UNSIGNED"]
 
 
+async def test_a_user_whose_number_changes_away_from_a_listed_one_is_callable_again(env):
+    services, rows, _, api = env
+    _, sup, _ = await api.person("SUPERVISOR")
+    written, _ = _phone()
+    moving, staying, also_by_user = [await _queued(env, written) for _ in range(3)]
+    await api.op("AddDoNotCall", {"phoneNumber": written, "reason": "COMPLAINT"}, sup)
+    await api.op("AddDoNotCall", {"userId": str(also_by_user), "reason": "OTHER"}, sup)
+    new_number, _ = _phone()
+    for user in (moving, also_by_user):
+        await rows.db.execute("UPDATE users SET phone_number = %s WHERE id = %s",
+                              (new_number, user))
+    await services.queues.recompute([moving, staying, also_by_user], "test: numbers changed")
+    assert [await _queue_of(services, u) for u in (moving, staying, also_by_user)] == [
+        "UNSIGNED", None, None]  # the last is still on the list by name
+
+
 async def test_removing_an_entry_puts_the_user_back_unless_another_covers_them(env):
     services, _, _, api = env
     _, sup, _ = await api.person("SUPERVISOR")

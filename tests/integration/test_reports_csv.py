@@ -20,6 +20,9 @@ PERFORMANCE = ("query($from: DateTime!, $to: DateTime!) { agentPerformance(from:
                "contactRate conversions talkSeconds averageHandleSeconds texts } }")
 BREAKDOWN = ("query($from: DateTime!, $to: DateTime!, $by: OutcomeGroup!) { "
              "outcomeBreakdown(from: $from, to: $to, by: $by) { key label outcome count } }")
+MOVEMENTS = ("query($from: DateTime!, $to: DateTime!, $bucket: Bucket!) { queueMovements("
+             "from: $from, to: $to, bucket: $bucket) { bucketStart fromQueue toQueue cause "
+             "users } }")
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +43,23 @@ async def env():
         _, supervisor = await floor.agent("Sue", "SUPERVISOR")
         yield api, floor, supervisor
         await api.http.aclose()
+
+
+@pytest.fixture(scope="module")
+async def movements(env):
+    """Users moving on DAY, most of it rolled up (to NOW, 10:00) and the rest counted live."""
+    services = env[0].services
+    async with services.pg.acquire() as conn:
+        await conn.executemany(
+            "INSERT INTO queue_events (user_id, kind, from_queue, to_queue, reason, "
+            "occurred_at, cause) VALUES ($1, $2, $3, $4, 'test', $5, $6)",
+            [(user, kind, origin, destination, DAY + timedelta(hours=hour, minutes=user), cause)
+             for user in range(1, 6)
+             for hour, kind, origin, destination, cause in (
+                 (8, "ADDED", None, "UNSIGNED", None),  # written before causes: OTHER
+                 (9, "MOVED", "UNSIGNED", "CALLBACK", "CALLBACK_DUE"),
+                 (11, "REMOVED", "CALLBACK", None, "DISPOSITION"))])
+    await services.movement_rollup.run()
 
 
 async def _csv(api, path: str, token: str | None, **params) -> tuple[int, dict, list[dict]]:
@@ -92,6 +112,24 @@ async def test_outcomes_csv_is_the_graphql_breakdown(env, by):
     assert f"outcomes-by-{by.lower()}-" in headers["content-disposition"]
 
 
+@pytest.mark.parametrize("bucket", ["HOUR", "DAY"])
+async def test_queue_movements_csv_is_the_graphql_movements(env, movements, bucket):
+    api, _, supervisor = env
+    status, headers, rows = await _csv(api, "/reports/queue-movements.csv", supervisor,
+                                       bucket=bucket, **PERIOD)
+    assert status == 200
+    assert headers["content-disposition"] == (
+        f'attachment; filename="queue-movements-by-{bucket.lower()}-20261124T0000-'
+        '20261125T0000.csv"')
+    graphql = (await api(MOVEMENTS, {**PERIOD, "bucket": bucket}, supervisor))[
+        "queueMovements"]
+    assert [(r["bucket_start"], r["from_queue"], r["to_queue"], r["cause"], int(r["users"]))
+            for r in rows] == [(g["bucketStart"], g["fromQueue"] or "", g["toQueue"] or "",
+                                g["cause"], g["users"]) for g in graphql]
+    assert len(rows) == 3 and {int(r["users"]) for r in rows} == {5}
+    assert rows[0]["from_queue"] == "" and rows[0]["cause"] == "OTHER"
+
+
 async def test_an_empty_period_is_a_header_row_alone(env):
     api, _, supervisor = env
     headers = {"Authorization": f"Bearer {supervisor}"}
@@ -104,18 +142,21 @@ async def test_an_empty_period_is_a_header_row_alone(env):
 
 async def test_only_a_supervisor_or_admin_takes_a_report(env):
     api, floor, _ = env
-    for path in ("/reports/agent-performance.csv", "/reports/outcomes.csv"):
-        status, headers, (body,) = await _csv(api, path, None, **PERIOD)
+    for path, params in (("/reports/agent-performance.csv", PERIOD),
+                         ("/reports/outcomes.csv", PERIOD),
+                         ("/reports/queue-movements.csv", {**PERIOD, "bucket": "DAY"})):
+        status, headers, (body,) = await _csv(api, path, None, **params)
         assert (status, body["error"], body["reason"]) == (401, "UNAUTHENTICATED",
                                                            "MISSING_TOKEN")
         assert headers["www-authenticate"] == "Bearer"
         for role in ("AGENT", "INTEGRATION"):
             _, token = await floor.agent(f"A {role.title()}", role)
-            status, _, (body,) = await _csv(api, path, token, **PERIOD)
+            status, _, (body,) = await _csv(api, path, token, **params)
             assert (status, body["error"]) == (403, "FORBIDDEN")
-        _, admin = await floor.agent("Ada", "ADMIN")
-        assert (await _csv(api, path, admin, **PERIOD))[0] == 200
-        status, _, (body,) = await _csv(api, path, "not.a.token", **PERIOD)
+        for role in ("SUPERVISOR", "ADMIN"):
+            _, token = await floor.agent(f"A {role.title()}", role)
+            assert (await _csv(api, path, token, **params))[0] == 200
+        status, _, (body,) = await _csv(api, path, "not.a.token", **params)
         assert (status, body["error"]) == (401, "UNAUTHENTICATED")
 
 
@@ -128,3 +169,18 @@ async def test_a_bad_period_is_refused_by_name(env):
                                     **PERIOD)
     assert status == 422  # FastAPI names the parameter and the values it takes
     assert body["detail"][0]["loc"] == ["query", "by"]
+
+
+async def test_a_bad_queue_movements_report_is_refused_by_name(env):
+    api, _, supervisor = env
+    path = "/reports/queue-movements.csv"
+    status, _, (body,) = await _csv(api, path, supervisor, bucket="DAY",
+                                    **{"from": PERIOD["to"], "to": PERIOD["from"]})
+    assert (status, body["error"], body["field"]) == (400, "BAD_USER_INPUT", "from")
+    assert body["message"] == "from must be before to"
+    status, _, (body,) = await _csv(api, path, supervisor, bucket="DAY",
+                                    **{"from": "2026-01-01T00:00:00Z", "to": PERIOD["to"]})
+    assert (status, body["field"]) == (400, "to")
+    for params in ({"bucket": "WEEK", **PERIOD}, PERIOD):  # unknown, or none
+        status, _, (body,) = await _csv(api, path, supervisor, **params)
+        assert status == 422 and body["detail"][0]["loc"] == ["query", "bucket"]

@@ -1,5 +1,5 @@
-"""the user search table (names by trigram, e-mail, phone digits) and claim ids, kept
-from the replica by CDC and reconciliation
+"""the user search: each user's name, e-mail and phone keys, the distinct names on a
+trigram index, and claim ids, kept from the replica by CDC and reconciliation
 
 Revision ID: 0027
 Revises: 0026
@@ -23,16 +23,19 @@ def upgrade() -> None:
         'user_search',
         sa.Column('user_id', sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column('name_key', sa.Text(), nullable=False),
-        sa.Column('email_key', sa.Text(), nullable=True),
-        sa.Column('phone_key', sa.String(20), nullable=True),
+        sa.Column('email_key', sa.Text(collation='C'), nullable=True),
+        sa.Column('phone_key', sa.String(20, collation='C'), nullable=True),
         sa.Column('indexed_at', sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index('user_search_name_trgm_idx', 'user_search', ['name_key'],
+    op.create_index('user_search_name_idx', 'user_search', ['name_key', 'user_id'])
+    op.create_index('user_search_email_idx', 'user_search', ['email_key', 'user_id'])
+    op.create_index('user_search_phone_idx', 'user_search', ['phone_key', 'user_id'])
+    op.create_table(
+        'user_search_names',
+        sa.Column('name_key', sa.Text(), primary_key=True),
+    )
+    op.create_index('user_search_names_trgm_idx', 'user_search_names', ['name_key'],
                     postgresql_using='gin', postgresql_ops={'name_key': 'gin_trgm_ops'})
-    op.create_index('user_search_email_idx', 'user_search', ['email_key'],
-                    postgresql_ops={'email_key': 'text_pattern_ops'})
-    op.create_index('user_search_phone_idx', 'user_search', ['phone_key'],
-                    postgresql_ops={'phone_key': 'text_pattern_ops'})
     op.create_table(
         'user_search_claims',
         sa.Column('claim_id', sa.BigInteger(), primary_key=True, autoincrement=False),
@@ -43,4 +46,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('user_search_claims')
+    op.drop_table('user_search_names')
     op.drop_table('user_search')
