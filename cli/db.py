@@ -11,10 +11,18 @@ app = typer.Typer(help="The dialler database and the replica's synthetic data.",
 
 
 @app.command("migrate")
-def migrate_command() -> None:
-    """Apply the dialler database's migrations (safe to run from several processes)."""
+def migrate_command(to: str = typer.Option(
+        "head", "--to", help="head (the default), a revision id (older: rolled back to it), "
+                             "or -1 for one revision back")) -> None:
+    """Apply the dialler database's migrations, or roll them back (safe to run from several
+    processes: one at a time)."""
     from infrastructure.postgres.engine import make_engine
-    from infrastructure.postgres.migrate import migrate
+    from infrastructure.postgres.migrate import (
+        current_revision,
+        is_backwards,
+        migrate,
+        roll_back,
+    )
     from infrastructure.runtime import resolve_runtime
 
     settings = load_settings()
@@ -23,11 +31,17 @@ def migrate_command() -> None:
         runtime = await resolve_runtime(settings)
         engine = make_engine(runtime.database, pool_size=1)
         try:
-            revision = await migrate(engine)
+            backwards = is_backwards(to, await current_revision(engine))
+            revision = await (roll_back(engine, to) if backwards else migrate(engine, to))
+        except Exception as exc:  # noqa: BLE001 - alembic names a bad revision in its text
+            if "revision" not in str(exc).lower():
+                raise
+            console().print(f"cannot migrate to {to!r}: {exc}")
+            raise typer.Exit(2) from exc
         finally:
             await engine.dispose()
             await runtime.close()
-        console().print(f"dialler database at revision {revision}")
+        console().print(f"dialler database at revision {revision or 'base (empty)'}")
 
     run(main)
 

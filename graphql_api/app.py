@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
 from starlette.requests import HTTPConnection
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -19,6 +20,7 @@ from graphql_api.context import RequestContext
 from graphql_api.errors import ApiError
 from graphql_api.http import RequestMetrics, router
 from graphql_api.live_sockets import LiveSockets
+from graphql_api.pages import mount_pages, page
 from graphql_api.recordings import router as recordings_router
 from graphql_api.reports import router as reports_router
 from graphql_api.response_json import encode_response
@@ -60,6 +62,10 @@ class DiallerGraphQLRouter(GraphQLRouter):
 
     def encode_json(self, data: object) -> str:
         return encode_message(data)
+
+    async def render_graphql_ide(self, request) -> HTMLResponse:
+        """GraphiQL from the dialler's own files (graphql_api/pages.py), not a CDN."""
+        return page("graphiql")
 
     def create_response(self, response_data, sub_response: Response) -> Response:
         """Strawberry's answer to an HTTP request, with its JSON from encode_response (the
@@ -131,6 +137,7 @@ def _build(settings: Settings, lifespan) -> FastAPI:
     app.include_router(router)
     app.include_router(reports_router)
     app.include_router(recordings_router)
+    mount_pages(app, graphiql=settings.graphiql_enabled)
     # Twilio webhooks and link redirects: one include_router per area, below.
     app.include_router(links_router)
     app.include_router(sms_router)

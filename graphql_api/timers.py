@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from infrastructure.bootstrap import Services
 from infrastructure.intents.lazy import warm as warm_classifier
+from infrastructure.metric_collectors import StateSource, keep_fresh
 from service_layer import periodic
 
 FLUSH_SECONDS = 5.0
@@ -35,11 +36,18 @@ async def serve_timers(services: Services) -> AsyncIterator[tuple[asyncio.Event,
     # an idle process among N would leave the others serving stale contexts meanwhile.
     tasks.append(asyncio.create_task(periodic.every(FLUSH_SECONDS, lambda: _flush(services),
                                                     stop, name="redis catch-up")))
+    # The state gauges /metrics shows (queues, agents, sync, Redis), read off the scrape's path.
+    tasks.append(asyncio.create_task(keep_fresh(state_source(services), stop)))
     try:
         yield stop, tasks
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def state_source(services: Services) -> StateSource:
+    return StateSource(services.sync_store, services.queue_pages, services.pg, services.redis,
+                       services.settings.calling_window, services.clock)
 
 
 async def _flush(services: Services) -> None:

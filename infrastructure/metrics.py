@@ -6,7 +6,7 @@ import hmac
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import ThreadingWSGIServer, make_wsgi_app
 
 # Any other method a client sends is counted as OTHER: labels stay a fixed, small set.
@@ -77,3 +77,6 @@ RECONCILE_DRIFT = Histogram(
     buckets=(0, 1, 10, 100, 1000, 10000))
 TASK_RESTARTS = Counter(
     "dialler_task_restarts_total", "Background tasks started again after they died", ["task"])
+WORKER_HEARTBEAT = Gauge(
+    "dialler_worker_heartbeat_timestamp_seconds",
+    "Unix time of the sync worker's last heartbeat (0: this process runs no worker)")

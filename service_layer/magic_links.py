@@ -71,8 +71,12 @@ class LinkRejected:
 
 class MagicLinks(LinkRenewal):
     def __init__(self, store: LinkStore, users: UserDirectory, key: bytes, policy: LinkPolicy,
-                 *, email: EmailSender, clock: Callable[[], datetime]):
+                 *, email: EmailSender, clock: Callable[[], datetime],
+                 previous_keys: tuple[bytes, ...] = ()):
+        """``previous_keys``: rotated out, still accepted for links sent before (never
+        signed with), until they have expired."""
         self.store, self.users, self._key, self.policy = store, users, key, policy
+        self._accepted = (key, *previous_keys)
         self.email, self.clock = email, clock
 
     async def issue_magic_link(self, user_id: int, purpose: Purpose, channel: Channel, *,
@@ -145,7 +149,7 @@ class MagicLinks(LinkRenewal):
 
     async def follow(self, token: str) -> str | Invalidity:
         """A click: counted when the link is known; the main app's URL when still usable."""
-        if not tokens.is_authentic(self._key, token):
+        if not tokens.is_authentic_with_any(self._accepted, token):
             return Invalidity.UNKNOWN  # tampered or made up: no database lookup
         now = self.clock()
         link = await self.store.record_click(tokens.token_hash(token), now)
@@ -156,7 +160,7 @@ class MagicLinks(LinkRenewal):
 
     async def redeem(self, token: str) -> MagicLink | Invalidity:
         """Consumes the link once; a second (or concurrent) redeem is USED."""
-        if not tokens.is_authentic(self._key, token):
+        if not tokens.is_authentic_with_any(self._accepted, token):
             return Invalidity.UNKNOWN
         return await self.store.redeem(tokens.token_hash(token), self.clock())
 

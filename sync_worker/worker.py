@@ -8,12 +8,14 @@ from collections.abc import Awaitable, Callable, Coroutine
 
 from infrastructure.bootstrap import Services
 from infrastructure.logging import get_logger
+from infrastructure.metrics import WORKER_HEARTBEAT
 from service_layer import periodic
 from sync_worker.consumer import Consumer
 from sync_worker.jobs import intervals, run_job
 from sync_worker.sqs import QueueAddress, SqsQueue
 
 log = get_logger(__name__)
+HEARTBEAT_SECONDS = 15.0  # the WorkerDown alert (deploy/monitoring) allows 120 s of silence
 
 
 def queue_address(services: Services, queue_url: str | None = None,
@@ -34,7 +36,10 @@ async def run_worker(services: Services, stop: asyncio.Event, *,
     address = address or queue_address(services)
     # Started together once everything is open (a coroutine made earlier and never run
     # would be left unawaited should the queue fail to open).
-    tasks: list[Callable[[], Coroutine[object, object, None]]] = []
+    # The heartbeat first, on the worker's own loop: a blocked loop or an ended worker
+    # stops it (dialler_worker_heartbeat_timestamp_seconds).
+    tasks: list[Callable[[], Coroutine[object, object, None]]] = [
+        lambda: _every(HEARTBEAT_SECONDS, _heartbeat, stop, "heartbeat")]
     if scheduled:
         tasks.append(lambda: _every(tick_seconds, lambda: _scheduled_jobs(services), stop,
                                     "scheduled_jobs"))
@@ -64,6 +69,10 @@ async def run_worker(services: Services, stop: asyncio.Event, *,
         async with asyncio.TaskGroup() as group:
             for task in tasks:
                 group.create_task(task())
+
+
+async def _heartbeat() -> None:
+    WORKER_HEARTBEAT.set_to_current_time()
 
 
 async def _scheduled_jobs(services: Services) -> None:

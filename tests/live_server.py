@@ -14,10 +14,10 @@ from tests.waiting import wait_until
 
 
 @asynccontextmanager
-async def live_server(services, app=None) -> AsyncIterator[str]:
+async def live_server(services, app=None, port: int | None = None) -> AsyncIterator[str]:
     """Yields ``host:port`` while the server answers (``app``, or one over ``services``);
-    stops it afterwards."""
-    port = free_port()
+    stops it afterwards. ``port``: a given one (a restart on the same address)."""
+    port = port or free_port()
     app = app or create_app(services)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_config=None, lifespan="off"))

@@ -40,6 +40,12 @@ def is_authentic(key: bytes, token: str) -> bool:
     return hmac.compare_digest(signature, _signature(key, random_part))
 
 
+def is_authentic_with_any(keys: tuple[bytes, ...], token: str) -> bool:
+    """Signed with one of ``keys`` (the current key and those rotated out but still
+    accepted)."""
+    return any(is_authentic(key, token) for key in keys)
+
+
 def token_hash(token: str) -> str:
     """What the database keeps instead of the token: its SHA-256, hex."""
     return hashlib.sha256(token.encode()).hexdigest()

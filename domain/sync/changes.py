@@ -104,6 +104,9 @@ def _parse(body: str | bytes) -> Parsed:
     digest = hashlib.sha256(raw).hexdigest()
     if isinstance(document.get("kinesis"), dict):
         return _parse_dms(_unwrap_kinesis(document["kinesis"]), digest)
+    if document.get("eventSource") == "aws:kinesis" and "data" in document:
+        # An EventBridge Pipe's Kinesis record: the same fields, not nested under "kinesis".
+        return _parse_dms(_unwrap_kinesis(document), digest)
     if "metadata" in document:
         return _parse_dms(document, digest)
     if "payload" in document:

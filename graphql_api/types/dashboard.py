@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain.analytics.figures import OutcomeGroup as DomainOutcomeGroup
-from domain.analytics.figures import average, rate
+from domain.analytics.figures import average, is_contact, rate
 from domain.analytics.ports import Activity, AgentFigures, AgentSummary
 from graphql_api.resolvers.sync import load_sync_status
 from graphql_api.types.agents import AgentType
@@ -116,3 +116,8 @@ class OutcomeCount:
     label: str = strawberry.field(description="What to show: the agent's name for AGENT.")
     outcome: CallOutcome
     count: int
+
+    @strawberry.field(description="Whether the outcome counts as a contact (a real "
+                                  "conversation), as contactRate counts them.")
+    def contact(self) -> bool:
+        return is_contact(self.outcome.value)

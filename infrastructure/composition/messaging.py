@@ -26,7 +26,7 @@ from infrastructure.postgres.text_reviews import PgTextReviews
 from infrastructure.replica.queue_facts import ReplicaFactsReader
 from infrastructure.replica.reader import ReplicaReader
 from infrastructure.runtime import Runtime
-from infrastructure.settings import Settings
+from infrastructure.settings import Settings, previous_secrets
 from infrastructure.twilio.rest import TwilioRest
 from service_layer.automated_agents import Handoffs
 from service_layer.conversation_actions import ConversationActions
@@ -101,8 +101,11 @@ def build_magic_links(s: Settings, runtime: Runtime, c: Connections, replica: Re
         retention=timedelta(days=s.magic_link_retention_days),
         link_base_url=s.link_base_url or s.public_base_url or "http://localhost:8000",
         main_app_url=s.main_app_url)
+    # Unset, the link key follows JWT_SECRET: then its previous secret is the links' too.
+    previous = s.magic_link_secret_previous if secret else s.jwt_secret_previous
     return MagicLinks(
         PgMagicLinks(c.pg), replica,
         derive_key(secret.get_secret_value() if secret else runtime.jwt_secret), policy,
         clock=clock, email=email_sender(s.smtp_url.get_secret_value() if s.smtp_url else None,
-                           s.email_from))
+                           s.email_from),
+        previous_keys=tuple(derive_key(p) for p in previous_secrets(previous)))

@@ -27,16 +27,39 @@ def head_revision() -> str | None:
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> str | None:
     """Upgrade to ``revision``; returns the revision the database is at afterwards."""
+    return await _under_lock(engine, command.upgrade, revision)
+
+
+async def _under_lock(engine: AsyncEngine, step, revision: str) -> str | None:
+    """Alembic's ``step`` (upgrade or downgrade) to ``revision``, one process at a time;
+    the revision the database is at afterwards."""
     config = alembic_config()
 
-    def upgrade(sync_conn) -> str | None:
+    def run(sync_conn) -> str | None:
         config.attributes["connection"] = sync_conn
-        command.upgrade(config, revision)
+        step(config, revision)
         return MigrationContext.configure(sync_conn).get_current_revision()
 
     async with engine.begin() as conn:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-        return await conn.run_sync(upgrade)
+        return await conn.run_sync(run)
+
+
+async def roll_back(engine: AsyncEngine, revision: str) -> str | None:
+    """Downgrade to ``revision`` (an id, or "-1" for one step back) under the same lock as
+    migrate; returns the revision the database is at afterwards (None: before the first)."""
+    return await _under_lock(engine, command.downgrade, revision)
+
+
+def is_backwards(target: str, current: str | None) -> bool:
+    """Whether reaching ``target`` from ``current`` is a downgrade ("-N", or an older id)."""
+    if target.startswith("-"):
+        return True
+    if target == "head" or current is None:
+        return False
+    script = ScriptDirectory.from_config(alembic_config())
+    return script.get_revision(target) is not None and any(
+        r.revision == target for r in script.iterate_revisions(current, "base"))
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -17,8 +17,12 @@ ISSUER = "rmc-dialler"
 
 class JwtTokenService(TokenService):
     def __init__(self, secret: str, lifetime: timedelta,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 previous: Sequence[str] = ()):
+        """``previous``: secrets rotated out, still accepted (never signed with) so that a
+        rotation logs nobody out; drop them once the longest token has expired."""
         self._secret, self._lifetime, self._clock = secret, lifetime, clock
+        self._accepted = (secret, *previous)
 
     @property
     def lifetime(self) -> timedelta:
@@ -37,10 +41,7 @@ class JwtTokenService(TokenService):
 
     def verify(self, token: str) -> Principal:
         try:
-            claims = jwt.decode(
-                token, self._secret, algorithms=["HS256"], issuer=ISSUER,
-                options={"require": ["sub", "exp", "iat", "role"]},
-            )
+            claims = self._decode(token)
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken("TOKEN_EXPIRED", "the token has expired; log in again") from exc
         except jwt.PyJWTError as exc:
@@ -52,3 +53,17 @@ class JwtTokenService(TokenService):
                              datetime.fromtimestamp(claims["exp"], UTC))
         except (ValueError, TypeError, OverflowError, OSError) as exc:
             raise InvalidToken("INVALID_TOKEN", "the token is not valid") from exc
+
+    def _decode(self, token: str) -> dict:
+        """The claims under the current secret, else under a previous one."""
+        for secret in self._accepted[:-1]:
+            try:
+                return _decoded(token, secret)
+            except jwt.InvalidSignatureError:
+                continue
+        return _decoded(token, self._accepted[-1])
+
+
+def _decoded(token: str, secret: str) -> dict:
+    return jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
+                      options={"require": ["sub", "exp", "iat", "role"]})

@@ -4,8 +4,11 @@ X-Forwarded-For believed; /ready without exception text."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
 import logging
+import re
 from contextlib import asynccontextmanager
 
 import httpx
@@ -92,6 +95,33 @@ async def test_graphiql_true_brings_graphiql_and_the_introspection_it_needs(serv
         body = await post(http, "{ __schema { queryType { name } } }")
     assert page.status_code == 200 and "graphiql" in page.text.lower()
     assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_graphiql_comes_from_our_own_files_and_they_are_the_pinned_builds(services):
+    async with app_with(services, graphiql=True) as http:
+        page = await http.get("/graphql", headers={"Accept": "text/html"})
+        assets = re.findall(r'(?:src|href)="(/static/graphiql/[^"]+)"\s+integrity="([^"]+)"',
+                            page.text)
+        served = {path: await http.get(path) for path, _ in assets}
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page.text)  # nothing from elsewhere
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert len(assets) == 6  # React, ReactDOM, GraphiQL's script and style, the explorer's
+    for path, integrity in assets:
+        digest = base64.b64encode(hashlib.sha384(served[path].content).digest()).decode()
+        assert served[path].status_code == 200 and integrity == f"sha384-{digest}", path
+
+
+async def test_graphiql_files_are_not_served_where_graphiql_is_off(client):
+    assert (await client.get("/static/graphiql/graphiql.min.js")).status_code == 404
+
+
+async def test_the_wallboard_is_served_with_its_files_and_no_cdn(client):
+    page = await client.get("/wallboard")
+    assert page.status_code == 200 and "wallboard" in page.text
+    assert "connect-src 'self' ws: wss:" in page.headers["content-security-policy"]
+    for path in re.findall(r'(?:src|href)="([^"]+)"', page.text):
+        assert path.startswith("/static/wallboard/"), path
+        assert (await client.get(path)).status_code == 200, path
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"])

@@ -49,6 +49,17 @@ def test_kinesis_wrapped_record_is_the_same_change_as_the_plain_one():
     assert wrapped == plain  # same stream position: a duplicate of each other
 
 
+def test_an_eventbridge_pipes_kinesis_record_is_the_same_change_too():
+    """A Pipe from Kinesis to SQS (deploy/aws) without an input template sends the record's
+    fields at the top level, not under "kinesis"."""
+    lambda_shape = json.loads(sample("kinesis-wrapped-users-update.json"))
+    pipe_shape = {k: v for k, v in lambda_shape.items() if k != "kinesis"}
+    pipe_shape.update(lambda_shape["kinesis"])
+    assert parse_body(json.dumps(pipe_shape)) == parse_body(sample("dms-users-update-signed.json"))
+    with pytest.raises(PoisonMessage, match="base64"):
+        parse_body(json.dumps({"eventSource": "aws:kinesis", "data": "@@@"}))
+
+
 def test_debezium_update_maps_to_the_same_meaning():
     change = parse_body(sample("debezium-users-update.json"))
     assert (change.table, change.operation, change.schema) == ("users", Operation.UPDATE, "rmc")

@@ -57,6 +57,13 @@ def test_another_key_or_a_malformed_token_is_refused():
         assert not tokens.is_authentic(KEY, bad)
 
 
+def test_links_signed_with_a_rotated_out_key_open_while_it_is_still_accepted():
+    old, new = tokens.derive_key("o" * 40), tokens.derive_key("n" * 40)
+    sent = tokens.mint(old)
+    assert tokens.is_authentic_with_any((new, old), sent)
+    assert not tokens.is_authentic_with_any((new,), sent)
+
+
 def test_the_link_key_is_not_the_jwt_secret_itself():
     secret = "k" * 40
     assert tokens.derive_key(secret) != secret.encode()

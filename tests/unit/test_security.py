@@ -49,6 +49,40 @@ def test_forged_tokens_are_refused(forge):
     assert caught.value.code == "INVALID_TOKEN"
 
 
+def test_a_rotated_secret_still_accepts_the_old_tokens_and_signs_only_with_the_new():
+    old = JwtTokenService(SECRET, timedelta(hours=1))
+    rotated = JwtTokenService("n" * 48, timedelta(hours=1), previous=(SECRET,))
+    principal = Principal(uuid.uuid4(), Role.SUPERVISOR, uuid.uuid4())
+    assert rotated.verify(old.issue(principal).token) == principal  # nobody logged out
+    fresh = rotated.issue(principal).token
+    assert JwtTokenService("n" * 48, timedelta(hours=1)).verify(fresh) == principal
+    with pytest.raises(InvalidToken):
+        old.verify(fresh)  # signed with the new secret only
+    past = datetime.now(UTC) - timedelta(hours=3)
+    expired = JwtTokenService(SECRET, timedelta(hours=1), clock=lambda: past)
+    with pytest.raises(InvalidToken) as caught:
+        rotated.verify(expired.issue(principal).token)
+    assert caught.value.code == "TOKEN_EXPIRED"  # the old secret's expiry still holds
+    with pytest.raises(InvalidToken) as caught:  # once dropped, the old tokens are refused
+        JwtTokenService("n" * 48, timedelta(hours=1)).verify(old.issue(principal).token)
+    assert caught.value.code == "INVALID_TOKEN"
+
+
+def test_a_weak_previous_jwt_secret_is_refused(monkeypatch):
+    from pydantic import ValidationError
+
+    from infrastructure.settings import Settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/dialler")
+    monkeypatch.setenv("JWT_SECRET", "j" * 40)
+    for bad in ("change-me", "too short"):
+        monkeypatch.setenv("JWT_SECRET_PREVIOUS", bad)
+        with pytest.raises(ValidationError, match="JWT_SECRET_PREVIOUS"):
+            Settings(_env_file=None)
+    monkeypatch.setenv("JWT_SECRET_PREVIOUS", "p" * 40)
+    assert Settings(_env_file=None).jwt_secret_previous.get_secret_value() == "p" * 40
+
+
 def test_passwords_hash_with_argon2id_and_verify():
     hasher = Argon2PasswordHasher()
     stored = hasher.hash("correct horse battery")
