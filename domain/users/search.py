@@ -25,6 +25,7 @@ EXACT, PREFIX_FLOOR = 1.0, 0.5
 
 _PHONE_LIKE = re.compile(r"\+?[\d\s().\-]+")
 _UK = "44"
+_NATIONAL_DIGITS = 10
 
 
 class MatchedOn(enum.Enum):
@@ -84,12 +85,14 @@ class SearchQuery:
         claim = int(query) if query.isdigit() and int(query) <= MAX_CLAIM_ID else None
         key = phone_key(query)
         digits = "".join(c for c in query if c.isdigit())
-        written_as_phone = query.lstrip("( ").startswith(("+", "0")) or digits.startswith(_UK)
+        # Ten digits are a British number written without its 0 ("7912 345678").
+        written_as_phone = (query.lstrip("( ").startswith(("+", "0")) or digits.startswith(_UK)
+                            or len(digits) == _NATIONAL_DIGITS)
         if key is None or not written_as_phone or len(key) < MIN_PHONE_PREFIX:
             key = None
         if claim is None and key is None:
-            raise InvalidSearch("query is neither a phone number (start it with 0, 44 or +) "
-                                "nor a claim id")
+            raise InvalidSearch("query is neither a phone number (start it with 0, 44 or +, "
+                                "or give all ten digits) nor a claim id")
         return cls(phone=key, phone_whole=key is not None and is_whole_number(key),
                    claim_id=claim)
 

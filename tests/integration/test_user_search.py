@@ -48,7 +48,8 @@ async def test_a_number_is_found_however_it_is_written(env, supervisor):
     user = await _indexed(env, phone_number=f"07912 345{n:03d}", first_name="Phoebe",
                           last_name="Numbers")
     for written in (f"07912345{n:03d}", f"+44 7912 345{n:03d}", f"447912345{n:03d}",
-                    f"(07912) 345-{n:03d}", f"+44 (0)7912 345{n:03d}", f"0044 7912 345{n:03d}"):
+                    f"(07912) 345-{n:03d}", f"+44 (0)7912 345{n:03d}", f"0044 7912 345{n:03d}",
+                    f"7912 345{n:03d}"):
         hit = _hit(await _search(env, supervisor, written), user)
         assert hit and (hit["matchedOn"], hit["rank"]) == ("PHONE", 1.0), written
     assert hit["user"] == {"id": str(user), "firstName": "Phoebe", "lastName": "Numbers",

@@ -41,6 +41,8 @@ def test_a_query_is_read_every_way_it_can_be():
                                                               phone_whole=True)
     assert SearchQuery.parse("0791234") == SearchQuery(phone="44791234", claim_id=791234)
     assert SearchQuery.parse("123456") == SearchQuery(claim_id=123456)
+    assert SearchQuery.parse("7912 345678") == SearchQuery(phone="447912345678",
+                                                           phone_whole=True)
     assert SearchQuery.parse("Amelia.Smith@Example.com") == SearchQuery(
         email="amelia.smith@example.com")
     assert SearchQuery.parse("  Amélie  O'Brien ") == SearchQuery(name="amelie o brien")
