@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
+import tempfile
 
 import typer
 
@@ -119,10 +121,30 @@ def _serve_processes(sockets: list) -> None:
                             ws_per_message_deflate=False, proxy_headers=False,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     supervisor = SocketPerProcess(config, sockets)
-    supervisor.run()
+    with shared_metrics():
+        supervisor.run()
     # A process that could not start stops them all; say so in the exit status too.
     if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
         raise typer.Exit(STARTUP_FAILURE)
+
+
+@contextlib.contextmanager
+def shared_metrics():
+    """A directory the processes (spawned: they import prometheus_client afresh, after this)
+    keep their counters in, so any one's /metrics counts them all; removed afterwards. One
+    the operator chose (PROMETHEUS_MULTIPROC_DIR already set) is used as it is."""
+    from infrastructure.metrics import MULTIPROCESS_DIR
+
+    if os.environ.get(MULTIPROCESS_DIR):
+        yield
+        return
+    path = tempfile.mkdtemp(prefix="dialler-metrics-")
+    os.environ[MULTIPROCESS_DIR] = path
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(path, ignore_errors=True)
 
 
 async def serve_until_signalled(server) -> None:

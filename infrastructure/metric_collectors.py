@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from domain.agents.model import AgentStatus
 from domain.queue.calling_window import CallingWindow
 from infrastructure.logging import get_logger
+from infrastructure.metrics import PER_PROCESS
 from infrastructure.postgres.sync_store import PgSyncStore
 from infrastructure.redis.resilient import ResilientRedis
 from service_layer import periodic
@@ -157,6 +158,7 @@ class StateSource:
 
 STATE = StateGauges()
 REGISTRY.register(STATE)
+PER_PROCESS.append(STATE)
 
 
 async def refresh(source: StateSource, gauges: StateGauges = STATE) -> None:

@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import hmac
+import os
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.exposition import ThreadingWSGIServer, make_wsgi_app
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+# Set (by `dialler serve --workers N`, before its processes start) to a directory the
+# processes write their counters and histograms to, so that a scrape reaching any one of
+# them reads every one's; unset, each process reports its own.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+# Collectors whose figures are the same in every process (read from the databases): a
+# multi-process scrape takes them from the process it reached.
+PER_PROCESS: list[Collector] = []
 
 # Any other method a client sends is counted as OTHER: labels stay a fixed, small set.
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -27,7 +45,14 @@ CACHE_ERRORS = Counter(
 
 
 def render() -> tuple[bytes, str]:
-    return generate_latest(), CONTENT_TYPE_LATEST
+    path = os.environ.get(MULTIPROCESS_DIR)
+    if not path:
+        return generate_latest(), CONTENT_TYPE_LATEST
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=path)
+    for collector in PER_PROCESS:
+        registry.register(collector)
+    return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
 def method_label(method: str) -> str:
@@ -79,4 +104,5 @@ TASK_RESTARTS = Counter(
     "dialler_task_restarts_total", "Background tasks started again after they died", ["task"])
 WORKER_HEARTBEAT = Gauge(
     "dialler_worker_heartbeat_timestamp_seconds",
-    "Unix time of the sync worker's last heartbeat (0: this process runs no worker)")
+    "Unix time of the sync worker's last heartbeat (0: this process runs no worker)",
+    multiprocess_mode="max")

@@ -141,6 +141,15 @@ async def _answered_by(address: str) -> str:
                 if line.lower().startswith(PROCESS + ":"))
 
 
+async def _health_requests(url: str) -> tuple[str, float]:
+    """(the process that answered, the /health requests its /metrics counts)."""
+    async with httpx.AsyncClient() as http:
+        response = await http.get(url + "/metrics", timeout=10)
+    count = sum(float(line.rsplit(" ", 1)[1]) for line in response.text.splitlines()
+                if line.startswith("dialler_http_requests_total{") and 'route="/health"' in line)
+    return response.headers[PROCESS], count
+
+
 async def _one_per_process(address: str, token: str) -> dict:
     """Subscriptions until one sits on each of the two processes (the kernel picks)."""
     found: dict = {}
@@ -190,6 +199,15 @@ async def test_two_processes_share_events_and_run_the_timers_once(deployment, tm
         burst = await asyncio.gather(*(_answered_by(address) for _ in range(64)))
         shares = {process: burst.count(process) for process in subscribers}
         assert sum(shares.values()) == 64 and min(shares.values()) >= 16, shares
+
+        # Counters are every process's, whichever process a scrape reaches.
+        scraped: dict[str, set[float]] = {}
+        for _ in range(40):
+            served_by, health = await _health_requests(url)
+            scraped.setdefault(served_by, set()).add(health)
+            if len(scraped) == 2:
+                break
+        assert scraped == {process: {64.0} for process in subscribers}, scraped
 
         # A second server on the taken port is refused, not joined to the first.
         second = await asyncio.create_subprocess_exec(
