@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime
+from typing import TypeVar
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from domain.agents.model import Role
 from domain.analytics.figures import InvalidPeriod, OutcomeGroup
@@ -24,6 +25,7 @@ from domain.analytics.ports import Bucket
 from domain.calls.outcomes import CallOutcome
 from graphql_api.http_auth import caller, refused
 from graphql_api.types.dashboard import AgentPerformance
+from service_layer.analytics import SupervisorAnalytics
 
 router = APIRouter()
 AGENT_PERFORMANCE = ("agent_id", "agent_name", "agent_email", "role", "calls", "answered",
@@ -33,6 +35,7 @@ OUTCOMES = ("key", "label", "outcome", "count")
 MOVEMENTS = ("bucket_start", "from_queue", "to_queue", "cause", "users")
 From = Query(alias="from", description="Inclusive, ISO 8601 with a time zone.")
 To = Query(description="Exclusive.")
+T = TypeVar("T")
 
 
 async def _refusal(request: Request) -> Response | None:
@@ -61,19 +64,24 @@ def _csv(name: str, start: datetime, end: datetime, header: tuple[str, ...],
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _bad_period(exc: InvalidPeriod) -> JSONResponse:
-    return refused("BAD_USER_INPUT", str(exc), 400, field=exc.field)
+async def _figures(request: Request, read: Callable[[SupervisorAnalytics], Awaitable[T]]
+                   ) -> T | Response:
+    """The figures ``read`` gives, for a SUPERVISOR or ADMIN; else the refusal to answer
+    (not allowed, or a period the analytics refuse, by name)."""
+    if (refusal := await _refusal(request)) is not None:
+        return refusal
+    try:
+        return await read(request.app.state.services.analytics)
+    except InvalidPeriod as exc:
+        return refused("BAD_USER_INPUT", str(exc), 400, field=exc.field)
 
 
 @router.get("/reports/agent-performance.csv")
 async def agent_performance(request: Request, start: datetime = From,
                             to: datetime = To) -> Response:
-    if (refusal := await _refusal(request)) is not None:
-        return refusal
-    try:
-        figures = await request.app.state.services.analytics.agent_performance(start, to)
-    except InvalidPeriod as exc:
-        return _bad_period(exc)
+    figures = await _figures(request, lambda a: a.agent_performance(start, to))
+    if isinstance(figures, Response):
+        return figures
     rows = ((p.agent.id, p.agent.name, p.agent.email, p.agent.role.value, p.calls,
              p.answered, p.dispositions, p.contacts, _number(p.contact_rate), p.conversions,
              p.talk_seconds, _number(p.average_handle_seconds), p.texts)
@@ -84,12 +92,9 @@ async def agent_performance(request: Request, start: datetime = From,
 @router.get("/reports/outcomes.csv")
 async def outcomes(request: Request, start: datetime = From, to: datetime = To,
                    by: OutcomeGroup = OutcomeGroup.QUEUE) -> Response:
-    if (refusal := await _refusal(request)) is not None:
-        return refusal
-    try:
-        found = await request.app.state.services.analytics.outcome_breakdown(start, to, by)
-    except InvalidPeriod as exc:
-        return _bad_period(exc)
+    found = await _figures(request, lambda a: a.outcome_breakdown(start, to, by))
+    if isinstance(found, Response):
+        return found
     rows = ((r.key, found.labels.get(r.key, r.key), CallOutcome(r.outcome).name, r.count)
             for r in found.rows)
     return _csv(f"outcomes-by-{by.value.lower()}", start, to, OUTCOMES, rows)
@@ -99,12 +104,9 @@ async def outcomes(request: Request, start: datetime = From, to: datetime = To,
 async def queue_movements(request: Request, start: datetime = From, to: datetime = To,
                           bucket: Bucket = Query(description="HOUR or DAY (Europe/London)."),
                           ) -> Response:
-    if (refusal := await _refusal(request)) is not None:
-        return refusal
-    try:
-        found = await request.app.state.services.analytics.queue_movements(start, to, bucket)
-    except InvalidPeriod as exc:
-        return _bad_period(exc)
+    found = await _figures(request, lambda a: a.queue_movements(start, to, bucket))
+    if isinstance(found, Response):
+        return found
     # An empty queue is outside every queue, as null is in GraphQL.
     rows = ((m.bucket_start.isoformat(), m.from_queue.value if m.from_queue else "",
              m.to_queue.value if m.to_queue else "", m.cause.value, m.users) for m in found)

@@ -51,8 +51,8 @@ SELECT DISTINCT n FROM unnest($1::text[]) AS r(n) WHERE n <> '' ORDER BY 1
 ON CONFLICT (name_key) DO NOTHING
 """
 # An anti-join, not "<> ALL(array)": that compares every row with the whole array.
-_STALE_CLAIMS = ("DELETE FROM user_search_claims c WHERE {users} AND NOT EXISTS "
-                 "(SELECT 1 FROM unnest({claims}::bigint[]) AS k(id) WHERE k.id = c.claim_id)")
+_NOT_KEPT = ("DELETE FROM {table} t WHERE {scope} AND NOT EXISTS "
+             "(SELECT 1 FROM unnest(${kept}::bigint[]) AS k(id) WHERE k.id = t.{key})")
 _CLAIMS_UPSERT = """
 INSERT INTO user_search_claims (claim_id, user_id)
 SELECT c, u FROM unnest($1::bigint[], $2::bigint[]) AS r(c, u)
@@ -94,29 +94,27 @@ class PgSearchIndex(SearchIndex):
 
     async def keep(self, rows: Sequence[SearchKeys], gone: Sequence[int],
                    now: datetime) -> int:
-        async with self._pool.acquire() as conn, conn.transaction():
-            changed = await _upsert(conn, rows, now)
-            users = [r.user_id for r in rows]
-            claims = [c for r in rows for c in r.claim_ids]
-            await conn.execute(_STALE_CLAIMS.format(users="c.user_id = ANY($1::bigint[])",
-                                                    claims="$2"), users + list(gone), claims)
-            if gone:
-                changed += _changed(await conn.execute(
-                    "DELETE FROM user_search WHERE user_id = ANY($1::bigint[])", list(gone)))
-        return changed
+        scope = [r.user_id for r in rows] + list(gone)
+        return await self._replace(rows, "{col} = ANY($1::bigint[])", (scope,), now)
 
     async def keep_range(self, low: int, high: int, rows: Sequence[SearchKeys],
                          now: datetime) -> int:
+        return await self._replace(rows, "{col} BETWEEN $1 AND $2", (low, high), now)
+
+    async def _replace(self, rows: Sequence[SearchKeys], scope: str, args: tuple,
+                       now: datetime) -> int:
+        """The users ``scope`` picks are exactly ``rows`` afterwards: theirs upserted, the
+        others' rows and claims deleted. The rows it changed."""
         async with self._pool.acquire() as conn, conn.transaction():
             changed = await _upsert(conn, rows, now)
-            users = [r.user_id for r in rows]
-            claims = [c for r in rows for c in r.claim_ids]
-            await conn.execute(_STALE_CLAIMS.format(users="c.user_id BETWEEN $1 AND $2",
-                                                    claims="$3"), low, high, claims)
+            await conn.execute(_NOT_KEPT.format(table="user_search_claims", key="claim_id",
+                                                scope=scope.format(col="t.user_id"),
+                                                kept=len(args) + 1),
+                               *args, [c for r in rows for c in r.claim_ids])
             changed += _changed(await conn.execute(
-                "DELETE FROM user_search s WHERE s.user_id BETWEEN $1 AND $2 AND NOT EXISTS "
-                "(SELECT 1 FROM unnest($3::bigint[]) AS k(id) WHERE k.id = s.user_id)",
-                low, high, users))
+                _NOT_KEPT.format(table="user_search", key="user_id",
+                                 scope=scope.format(col="t.user_id"), kept=len(args) + 1),
+                *args, [r.user_id for r in rows]))
         return changed
 
     async def forget_outside(self, low: int | None, high: int | None) -> int:

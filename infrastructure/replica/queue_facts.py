@@ -16,6 +16,7 @@ from domain.queue.ports import FactsRead, Keys, PendingCounts, ReplicaFactsSourc
 from domain.users.model import is_open_status
 from infrastructure.replica import rows
 from infrastructure.replica.database import ReplicaDatabase, in_list
+from infrastructure.replica.user_ids import user_id_bounds
 
 # The columns each digest covers, with a NULL flag before each nullable one (CONCAT_WS
 # skips NULLs, so without it a NULL and a neighbour's value could be confused).
@@ -84,8 +85,7 @@ class ReplicaFactsReader(ReplicaFactsSource):
         return PendingCounts(dict(counts))
 
     async def id_bounds(self) -> tuple[int, int] | None:
-        low, high = (await self.db.fetch("SELECT MIN(id), MAX(id) FROM users"))[0]
-        return None if low is None else (int(low), int(high))
+        return await user_id_bounds(self.db)
 
     async def _rows(self, condition: str, args: Sequence, wide: bool
                     ) -> tuple[list[tuple], list[tuple]]:

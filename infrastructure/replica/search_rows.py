@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from domain.users.ports import SearchSource
 from domain.users.search import SearchKeys, email_key, name_key, phone_key
 from infrastructure.replica.database import ReplicaDatabase, in_list
+from infrastructure.replica.user_ids import user_id_bounds
 
 _USERS = "SELECT id, first_name, last_name, email, phone_number FROM users WHERE {where}"
 _CLAIMS = "SELECT user_id, id FROM claims WHERE {where}"
@@ -29,8 +30,7 @@ class ReplicaSearchRows(SearchSource):
         return await self._read("{col} BETWEEN %s AND %s", (low, high))
 
     async def id_bounds(self) -> tuple[int, int] | None:
-        low, high = (await self.db.fetch("SELECT MIN(id), MAX(id) FROM users"))[0]
-        return None if low is None else (int(low), int(high))
+        return await user_id_bounds(self.db)
 
     async def _read(self, where: str, args: Sequence) -> list[SearchKeys]:
         users = await self.db.fetch(_USERS.format(where=where.format(col="id")), args)

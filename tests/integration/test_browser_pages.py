@@ -103,7 +103,7 @@ async def test_the_wallboard_says_reconnecting_while_the_api_is_away_and_comes_b
         await page.wait_for_selector("body.stale #reconnecting", timeout=SEEN)
         assert not await page.locator('[data-queue="UNSIGNED"] .size').is_visible()
         await screenshot(page, "wallboard-reconnecting")
-        user = await _unsigned(services, rows)  # moved while the board was away
+        await _unsigned(services, rows)  # moved while the board was away
         async with live_server(services, port=port):
             await page.wait_for_selector(".connection.live", timeout=3 * SEEN)
             await page.wait_for_function("!document.body.classList.contains('stale')",
@@ -114,7 +114,6 @@ async def test_the_wallboard_says_reconnecting_while_the_api_is_away_and_comes_b
             await page.wait_for_function(
                 f"document.querySelector('[data-queue=\"UNSIGNED\"] .size').textContent"
                 f" === '{count}'", timeout=SEEN)
-        assert user
 
 
 async def test_an_expired_token_sends_the_wallboard_back_to_its_login(env):
