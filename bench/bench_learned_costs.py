@@ -13,7 +13,7 @@ import asyncio
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,8 +25,19 @@ from infrastructure.bootstrap import bootstrap  # noqa: E402
 from infrastructure.bootstrap_queues import bootstrap_queues  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
 from infrastructure.shipped_rule_sets import shipped_rule_set  # noqa: E402
+from service_layer.queues import RefreshReport  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 18, 30, tzinfo=UTC)  # a Wednesday evening: windows are open
+
+
+class Clock:
+    """The services' clock, moved on by the hourly rescore measurement."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 async def learn_from_history(settings, users: int, rows: int) -> None:
@@ -54,8 +65,29 @@ async def rebuilds(services, times: int) -> list[float]:
     return took
 
 
-async def measure(services, label: str, agents, args) -> tuple[float, list[float]]:
+async def hourly_rescores(services, clock: Clock, hours: int) -> str:
+    """Time-driven rescoring as the worker's timer does it, on each of the next hours."""
+    took, written = [], []
+    for _ in range(hours):
+        clock.now += timedelta(hours=1)
+        started, report = time.perf_counter(), RefreshReport()
+        while True:  # a batch at a time, until nothing is due
+            batch = await services.queues.rescore_due()
+            report.add(batch.users, batch.written, {}, [])
+            if not batch.users:
+                break
+        took.append(time.perf_counter() - started)
+        written.append(report.written)
+    clock.now = NOW
+    each = ", ".join(f"{t:.2f} s ({w:,} written)" for t, w in zip(took, written, strict=True))
+    return f"hourly rescores: {each}"
+
+
+async def measure(services, label: str, agents, args, clock: Clock
+                  ) -> tuple[float, list[float]]:
     took = await rebuilds(services, args.rebuilds)
+    hourly = await hourly_rescores(services, clock, args.hours)
+    await services.queues.rebuild(afresh=True)
     asked, held = await bursts(agents, args.rounds, await store_ask(services, NOW))
     async with services.pg.acquire() as conn:
         learned = await conn.fetchval(
@@ -63,7 +95,7 @@ async def measure(services, label: str, agents, args) -> tuple[float, list[float
     print(f"{label}: rebuild afresh x{args.rebuilds} median {statistics.median(took):.2f} s "
           f"(min {min(took):.2f}); entries with habits {learned}; nextLead "
           f"{len(agents)} agents x{args.rounds}: {percentiles(asked)}; doubles "
-          f"{held.doubles}", flush=True)
+          f"{held.doubles}; {hourly}", flush=True)
     return statistics.median(took), asked
 
 
@@ -72,13 +104,14 @@ async def main(args) -> None:
     replica, dialler, ours = await databases(args.users)
     settings = settings_for(replica, dialler, rebuild_processes=1)
     await learn_from_history(settings, args.users, args.rows)
-    services = await bootstrap(settings, clock=lambda: NOW)
+    clock = Clock(NOW)
+    services = await bootstrap(settings, clock=clock)
     try:
         agents = await make_agents(services, args.agents)
-        default, default_asks = await measure(services, "default", agents, args)
+        default, default_asks = await measure(services, "default", agents, args, clock)
         created = await services.rule_sets.create("learned", shipped_rule_set("learned"), None)
         await services.rule_sets.activate(created.id, NOW)
-        learned, learned_asks = await measure(services, "learned", agents, args)
+        learned, learned_asks = await measure(services, "learned", agents, args, clock)
         ratio = statistics.median(learned_asks) / statistics.median(default_asks)
         print(f"learned / default: rebuild {learned / default:.2f}x, nextLead p50 "
               f"{ratio:.2f}x")
@@ -94,4 +127,5 @@ if __name__ == "__main__":
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=25)
     parser.add_argument("--rebuilds", type=int, default=3)
+    parser.add_argument("--hours", type=int, default=3)
     asyncio.run(main(parser.parse_args()))

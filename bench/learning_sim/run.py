@@ -111,18 +111,22 @@ async def learn_and_switch(env: Env, population: Population, cfg: Config) -> Lea
     return Learned(report, record.id, ",".join(active), time.perf_counter() - started)
 
 
-async def run_b(floor: Floor, env: Env, days_left: list[Day], far, cfg: Config) -> None:
+async def run_b(floor: Floor, env: Env, days_left: list[Day], far, cfg: Config,
+                progress=print) -> None:
     """B's second part: with ``nightly``, day by day, learning (and rebuilding its queues,
     as the worker's full reconcile would) after each day's calls, as production does."""
     if not cfg.nightly:
         await floor.run(days_left, far)
         return
     for day in days_left[:-1]:
-        night = at(day.date, 23, 30)
+        night, started = at(day.date, 23, 30), time.perf_counter()
         await floor.run([day], night)
         env.clock.now = night
+        ran = time.perf_counter() - started
         await env.services.learning.run()
         await env.services.queues.rebuild()
+        progress(f"  B day {day.number}: {ran:.0f} s, then learning and a rebuild "
+                 f"{time.perf_counter() - started - ran:.0f} s", flush=True)
     await floor.run(days_left[-1:], far)
 
 
@@ -165,7 +169,8 @@ async def simulate(cfg: Config, progress=print) -> Outcome:
         step = time.perf_counter()
         # The two runs are independent from here: run side by side (their databases' work
         # overlaps, as two call centres' would).
-        await asyncio.gather(floor_a.run(second, far), run_b(floor_b, env_b, second, far, cfg))
+        await asyncio.gather(floor_a.run(second, far),
+                             run_b(floor_b, env_b, second, far, cfg, progress))
         timings[f"A and B days {cfg.learn_after + 1}-{cfg.days}"] = time.perf_counter() - step
         progress(f"  runs A and B, days {cfg.learn_after + 1}-{cfg.days}: "
                  f"{len(floor_a.log.attempts)}/{len(floor_b.log.attempts)} calls in all, "

@@ -208,11 +208,29 @@ def next_learned_change(facts: ScoringFacts, learned: LearnedRules | None, now: 
     if learned.retry_spacing is not None and missed is not None:
         times.append(next_gap_edge(missed, aware(now)))
     model = learned.model
-    hourly = learned.contact_hour is not None and habits is not None and bool(habits.hours)
-    if hourly or (model is not None and model.enabled and learned.predictor is not None):
-        # London's offsets are whole hours, so its hours turn when UTC's do.
-        times.append(aware(now).replace(minute=0, second=0, microsecond=0) + _HOUR)
+    if model is not None and model.enabled and learned.predictor is not None:
+        times.append(_next_hour(now, 1))
+    elif learned.contact_hour is not None and habits is not None and habits.hours:
+        times.append(_next_contact_hour_change(habits, learned, now))
     return min((t for t in times if t is not None), default=None)
+
+
+def _next_hour(now: datetime, hours: int) -> datetime:
+    # London's offsets are whole hours, so its hours turn when UTC's do.
+    return aware(now).replace(minute=0, second=0, microsecond=0) + hours * _HOUR
+
+
+def _next_contact_hour_change(habits: UserHabits, learned: LearnedRules, now: datetime
+                              ) -> datetime | None:
+    """The first coming London hour whose contact_hour points differ from now's: a user's
+    entry is not scored again through the hours (the night) in which they stay the same."""
+    def earned(at: datetime) -> object:
+        part = _contact_hour(habits, learned, at)
+        return part.points if part is not None else ZERO
+
+    current = earned(now)
+    turns = (_next_hour(now, ahead) for ahead in range(1, 25))
+    return next((turn for turn in turns if earned(turn) != current), None)
 
 
 def _next_window_edge(start: int, end: int | None, now: datetime) -> datetime:

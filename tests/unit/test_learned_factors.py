@@ -281,10 +281,29 @@ def test_contact_hour_gives_nothing_outside_the_calling_hours_or_without_a_curve
     assert not by_name(score(facts(), learned(HOURLY, EVERYONE), NOW), "contact_hour")
 
 
-def test_contact_hour_moves_the_score_every_london_hour():
+def test_contact_hour_moves_the_score_each_london_hour_its_points_change():
     rules = learned(HOURLY, EVERYONE)
     plain = facts(open_claims=(), date_of_birth=None, habits=replace(HABITS, hours=CURVE))
     assert next_change(plain, rules, NOW) == datetime(2025, 6, 18, 18, 0, tzinfo=UTC)
+    # 20:30 in London: the curve has ended, and nothing moves until 08:00
+    evening = NOW.replace(hour=19)
+    assert next_change(plain, rules, evening) == datetime(2025, 6, 19, 7, 0, tzinfo=UTC)
+    flat = facts(open_claims=(), date_of_birth=None,
+                 habits=replace(HABITS, hours=(0.2,) * 12, window=None))
+    assert next_change(flat, learned(OWN_DAY), NOW) is None  # the same in every hour
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 3 * 24 * 60), st.sampled_from([HOURLY, OWN_DAY]))
+def test_contact_hour_never_changes_the_score_before_its_next_change(minutes, section):
+    rules = learned(section, EVERYONE)
+    user = facts(habits=replace(HABITS, hours=CURVE), last_reached_at=NOW - timedelta(days=2))
+    now = NOW + timedelta(minutes=minutes)
+    change = next_change(user, rules, now)
+    assert change is not None and change > now
+    turns = [now.replace(minute=0, second=0) + timedelta(hours=h) for h in range(1, 25)]
+    for moment in [t for t in turns if t < change] + [change - timedelta(seconds=1)]:
+        assert score_total(user, rules, moment) == score_total(user, rules, now)
 
 
 @pytest.mark.parametrize("section, path", [
