@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _DAY = timedelta(days=1)
@@ -23,7 +24,13 @@ def whole_days(since: datetime, now: datetime) -> int:
 
 
 def uk_date(now: datetime) -> date:
-    return now.astimezone(UK).date() if now.tzinfo else now.date()
+    return london(now).date() if now.tzinfo else now.date()
+
+
+@lru_cache(maxsize=1024)  # a rebuild scores every user at one moment: convert it once
+def london(at: datetime) -> datetime:
+    """``at`` on London's clock (a naive time is UTC, as the replica's are)."""
+    return aware(at).astimezone(UK)
 
 
 def postcode_area(post_code: str | None) -> str | None:

@@ -32,7 +32,7 @@ from domain.scoring.engine import (
     whole_days,
 )
 from domain.scoring.learned_factors import next_learned_change
-from domain.scoring.rules import Adjustment, Rate, RuleSet
+from domain.scoring.rules import Rate, RuleSet
 
 _DAY = timedelta(days=1)
 
@@ -47,8 +47,7 @@ def next_change(facts: ScoringFacts, rules: RuleSet, now: datetime) -> datetime 
         _next_birthday(facts.date_of_birth, now)
         if facts.date_of_birth is not None and (rules.age_bands or _by_segment(rules))
         else None,
-        _uk_midnight_after(now)
-        if any(_may_apply_later(a, uk_date(now), facts.post_code) for a in rules.adjustments)
+        _uk_midnight_after(now) if _dated_may_apply_later(rules, now, facts.post_code)
         else None,
         next_learned_change(facts, rules.learned, now),
     )
@@ -88,15 +87,13 @@ def _anniversary(born: date, year: int) -> date:
         return date(year, 3, 1)
 
 
-def _may_apply_later(adjustment: Adjustment, today: date, post_code: str | None) -> bool:
+def _dated_may_apply_later(rules: RuleSet, now: datetime, post_code: str | None) -> bool:
     """A dated adjustment whose conditions may hold on some later UK date for this user."""
-    a = adjustment
-    if a.days_of_month is None and a.date_from is None and a.date_to is None \
-            and a.weekdays is None:
-        return False  # undated: it holds or not whatever the day
-    if a.postcode_areas is not None and postcode_area(post_code) not in a.postcode_areas:
-        return False  # never for this user's area
-    return a.date_to is None or today <= a.date_to  # on its last day: it ends tomorrow
+    later = rules.adjustments_on(uk_date(now)).later
+    if not later:
+        return False
+    area = postcode_area(post_code)
+    return any(a.in_area(area) for a in later)
 
 
 def _uk_midnight_after(now: datetime) -> datetime:

@@ -86,8 +86,7 @@ def _parts(facts: ScoringFacts, rules: RuleSet, now: datetime) -> dict[str, list
         "age": [_age(facts.date_of_birth, rules, today)],
         "time": [_claim_age(facts, rules, now), _since_contact(facts, rules, now)],
         "disposition": _disposition(facts, rules),
-        "adjustment": [_adjustment(a) for a in rules.adjustments
-                       if applies(a, today, facts.post_code)],
+        "adjustment": _adjustments(rules.adjustments_on(today).today, facts.post_code),
         "learned": learned_parts(facts, rules.learned, now),
     }
 
@@ -102,14 +101,12 @@ def open_claim_facts(claims: Iterable[Claim]) -> tuple[tuple[str | None, datetim
     return tuple((c.lender, c.created_at) for c in claims if c.is_open)
 
 
-def applies(adjustment: Adjustment, today: date, post_code: str | None) -> bool:
-    """Every condition the adjustment gives holds today for this post code."""
-    a = adjustment
-    return ((a.days_of_month is None or today.day in a.days_of_month)
-            and (a.date_from is None or today >= a.date_from)
-            and (a.date_to is None or today <= a.date_to)
-            and (a.weekdays is None or today.weekday() in a.weekdays)
-            and (a.postcode_areas is None or postcode_area(post_code) in a.postcode_areas))
+def _adjustments(today: tuple[Adjustment, ...], post_code: str | None) -> list[Part]:
+    """The adjustments holding today that hold in this user's post code area too."""
+    if not today:
+        return []
+    area = postcode_area(post_code)
+    return [_adjustment(a) for a in today if a.in_area(area)]
 
 
 def _days(n: int) -> str:

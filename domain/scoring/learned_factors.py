@@ -8,13 +8,22 @@ no snapshot loaded no learned factor gives anything: such users score as without
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from domain.calls.outcomes import NOT_REACHED
 from domain.history.records import Channel
 from domain.learning.segments import age_band, learning_lender
 from domain.learning.spacing import gap_of, next_gap_edge
-from domain.scoring.basics import UK, aware, completed_years, postcode_area, uk_date, whole_days
+from domain.scoring.basics import (
+    UK,
+    aware,
+    completed_years,
+    london,
+    postcode_area,
+    uk_date,
+    whole_days,
+)
 from domain.scoring.habits import Evidence, UserHabits, everyone_at
 from domain.scoring.learned_rules import Against, LearnedRules, ModelFeatures
 from domain.scoring.points import ZERO, Part, show
@@ -50,7 +59,7 @@ def _calling_window(habits: UserHabits | None, points: float | None, now: dateti
     hours = f"{start:02d}:00 and {end:02d}:00"
     evidence = (f"answers {window.successes} of {window.trials} calls between {hours} "
                 f"(p(contact) = {window.estimate:.2f}, confidence {window.confidence:.2f})")
-    if not start <= aware(now).astimezone(UK).hour < end:
+    if not start <= london(now).hour < end:
         return Part("calling_window", ZERO,
                     lambda: f"Outside their best hours: {evidence}: 0")
     earned = points_of(points * window.confidence)
@@ -60,7 +69,23 @@ def _calling_window(habits: UserHabits | None, points: float | None, now: dateti
 
 def _contact_hour(habits: UserHabits | None, learned: LearnedRules, now: datetime
                   ) -> Part | None:
-    rule, hour = learned.contact_hour, aware(now).astimezone(UK).hour
+    hour = london(now).hour
+    found = _hour_points(habits, learned, hour)
+    if found is None:
+        return None
+    earned, p, base, whose = found
+    calls = habits.calls.trials if habits is not None and habits.calls is not None else 0
+    return Part("contact_hour", earned, lambda: (
+        f"At {hour:02d}:00 they answer p(contact) = {p:.2f}, {p / base:.2f} times the "
+        f"{base:.2f} of {whose} (learned from {calls} calls of their own and everyone's kinds "
+        f"of day): {show(earned)}"))
+
+
+def _hour_points(habits: UserHabits | None, learned: LearnedRules, hour: int
+                 ) -> tuple[Decimal, float, float, str] | None:
+    """contact_hour's points in this London hour, the user's p(contact) in it and what it
+    is set against (the rate, and whose); None: the factor gives nothing."""
+    rule = learned.contact_hour
     p = habits.hour_rate(hour) if rule is not None and habits is not None else None
     if rule is None or habits is None or habits.hours is None or p is None:
         return None
@@ -70,12 +95,7 @@ def _contact_hour(habits: UserHabits | None, learned: LearnedRules, now: datetim
         base, whose = sum(habits.hours) / len(habits.hours), "their calling day"
     if base is None or base <= 0:
         return None
-    calls = habits.calls.trials if habits.calls is not None else 0
-    earned = points_of(rule.points * max(-1.0, min(1.0, p / base - 1)))
-    return Part("contact_hour", earned, lambda: (
-        f"At {hour:02d}:00 they answer p(contact) = {p:.2f}, {p / base:.2f} times the "
-        f"{base:.2f} of {whose} (learned from {calls} calls of their own and everyone's kinds "
-        f"of day): {show(earned)}"))
+    return points_of(rule.points * max(-1.0, min(1.0, p / base - 1))), p, base, whose
 
 
 def segment_key(facts: ScoringFacts, now: datetime) -> tuple[str, str, str, str] | None:
@@ -180,7 +200,7 @@ def _model(facts: ScoringFacts, learned: LearnedRules, now: datetime) -> Part | 
 
 
 def model_features(facts: ScoringFacts, now: datetime) -> ModelFeatures:
-    local = aware(now).astimezone(UK)
+    local = london(now)
     born, reached = facts.date_of_birth, facts.last_reached_at
     window = facts.habits.window if facts.habits is not None else None
     return ModelFeatures(
@@ -224,9 +244,9 @@ def _next_contact_hour_change(habits: UserHabits, learned: LearnedRules, now: da
                               ) -> datetime | None:
     """The first coming London hour whose contact_hour points differ from now's: a user's
     entry is not scored again through the hours (the night) in which they stay the same."""
-    def earned(at: datetime) -> object:
-        part = _contact_hour(habits, learned, at)
-        return part.points if part is not None else ZERO
+    def earned(at: datetime) -> Decimal:
+        found = _hour_points(habits, learned, london(at).hour)
+        return found[0] if found is not None else ZERO
 
     current = earned(now)
     turns = (_next_hour(now, ahead) for ahead in range(1, 25))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from domain.calls.outcomes import CallOutcome
@@ -97,6 +97,37 @@ class Adjustment:
     weekdays: frozenset[int] | None = None
     postcode_areas: frozenset[str] | None = None  # upper case, e.g. "LS", "M"
 
+    def holds_on(self, today: date) -> bool:
+        """Every date condition given holds on this UK date."""
+        return ((self.days_of_month is None or today.day in self.days_of_month)
+                and (self.date_from is None or today >= self.date_from)
+                and (self.date_to is None or today <= self.date_to)
+                and (self.weekdays is None or today.weekday() in self.weekdays))
+
+    def may_hold_after(self, today: date) -> bool:
+        """Dated, and its date conditions may hold on some later UK date."""
+        if self.days_of_month is None and self.date_from is None and self.date_to is None \
+                and self.weekdays is None:
+            return False  # undated: it holds or not whatever the day
+        return self.date_to is None or today <= self.date_to  # on its last day: ends tomorrow
+
+    def in_area(self, area: str | None) -> bool:
+        """The post code area condition (an area, from postcode_area) holds."""
+        return self.postcode_areas is None or area in self.postcode_areas
+
+
+@dataclass(frozen=True, slots=True)
+class DatedAdjustments:
+    """A rule set's adjustments as one UK date sees them, before a user's post code."""
+
+    today: tuple[Adjustment, ...]  # every date condition holds today
+    later: tuple[Adjustment, ...]  # dated, and its date conditions may hold on a later day
+
+    @staticmethod
+    def on(adjustments: tuple[Adjustment, ...], today: date) -> DatedAdjustments:
+        return DatedAdjustments(tuple(a for a in adjustments if a.holds_on(today)),
+                                tuple(a for a in adjustments if a.may_hold_after(today)))
+
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
@@ -111,6 +142,17 @@ class RuleSet:
     cooldowns: dict[str, int | str]  # minutes, or a SPECIAL_COOLDOWNS value
     adjustments: tuple[Adjustment, ...]
     learned: LearnedRules | None = None  # no learned factors: scored as without learning
+    # Each UK date's DatedAdjustments, worked out once for every user scored that day.
+    _by_day: dict[date, DatedAdjustments] = field(default_factory=dict, init=False,
+                                                  repr=False, compare=False, hash=False)
+
+    def adjustments_on(self, today: date) -> DatedAdjustments:
+        found = self._by_day.get(today)
+        if found is None:
+            if len(self._by_day) > 8:
+                self._by_day.clear()  # a long-lived rule set outlives many days
+            found = self._by_day[today] = DatedAdjustments.on(self.adjustments, today)
+        return found
 
     @property
     def snapshot(self) -> int | None:
