@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from bench.learning_sim import oracle
 from bench.learning_sim.calendar import Day, Shift, at, days
-from bench.learning_sim.env import Env, create, fork
+from bench.learning_sim.env import Env, autovacuum, create, fork
 from bench.learning_sim.floor import Agent, Floor
 from bench.learning_sim.hidden import agent_skill
 from bench.learning_sim.population import Population, generate
@@ -154,7 +154,8 @@ async def simulate(cfg: Config, progress=print) -> Outcome:
         first, second = calendar[:cfg.learn_after], calendar[cfg.learn_after:]
         quiet = at(first[-1].date, 23, 30)
         step = time.perf_counter()
-        await floor_a.run(first, quiet)
+        async with autovacuum(env_a):
+            await floor_a.run(first, quiet)
         timings[f"days 1-{cfg.learn_after} (shared)"] = time.perf_counter() - step
         progress(f"  days 1-{cfg.learn_after}: {len(floor_a.log.attempts)} calls, "
                  f"{time.perf_counter() - step:.0f} s", flush=True)
@@ -169,8 +170,9 @@ async def simulate(cfg: Config, progress=print) -> Outcome:
         step = time.perf_counter()
         # The two runs are independent from here: run side by side (their databases' work
         # overlaps, as two call centres' would).
-        await asyncio.gather(floor_a.run(second, far),
-                             run_b(floor_b, env_b, second, far, cfg, progress))
+        async with autovacuum(env_a, env_b):
+            await asyncio.gather(floor_a.run(second, far),
+                                 run_b(floor_b, env_b, second, far, cfg, progress))
         timings[f"A and B days {cfg.learn_after + 1}-{cfg.days}"] = time.perf_counter() - step
         progress(f"  runs A and B, days {cfg.learn_after + 1}-{cfg.days}: "
                  f"{len(floor_a.log.attempts)}/{len(floor_b.log.attempts)} calls in all, "
