@@ -22,6 +22,11 @@ async def invoke(*args: str):
                                                             list(args))
 
 
+async def _vacuum_settings(services) -> list[str]:
+    return await services.pg.fetchval(
+        "SELECT reloptions FROM pg_class WHERE oid = 'queue_entries'::regclass") or []
+
+
 async def _counts(services) -> dict[str, int]:
     return {t: await services.pg.fetchval(f"SELECT count(*) FROM {t}") for t in KEPT}
 
@@ -42,6 +47,7 @@ async def test_one_revision_down_and_up_again_keeps_the_data(monkeypatch):
             "VALUES ($1, 'OTHER', now())", users[0])
         before = await _counts(services)
         assert before["queue_entries"] == 5
+        assert "autovacuum_vacuum_scale_factor=0.01" in await _vacuum_settings(services)
         monkeypatch.setenv("DATABASE_URL", services.settings.database_url)
         monkeypatch.setenv("REPLICA_DATABASE_URL", services.settings.replica_database_url)
         monkeypatch.setenv("JWT_SECRET", TEST_SECRET)
@@ -49,10 +55,12 @@ async def test_one_revision_down_and_up_again_keeps_the_data(monkeypatch):
         assert down.exit_code == 0, down.output
         previous = await services.pg.fetchval("SELECT version_num FROM alembic_version")
         assert previous != head_revision() and f"revision {previous}" in down.output
+        assert await _vacuum_settings(services) == []  # the newest revision's settings gone
         up = await invoke("db", "migrate")
         assert up.exit_code == 0, up.output
         assert f"revision {head_revision()}" in up.output
         assert await _counts(services) == before
+        assert "autovacuum_analyze_scale_factor=0.02" in await _vacuum_settings(services)
         # and the dialler works on it as before
         await services.queues.recompute(users, "after the rollback and back")
         await services.search_keeper.refresh(users)
