@@ -26,18 +26,9 @@ from infrastructure.bootstrap_queues import bootstrap_queues  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
 from infrastructure.shipped_rule_sets import shipped_rule_set  # noqa: E402
 from service_layer.queues import RefreshReport  # noqa: E402
+from tests.queue_env import Clock  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 18, 30, tzinfo=UTC)  # a Wednesday evening: windows are open
-
-
-class Clock:
-    """The services' clock, moved on by the hourly rescore measurement."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def learn_from_history(settings, users: int, rows: int) -> None:
